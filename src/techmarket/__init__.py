@@ -1,0 +1,1 @@
+"""techmarket: an online technology market and auction platform with a tamper-evident ledger."""

@@ -1,0 +1,121 @@
+"""SQL for organisations, users, tokens and login failures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from techmarket.models.org import (
+    AccessToken,
+    LoginFailure,
+    Organisation,
+    OrgKind,
+    OrgStatus,
+    User,
+)
+
+
+async def get_org(session: AsyncSession, org_id: int, *, lock: bool = False) -> Organisation | None:
+    stmt = select(Organisation).where(Organisation.id == org_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def find_org_by_name(session: AsyncSession, name: str) -> Organisation | None:
+    stmt = select(Organisation).where(Organisation.name == name)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def org_taken(session: AsyncSession, name: str, credit_code: str) -> str | None:
+    """Which unique field of a new organisation is already in use, if any."""
+    stmt = select(Organisation.name, Organisation.credit_code).where(
+        (Organisation.name == name) | (Organisation.credit_code == credit_code)
+    )
+    row = (await session.execute(stmt)).first()
+    if row is None:
+        return None
+    return "name" if row.name == name else "credit_code"
+
+
+async def list_orgs(
+    session: AsyncSession,
+    *,
+    after_id: int | None,
+    limit: int,
+    statuses: set[OrgStatus],
+    kind: OrgKind | None,
+) -> list[Organisation]:
+    stmt = select(Organisation).where(Organisation.status.in_(statuses))
+    if kind is not None:
+        stmt = stmt.where(Organisation.kind == kind)
+    if after_id is not None:
+        stmt = stmt.where(Organisation.id > after_id)
+    stmt = stmt.order_by(Organisation.id).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def get_user(session: AsyncSession, user_id: int) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
+    stmt = select(User).where(User.email == email)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def list_users(session: AsyncSession, org_id: int) -> list[User]:
+    stmt = select(User).where(User.org_id == org_id).order_by(User.id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def count_active_admins(session: AsyncSession, org_id: int) -> int:
+    stmt = select(func.count()).where(
+        User.org_id == org_id, User.is_active, User.roles.contains(["admin"])
+    )
+    return int(await session.scalar(stmt) or 0)
+
+
+async def user_for_token(
+    session: AsyncSession, token_hash: bytes, now: datetime
+) -> tuple[User, Organisation] | None:
+    stmt = (
+        select(User, Organisation)
+        .join(AccessToken, AccessToken.user_id == User.id)
+        .join(Organisation, Organisation.id == User.org_id)
+        .where(
+            AccessToken.token_hash == token_hash,
+            AccessToken.revoked_at.is_(None),
+            AccessToken.expires_at > now,
+            User.is_active,
+        )
+    )
+    row = (await session.execute(stmt)).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def revoke_token(session: AsyncSession, token_hash: bytes, now: datetime) -> None:
+    await session.execute(
+        update(AccessToken)
+        .where(AccessToken.token_hash == token_hash, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def revoke_user_tokens(session: AsyncSession, user_id: int, now: datetime) -> None:
+    await session.execute(
+        update(AccessToken)
+        .where(AccessToken.user_id == user_id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def recent_failures(session: AsyncSession, email: str, since: datetime) -> list[datetime]:
+    stmt = (
+        select(LoginFailure.at)
+        .where(LoginFailure.email == email, LoginFailure.at > since)
+        .order_by(LoginFailure.at)
+    )
+    return list((await session.execute(stmt)).scalars())

@@ -1,0 +1,260 @@
+"""Rules for organisations, users and authentication."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from techmarket.accounts import repository as repo
+from techmarket.accounts.policy import Action, Principal, authorize
+from techmarket.accounts.schemas import AdminCreate, OrgCreate, UserCreate, UserUpdate
+from techmarket.config import Settings
+from techmarket.errors import Conflict, DomainError, NotAuthenticated, NotFound, RateLimited
+from techmarket.models.org import AccessToken, LoginFailure, Organisation, OrgStatus, Role, User
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified against when the email is unknown, so timing does not reveal which emails exist.
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+class OrgNotFound(NotFound):
+    code = "org_not_found"
+    title = "Organisation not found"
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"
+    title = "User not found"
+
+
+class AlreadyRegistered(Conflict):
+    code = "already_registered"
+    title = "Already registered"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_status_transition"
+    title = "Status cannot change that way"
+
+
+class LastAdmin(Conflict):
+    code = "last_admin"
+    title = "An organisation needs at least one active administrator"
+
+
+class InvalidCredentials(DomainError):
+    code, status, title = "invalid_credentials", 401, "Wrong email or password"
+    keeps_changes = True  # the failed attempt itself must be recorded
+
+
+class TokenInvalid(NotAuthenticated):
+    code = "invalid_token"
+    title = "Token is invalid, expired or revoked"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def hash_token(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+async def register(
+    session: AsyncSession, data: OrgCreate, now: datetime
+) -> tuple[Organisation, User]:
+    """Register a new, pending organisation with its first administrator."""
+    taken = await repo.org_taken(session, data.name, data.credit_code)
+    if taken:
+        raise AlreadyRegistered(f"an organisation with this {taken} is already registered")
+    if await repo.find_user_by_email(session, data.admin.email):
+        raise AlreadyRegistered("a user with this email already exists")
+    org = Organisation(
+        name=data.name,
+        kind=data.kind,
+        region_code=data.region_code,
+        credit_code=data.credit_code,
+        status=OrgStatus.pending,
+        created_at=now,
+    )
+    session.add(org)
+    await session.flush()
+    return org, await add_admin(session, org, data.admin, now)
+
+
+async def add_admin(
+    session: AsyncSession, org: Organisation, data: AdminCreate, now: datetime
+) -> User:
+    """Add an administrator to ``org`` (its first one at registration, or at bootstrap)."""
+    return await _add_user(
+        session,
+        org,
+        UserCreate(
+            email=data.email,
+            display_name=data.display_name,
+            password=data.password,
+            roles=[Role.admin],
+        ),
+        now,
+    )
+
+
+async def _add_user(
+    session: AsyncSession, org: Organisation, data: UserCreate, now: datetime
+) -> User:
+    if await repo.find_user_by_email(session, data.email):
+        raise AlreadyRegistered("a user with this email already exists")
+    user = User(
+        org_id=org.id,
+        email=data.email,
+        display_name=data.display_name,
+        password_hash=hash_password(data.password),
+        roles=sorted({r.value for r in data.roles}),
+        is_active=True,
+        created_at=now,
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def load_org(session: AsyncSession, org_id: int, *, lock: bool = False) -> Organisation:
+    org = await repo.get_org(session, org_id, lock=lock)
+    if org is None:
+        raise OrgNotFound()
+    return org
+
+
+def visible_to(principal: Principal | None, org: Organisation) -> bool:
+    """Verified organisations are public; others only to their members and operators."""
+    if org.status == OrgStatus.verified:
+        return True
+    if principal is None:
+        return False
+    return principal.is_operator or principal.org.id == org.id
+
+
+_TRANSITIONS: dict[OrgStatus, set[OrgStatus]] = {
+    OrgStatus.pending: {OrgStatus.verified, OrgStatus.rejected},
+    OrgStatus.verified: {OrgStatus.suspended},
+    OrgStatus.suspended: {OrgStatus.verified},
+    OrgStatus.rejected: set(),
+}
+
+
+async def review(
+    session: AsyncSession,
+    principal: Principal,
+    org_id: int,
+    to: OrgStatus,
+    reason: str | None,
+    now: datetime,
+) -> Organisation:
+    """An operator verifies, rejects, suspends or reinstates an organisation."""
+    authorize(principal, Action.org_review, org_id)
+    org = await load_org(session, org_id, lock=True)
+    if to not in _TRANSITIONS[org.status]:
+        raise InvalidTransition(f"cannot go from {org.status} to {to}")
+    org.status = to
+    org.status_reason = reason
+    org.reviewed_at = now
+    await session.flush()
+    return org
+
+
+async def add_user(
+    session: AsyncSession, principal: Principal, org_id: int, data: UserCreate, now: datetime
+) -> User:
+    authorize(principal, Action.org_manage_users, org_id)
+    return await _add_user(session, await load_org(session, org_id), data, now)
+
+
+async def update_user(
+    session: AsyncSession,
+    principal: Principal,
+    org_id: int,
+    user_id: int,
+    data: UserUpdate,
+    now: datetime,
+) -> User:
+    authorize(principal, Action.org_manage_users, org_id)
+    await load_org(session, org_id, lock=True)  # serialises admin-count checks per org
+    user = await repo.get_user(session, user_id)
+    if user is None or user.org_id != org_id:
+        raise UserNotFound()
+    if data.display_name is not None:
+        user.display_name = data.display_name
+    if data.roles is not None:
+        user.roles = sorted({r.value for r in data.roles})
+    if data.is_active is not None:
+        user.is_active = data.is_active
+        if not data.is_active:
+            await repo.revoke_user_tokens(session, user.id, now)
+    await session.flush()
+    if await repo.count_active_admins(session, org_id) == 0:
+        raise LastAdmin()
+    return user
+
+
+async def list_users(session: AsyncSession, principal: Principal, org_id: int) -> list[User]:
+    authorize(principal, Action.org_read_private, org_id)
+    await load_org(session, org_id)
+    return await repo.list_users(session, org_id)
+
+
+async def login(
+    session: AsyncSession, settings: Settings, email: str, password: str, now: datetime
+) -> tuple[str, AccessToken]:
+    """Check a password and issue a bearer token, refusing after repeated failures."""
+    email = email.strip().lower()
+    window = timedelta(seconds=settings.login_failure_window_seconds)
+    failures = await repo.recent_failures(session, email, now - window)
+    if len(failures) >= settings.login_max_failures:
+        oldest_counted = failures[-settings.login_max_failures]
+        retry_after = math.ceil((oldest_counted + window - now).total_seconds())
+        raise RateLimited(
+            max(retry_after, 1), "too many failed logins for this account; try again later"
+        )
+    user = await repo.find_user_by_email(session, email)
+    if not _password_ok(user.password_hash if user else _DUMMY_HASH, password) or not (
+        user and user.is_active
+    ):
+        session.add(LoginFailure(email=email, at=now))
+        raise InvalidCredentials()
+    token = secrets.token_urlsafe(32)
+    record = AccessToken(
+        user_id=user.id,
+        token_hash=hash_token(token),
+        created_at=now,
+        expires_at=now + timedelta(minutes=settings.token_lifetime_minutes),
+    )
+    session.add(record)
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    await session.flush()
+    return token, record
+
+
+def _password_ok(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def authenticate(session: AsyncSession, token: str, now: datetime) -> Principal:
+    found = await repo.user_for_token(session, hash_token(token), now)
+    if found is None:
+        raise TokenInvalid()
+    user, org = found
+    return Principal(user=user, org=org)
+
+
+async def logout(session: AsyncSession, token: str, now: datetime) -> None:
+    await repo.revoke_token(session, hash_token(token), now)

@@ -1,0 +1,72 @@
+"""The ASGI application: create_app() wires settings, database, clock and routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from techmarket import demo as demo_data
+from techmarket import errors, health, migrate
+from techmarket.accounts.router import router as accounts_router
+from techmarket.clock import Clock, SystemClock
+from techmarket.config import Settings, get_settings
+from techmarket.db import make_engine, make_sessionmaker, resolve_database_url
+from techmarket.logs import RequestLog
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    engine: AsyncEngine | None = None,
+    sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+    demo: bool = False,
+    on_demo_loaded: Callable[[list[tuple[str, str, str]]], None] | None = None,
+) -> FastAPI:
+    """Build the application. Pass ``engine`` (and optionally ``sessionmaker``) to use an
+    existing database connection (tests); otherwise the lifespan connects to the configured
+    database, or starts the embedded one, and migrates.
+    With ``demo`` the demo data is loaded at start and its logins handed to ``on_demo_loaded``."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        embedded = None
+        own_engine = engine is None
+        if own_engine:
+            url, embedded = await resolve_database_url(settings)
+            app.state.engine = make_engine(url)
+            if settings.migrate_on_start:
+                await migrate.upgrade(app.state.engine)
+            app.state.sessionmaker = make_sessionmaker(app.state.engine)
+        if demo:
+            logins = await demo_data.load(app.state.sessionmaker, app.state.clock.now())
+            if on_demo_loaded:
+                on_demo_loaded(logins)
+        try:
+            yield
+        finally:
+            if own_engine:
+                await app.state.engine.dispose()
+            if embedded:
+                embedded.stop()
+
+    app = FastAPI(
+        title="techmarket",
+        summary="Technology market and auction platform with a verifiable ledger",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock or SystemClock()
+    if engine is not None:
+        app.state.engine = engine
+        app.state.sessionmaker = sessionmaker or make_sessionmaker(engine)
+    errors.install(app)
+    app.add_middleware(RequestLog)
+    app.include_router(health.router)
+    app.include_router(accounts_router)
+    return app

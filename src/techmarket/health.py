@@ -1,0 +1,36 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from techmarket import migrate
+
+router = APIRouter(tags=["ops"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    """The database answers and its schema is at the newest migration."""
+    engine = request.app.state.engine
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        current = await migrate.current_revisions(engine)
+    except Exception as exc:  # any failure to reach the database means not ready
+        return JSONResponse({"status": "unavailable", "database": str(exc)[:200]}, status_code=503)
+    head = migrate.head_revisions()
+    if current != head:
+        return JSONResponse(
+            {"status": "migrations_pending", "current": sorted(current), "head": sorted(head)},
+            status_code=503,
+        )
+    return JSONResponse({"status": "ready", "revision": sorted(current)})
