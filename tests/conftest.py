@@ -95,9 +95,16 @@ async def committed(engine: AsyncEngine) -> AsyncIterator[async_sessionmaker[Asy
     """Sessions with real commits on their own connections, for concurrency tests; every
     table is emptied afterwards."""
     yield async_sessionmaker(engine, expire_on_commit=False)
+    await empty_database(engine)
+
+
+async def empty_database(engine: AsyncEngine) -> None:
+    """Remove every row, the append-only ledger's too (as the superuser the tests run as)."""
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     async with engine.begin() as conn:
+        await conn.execute(text("SET LOCAL session_replication_role = replica"))
         await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        await conn.execute(text("INSERT INTO ledger_head (id, size, frontier) VALUES (1, 0, '{}')"))
 
 
 @pytest.fixture

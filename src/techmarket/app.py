@@ -14,6 +14,8 @@ from techmarket.accounts.router import router as accounts_router
 from techmarket.clock import Clock, SystemClock
 from techmarket.config import Settings, get_settings
 from techmarket.db import make_engine, make_sessionmaker, resolve_database_url
+from techmarket.ledger import keys as ledger_keys
+from techmarket.ledger.router import router as ledger_router
 from techmarket.logs import RequestLog
 
 
@@ -62,6 +64,9 @@ def create_app(
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
+    app.state.ledger_signer = ledger_keys.load_or_create(
+        settings.signing_key_path, settings.ledger_origin
+    )
     if engine is not None:
         app.state.engine = engine
         app.state.sessionmaker = sessionmaker or make_sessionmaker(engine)
@@ -69,4 +74,5 @@ def create_app(
     app.add_middleware(RequestLog)
     app.include_router(health.router)
     app.include_router(accounts_router)
+    app.include_router(ledger_router)
     return app

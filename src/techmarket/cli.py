@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,12 +20,15 @@ from techmarket import demo as demo_data
 from techmarket import migrate
 from techmarket.config import Settings, get_settings
 from techmarket.db import make_engine, make_sessionmaker, resolve_database_url
+from techmarket.ledger.note import NoteError, Verifier
 
 app = typer.Typer(help="techmarket: technology market and auction platform", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema migrations", no_args_is_help=True)
 admin_app = typer.Typer(help="Platform administration", no_args_is_help=True)
+ledger_app = typer.Typer(help="Verify the ledger offline", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
+app.add_typer(ledger_app, name="ledger")
 
 console = Console(width=max(Console().width, 120))
 err = Console(stderr=True)
@@ -176,6 +181,108 @@ def demo() -> None:
             return await demo_data.load(make_sessionmaker(engine), SystemClock().now())
 
     print_logins(asyncio.run(run()))
+
+
+def _verifier(key: str) -> Verifier:
+    """A verifier key given as the key string itself or as a file holding it."""
+    path = Path(key)
+    text = path.read_text().strip() if "+" not in key and path.is_file() else key
+    try:
+        return Verifier.parse(text)
+    except NoteError as exc:
+        err.print(f"[red]bad key: {exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+@contextmanager
+def _export_lines(export: Path | None, url: str | None) -> Iterator[Iterator[str]]:
+    if (export is None) == (url is None):
+        err.print("[red]give exactly one of --export FILE or --url URL[/red]")
+        raise typer.Exit(2)
+    if export is not None:
+        with export.open(encoding="utf-8") as lines:
+            yield lines
+        return
+    import httpx
+
+    assert url is not None
+    with httpx.stream("GET", url.rstrip("/") + "/api/v1/ledger/export", timeout=60) as response:
+        if response.status_code != 200:
+            err.print(f"[red]{url} answered {response.status_code}[/red]")
+            raise typer.Exit(2)
+        yield response.iter_lines()
+
+
+@ledger_app.command("verify")
+def ledger_verify(
+    key: Annotated[str, typer.Option(help="The log's verifier key, or a file holding it")],
+    export: Annotated[Path | None, typer.Option(help="A JSON Lines export to check")] = None,
+    url: Annotated[str | None, typer.Option(help="A live server to download and check")] = None,
+    since_checkpoint: Annotated[
+        Path | None, typer.Option(help="A checkpoint saved earlier: the log must extend it")
+    ] = None,
+    save_checkpoint: Annotated[
+        Path | None, typer.Option(help="Where to save the verified checkpoint for next time")
+    ] = None,
+) -> None:
+    """Check every encoding, chain link and the Merkle root against the signed checkpoint,
+    consistency with an earlier checkpoint, and replay the business rules."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from techmarket.ledger.replay import rule_books
+    from techmarket.ledger.verify import VerificationFailed, verify_export
+
+    verifier = _verifier(key)
+    earlier = since_checkpoint.read_text() if since_checkpoint else None
+    progress = Progress(
+        TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), console=err, transient=True
+    )
+    task = progress.add_task("entries", total=None)
+    try:
+        with progress, _export_lines(export, url) as lines:
+            summary = verify_export(
+                lines,
+                verifier,
+                earlier_note=earlier,
+                rule_books=rule_books(),
+                on_entry=lambda i: (
+                    progress.update(task, completed=i + 1) if i % 1000 == 0 else None
+                ),
+            )
+    except VerificationFailed as exc:
+        where = f"entry {exc.index}" if exc.index is not None else "log"
+        err.print(f"[red]FAILED[/red] at {where}: {exc.message}")
+        raise typer.Exit(1) from None
+    console.print(
+        f"[green]OK[/green] {summary.entries} entries, root {summary.root.hex()}, "
+        f"checkpoint of {summary.checkpoint.origin} signed by {verifier.name}"
+    )
+    if summary.earlier:
+        console.print(f"consistent with the checkpoint saved at size {summary.earlier.size}")
+    for event_type, count in sorted(summary.event_types.items()):
+        console.print(f"  {event_type}: {count}")
+    if save_checkpoint:
+        save_checkpoint.write_text(summary.checkpoint_note)
+
+
+@ledger_app.command("verify-receipt")
+def ledger_verify_receipt(
+    receipt: Annotated[Path, typer.Argument(help="A receipt (.tlog-proof) file")],
+    key: Annotated[str, typer.Option(help="The log's verifier key, or a file holding it")],
+) -> None:
+    """Check one receipt offline: the entry, its inclusion proof, the signed checkpoint."""
+    from techmarket.ledger.verify import VerificationFailed, verify_receipt
+
+    try:
+        verified = verify_receipt(receipt.read_text(), _verifier(key))
+    except VerificationFailed as exc:
+        err.print(f"[red]FAILED[/red]: {exc}")
+        raise typer.Exit(1) from None
+    console.print(
+        f"[green]OK[/green] entry {verified.index} is in {verified.checkpoint.origin} "
+        f"at tree size {verified.checkpoint.size}"
+    )
+    console.print_json(json.dumps(verified.entry, ensure_ascii=False))
 
 
 if __name__ == "__main__":

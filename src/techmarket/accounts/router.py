@@ -14,6 +14,7 @@ from techmarket.accounts.schemas import (
     OrgCreate,
     OrgRead,
     OrgReview,
+    OrgReviewed,
     OrgReviewWithReason,
     Registration,
     TokenRead,
@@ -97,31 +98,31 @@ async def get_org(org_id: int, session: Session, principal: Anyone) -> OrgRead:
 
 async def _review(
     org_id: int, to: OrgStatus, reason: str | None, session: Session, principal: Operator, now: Now
-) -> OrgRead:
-    org = await service.review(session, principal, org_id, to, reason, now)
-    return OrgRead.model_validate(org)
+) -> OrgReviewed:
+    org, index = await service.review(session, principal, org_id, to, reason, now)
+    return OrgReviewed(**OrgRead.model_validate(org).model_dump(), ledger_index=index)
 
 
-@router.post("/orgs/{org_id}/verify", response_model=OrgRead, tags=["orgs"])
+@router.post("/orgs/{org_id}/verify", response_model=OrgReviewed, tags=["orgs"])
 async def verify_org(
     org_id: int, session: Session, principal: Operator, now: Now, body: OrgReview | None = None
-) -> OrgRead:
+) -> OrgReviewed:
     """Verify a pending organisation, or reinstate a suspended one."""
     reason = body.reason if body else None
     return await _review(org_id, OrgStatus.verified, reason, session, principal, now)
 
 
-@router.post("/orgs/{org_id}/reject", response_model=OrgRead, tags=["orgs"])
+@router.post("/orgs/{org_id}/reject", response_model=OrgReviewed, tags=["orgs"])
 async def reject_org(
     org_id: int, body: OrgReviewWithReason, session: Session, principal: Operator, now: Now
-) -> OrgRead:
+) -> OrgReviewed:
     return await _review(org_id, OrgStatus.rejected, body.reason, session, principal, now)
 
 
-@router.post("/orgs/{org_id}/suspend", response_model=OrgRead, tags=["orgs"])
+@router.post("/orgs/{org_id}/suspend", response_model=OrgReviewed, tags=["orgs"])
 async def suspend_org(
     org_id: int, body: OrgReviewWithReason, session: Session, principal: Operator, now: Now
-) -> OrgRead:
+) -> OrgReviewed:
     return await _review(org_id, OrgStatus.suspended, body.reason, session, principal, now)
 
 

@@ -73,6 +73,10 @@ class OrgRead(BaseModel):
     reviewed_at: datetime | None
 
 
+class OrgReviewed(OrgRead):
+    ledger_index: int = Field(description="index of the ledger entry recording this review")
+
+
 class OrgReview(BaseModel):
     reason: str | None = Field(default=None, max_length=2000)
 

@@ -11,11 +11,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from techmarket.accounts import lifecycle
 from techmarket.accounts import repository as repo
 from techmarket.accounts.policy import Action, Principal, authorize
 from techmarket.accounts.schemas import AdminCreate, OrgCreate, UserCreate, UserUpdate
 from techmarket.config import Settings
 from techmarket.errors import Conflict, DomainError, NotAuthenticated, NotFound, RateLimited
+from techmarket.ledger import service as ledger
 from techmarket.models.org import AccessToken, LoginFailure, Organisation, OrgStatus, Role, User
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -140,14 +142,6 @@ def visible_to(principal: Principal | None, org: Organisation) -> bool:
     return principal.is_operator or principal.org.id == org.id
 
 
-_TRANSITIONS: dict[OrgStatus, set[OrgStatus]] = {
-    OrgStatus.pending: {OrgStatus.verified, OrgStatus.rejected},
-    OrgStatus.verified: {OrgStatus.suspended},
-    OrgStatus.suspended: {OrgStatus.verified},
-    OrgStatus.rejected: set(),
-}
-
-
 async def review(
     session: AsyncSession,
     principal: Principal,
@@ -155,17 +149,36 @@ async def review(
     to: OrgStatus,
     reason: str | None,
     now: datetime,
-) -> Organisation:
-    """An operator verifies, rejects, suspends or reinstates an organisation."""
+) -> tuple[Organisation, int]:
+    """An operator verifies, rejects, suspends or reinstates an organisation; the review is
+    ledgered in the same transaction. Returns the organisation and the ledger index."""
     authorize(principal, Action.org_review, org_id)
     org = await load_org(session, org_id, lock=True)
-    if to not in _TRANSITIONS[org.status]:
+    if not lifecycle.allowed(org.status, to):
         raise InvalidTransition(f"cannot go from {org.status} to {to}")
+    before = org.status
     org.status = to
     org.status_reason = reason
     org.reviewed_at = now
     await session.flush()
-    return org
+    index = await ledger.append(
+        session,
+        lifecycle.EVENT[to],
+        f"org/{org.id}",
+        {
+            "org_id": org.id,
+            "name": org.name,
+            "kind": org.kind.value,
+            "region_code": org.region_code,
+            "credit_code": org.credit_code,
+            "from": before.value,
+            "to": to.value,
+            "reason": reason,
+            "by_user_id": principal.user.id,
+        },
+        now,
+    )
+    return org, index
 
 
 async def add_user(

@@ -1,5 +1,6 @@
 """Every table, imported here so that ``Base.metadata`` is complete."""
 
+from techmarket.models.ledger import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerNode
 from techmarket.models.org import (
     AccessToken,
     LoginFailure,
@@ -12,6 +13,10 @@ from techmarket.models.org import (
 
 __all__ = [
     "AccessToken",
+    "LedgerCheckpoint",
+    "LedgerEntry",
+    "LedgerHead",
+    "LedgerNode",
     "LoginFailure",
     "OrgKind",
     "OrgStatus",

@@ -1,0 +1,129 @@
+"""SQL for the ledger."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from techmarket.ledger.merkle import Block
+from techmarket.models.ledger import LedgerCheckpoint, LedgerEntry, LedgerHead
+
+
+async def lock_head(session: AsyncSession) -> LedgerHead:
+    """The head row, locked until the caller's transaction ends: appends are serialised."""
+    stmt = select(LedgerHead).where(LedgerHead.id == 1).with_for_update()
+    return (await session.execute(stmt)).scalar_one()
+
+
+async def read_head(session: AsyncSession) -> tuple[int, list[bytes]]:
+    row = (await session.execute(select(LedgerHead.size, LedgerHead.frontier))).one()
+    return int(row.size), list(row.frontier)
+
+
+_APPEND = text(
+    """
+    WITH entry AS (
+        INSERT INTO ledger_entries (idx, ts, type, subject, canonical, leaf_hash)
+        VALUES (:idx, :ts, :type, :subject, :canonical, :leaf)
+    ), nodes AS (
+        INSERT INTO ledger_nodes (level, idx, hash)
+        SELECT * FROM unnest(
+            CAST(:levels AS smallint[]), CAST(:indexes AS bigint[]), CAST(:hashes AS bytea[])
+        )
+    )
+    UPDATE ledger_head
+    SET size = :idx + 1, last_leaf_hash = :leaf, frontier = CAST(:frontier AS bytea[])
+    WHERE id = 1
+    """
+)
+
+
+async def write_append(
+    session: AsyncSession,
+    *,
+    index: int,
+    at: datetime,
+    type_: str,
+    subject: str,
+    canonical: bytes,
+    leaf: bytes,
+    nodes: Sequence[tuple[int, int, bytes]],
+    frontier: Sequence[bytes],
+) -> None:
+    """Entry, its new complete nodes and the moved head, in one statement."""
+    await session.execute(
+        _APPEND,
+        {
+            "idx": index,
+            "ts": at,
+            "type": type_,
+            "subject": subject,
+            "canonical": canonical,
+            "leaf": leaf,
+            "levels": [n[0] for n in nodes],
+            "indexes": [n[1] for n in nodes],
+            "hashes": [n[2] for n in nodes],
+            "frontier": list(frontier),
+        },
+    )
+
+
+async def node_hashes(session: AsyncSession, blocks: set[Block]) -> dict[Block, bytes]:
+    if not blocks:
+        return {}
+    levels, indexes = zip(*sorted(blocks), strict=True)
+    rows = await session.execute(
+        text(
+            "SELECT n.level, n.idx, n.hash FROM ledger_nodes n "
+            "JOIN unnest(CAST(:levels AS smallint[]), CAST(:indexes AS bigint[])) AS b(level, idx) "
+            "ON n.level = b.level AND n.idx = b.idx"
+        ),
+        {"levels": list(levels), "indexes": list(indexes)},
+    )
+    return {(r.level, r.idx): r.hash for r in rows}
+
+
+async def entries(session: AsyncSession, start: int, limit: int) -> list[LedgerEntry]:
+    stmt = (
+        select(LedgerEntry).where(LedgerEntry.idx >= start).order_by(LedgerEntry.idx).limit(limit)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def entry(session: AsyncSession, index: int) -> LedgerEntry | None:
+    return await session.get(LedgerEntry, index)
+
+
+async def stream_entries(session: AsyncSession, end: int) -> AsyncIterator[LedgerEntry]:
+    """Entries 0 … end-1 in order, fetched in batches through a server-side cursor."""
+    stmt = (
+        select(LedgerEntry)
+        .where(LedgerEntry.idx < end)
+        .order_by(LedgerEntry.idx)
+        .execution_options(yield_per=2000)
+    )
+    result = await session.stream_scalars(stmt)
+    async for row in result:
+        yield row
+
+
+async def checkpoint_at(session: AsyncSession, size: int) -> LedgerCheckpoint | None:
+    return await session.get(LedgerCheckpoint, size)
+
+
+async def keep_checkpoint(
+    session: AsyncSession, size: int, root: bytes, signed_note: str, at: datetime
+) -> LedgerCheckpoint:
+    """Store a checkpoint unless one for this size exists; return the one stored."""
+    await session.execute(
+        insert(LedgerCheckpoint)
+        .values(tree_size=size, root_hash=root, signed_note=signed_note, created_at=at)
+        .on_conflict_do_nothing(index_elements=["tree_size"])
+    )
+    stored = await session.get(LedgerCheckpoint, size, populate_existing=True)
+    assert stored is not None
+    return stored

@@ -1,0 +1,101 @@
+"""Public, read-only ledger API for auditors and participants.
+
+The ledger holds no secrets (reserve prices only as commitments until close, bidders only
+as aliases), so every route here is open to anyone."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse, StreamingResponse
+
+from techmarket.db import Session
+from techmarket.deps import Now
+from techmarket.ledger import repository as repo
+from techmarket.ledger import service
+from techmarket.ledger.note import Signer
+from techmarket.ledger.schemas import (
+    ConsistencyProof,
+    EntryList,
+    EntryRead,
+    InclusionProof,
+)
+
+router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])
+
+NonNegative = Annotated[int, Query(ge=0)]
+
+
+def _signer(request: Request) -> tuple[Signer, str]:
+    return request.app.state.ledger_signer, request.app.state.settings.ledger_origin
+
+
+@router.get("/checkpoint", response_class=PlainTextResponse)
+async def get_checkpoint(request: Request, session: Session, now: Now) -> str:
+    """The signed checkpoint (C2SP tlog-checkpoint) of the current tree."""
+    signer, origin = _signer(request)
+    return (await service.checkpoint(session, signer, origin, now)).signed_note
+
+
+@router.get("/public-key", response_class=PlainTextResponse)
+async def public_key(request: Request) -> str:
+    """The checkpoint verifier key (C2SP signed-note verifier key format)."""
+    return _signer(request)[0].vkey + "\n"
+
+
+@router.get("/entries", response_model=EntryList)
+async def list_entries(
+    session: Session,
+    start: NonNegative = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> EntryList:
+    return EntryList(entries=[EntryRead.of(e) for e in await repo.entries(session, start, limit)])
+
+
+@router.get("/entries/{index}", response_model=EntryRead)
+async def get_entry(index: int, session: Session) -> EntryRead:
+    return EntryRead.of(await service.get_entry(session, index))
+
+
+@router.get("/proofs/inclusion", response_model=InclusionProof)
+async def inclusion(
+    session: Session, index: NonNegative, tree_size: Annotated[int, Query(ge=1)]
+) -> InclusionProof:
+    hashes = await service.inclusion_proof(session, index, tree_size)
+    return InclusionProof(index=index, tree_size=tree_size, hashes=[h.hex() for h in hashes])
+
+
+@router.get("/proofs/consistency", response_model=ConsistencyProof)
+async def consistency(
+    session: Session, first: Annotated[int, Query(ge=1)], second: Annotated[int, Query(ge=1)]
+) -> ConsistencyProof:
+    hashes = await service.consistency_proof(session, first, second)
+    return ConsistencyProof(first=first, second=second, hashes=[h.hex() for h in hashes])
+
+
+@router.get("/receipts/{index}", response_class=PlainTextResponse)
+async def receipt(index: int, request: Request, session: Session, now: Now) -> str:
+    """A self-contained receipt (C2SP tlog-proof, the entry as ``extra``) that verifies
+    offline with the public key: ``techmarket ledger verify-receipt``."""
+    signer, origin = _signer(request)
+    return (await service.receipt(session, signer, origin, index, now)).text()
+
+
+@router.get("/export")
+async def export(request: Request, session: Session, now: Now) -> StreamingResponse:
+    """The whole log as JSON Lines, one entry per line, then ``{"checkpoint": …}`` for
+    exactly the entries above it."""
+    signer, origin = _signer(request)
+    signed = await service.checkpoint(session, signer, origin, now)
+    sessionmaker = request.app.state.sessionmaker
+
+    async def lines() -> AsyncIterator[bytes]:
+        async with sessionmaker() as reader:
+            async for entry in repo.stream_entries(reader, signed.tree_size):
+                yield EntryRead.of(entry).model_dump_json().encode() + b"\n"
+        yield json.dumps({"checkpoint": signed.signed_note}).encode() + b"\n"
+
+    return StreamingResponse(lines(), media_type="application/x-ndjson")

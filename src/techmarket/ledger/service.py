@@ -1,0 +1,112 @@
+"""Appending to the ledger and proving what it holds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from techmarket.errors import InvalidInput, NotFound
+from techmarket.ledger import merkle
+from techmarket.ledger import repository as repo
+from techmarket.ledger.canonical import GENESIS_PREV, encode_entry
+from techmarket.ledger.checkpoint import Checkpoint, TlogProof
+from techmarket.ledger.note import Signer
+from techmarket.models.ledger import LedgerCheckpoint, LedgerEntry
+
+
+class EntryNotFound(NotFound):
+    code = "ledger_entry_not_found"
+    title = "No such ledger entry"
+
+
+class BadTreeSize(InvalidInput):
+    code = "invalid_tree_size"
+    title = "Tree size out of range"
+
+
+async def append(
+    session: AsyncSession, type_: str, subject: str, data: dict[str, Any], at: datetime
+) -> int:
+    """Append one event in the caller's transaction and return its index. The head row
+    stays locked until that transaction ends, so the chain has one order."""
+    head = await repo.lock_head(session)
+    index = head.size
+    prev = head.last_leaf_hash.hex() if head.last_leaf_hash else GENESIS_PREV
+    raw = encode_entry(index, at, type_, subject, data, prev)
+    leaf = merkle.leaf_hash(raw)
+    frontier = merkle.Frontier(head.size, head.frontier)
+    nodes = frontier.append(leaf)
+    await repo.write_append(
+        session,
+        index=index,
+        at=at,
+        type_=type_,
+        subject=subject,
+        canonical=raw,
+        leaf=leaf,
+        nodes=nodes,
+        frontier=frontier.hashes,
+    )
+    session.expire(head)  # the row was moved by SQL, not through the ORM object
+    return index
+
+
+async def checkpoint(
+    session: AsyncSession, signer: Signer, origin: str, now: datetime
+) -> LedgerCheckpoint:
+    """The signed checkpoint for the current tree size (signed now if it is new)."""
+    size, frontier = await repo.read_head(session)
+    stored = await repo.checkpoint_at(session, size)
+    if stored is not None:
+        return stored
+    root = merkle.Frontier(size, frontier).root()
+    note = signer.sign(Checkpoint(origin, size, root).text())
+    return await repo.keep_checkpoint(session, size, root, note, now)
+
+
+async def _range_hashes(session: AsyncSession, ranges: list[merkle.Range]) -> list[bytes]:
+    needed = {b for a, z in ranges for b in merkle.blocks(a, z)}
+    found = await repo.node_hashes(session, needed)
+    return merkle.range_hashes(ranges, found.__getitem__)
+
+
+async def _check_size(session: AsyncSession, tree_size: int) -> None:
+    size, _ = await repo.read_head(session)
+    if not 0 < tree_size <= size:
+        raise BadTreeSize(f"tree_size must be between 1 and the current size {size}")
+
+
+async def inclusion_proof(session: AsyncSession, index: int, tree_size: int) -> list[bytes]:
+    await _check_size(session, tree_size)
+    if not 0 <= index < tree_size:
+        raise InvalidInput(f"index must be below tree_size {tree_size}")
+    return await _range_hashes(session, merkle.inclusion_ranges(index, tree_size))
+
+
+async def consistency_proof(session: AsyncSession, first: int, second: int) -> list[bytes]:
+    await _check_size(session, second)
+    if not 0 < first <= second:
+        raise InvalidInput(
+            "first must be between 1 and second (a proof from size 0 is never given: "
+            "start from the first checkpoint you save)"
+        )
+    return await _range_hashes(session, merkle.consistency_ranges(first, second))
+
+
+async def get_entry(session: AsyncSession, index: int) -> LedgerEntry:
+    found = await repo.entry(session, index)
+    if found is None:
+        raise EntryNotFound(f"no entry {index}")
+    return found
+
+
+async def receipt(
+    session: AsyncSession, signer: Signer, origin: str, index: int, now: datetime
+) -> TlogProof:
+    """A self-contained receipt: the entry, its inclusion proof and the signed checkpoint."""
+    found = await get_entry(session, index)
+    signed = await checkpoint(session, signer, origin, now)
+    hashes = await _range_hashes(session, merkle.inclusion_ranges(index, signed.tree_size))
+    return TlogProof(index, hashes, signed.signed_note, extra=found.canonical)

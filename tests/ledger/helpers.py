@@ -1,0 +1,53 @@
+"""Building and tampering with a real ledger in the test database."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from techmarket.ledger import service as ledger
+
+T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+async def seed(session: AsyncSession, count: int, start: int = 0) -> list[int]:
+    """Append ``count`` ordinary events and commit (a savepoint in tests)."""
+    indexes = [
+        await ledger.append(
+            session,
+            "test.event",
+            f"thing/{start + i}",
+            {"n": start + i, "名称": "测试"},
+            T0 + timedelta(seconds=start + i),
+        )
+        for i in range(count)
+    ]
+    await session.commit()
+    return indexes
+
+
+async def export_lines(client: httpx.AsyncClient) -> list[str]:
+    response = await client.get("/api/v1/ledger/export")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/x-ndjson"
+    return response.text.splitlines()
+
+
+async def public_key(client: httpx.AsyncClient) -> str:
+    return (await client.get("/api/v1/ledger/public-key")).text.strip()
+
+
+async def as_superuser_without_triggers(session: AsyncSession, *statements: str) -> None:
+    """What a database administrator could do: switch triggers off and edit the ledger."""
+    await session.execute(text("SET LOCAL session_replication_role = replica"))
+    for statement in statements:
+        await session.execute(text(statement))
+    await session.execute(text("SET LOCAL session_replication_role = origin"))
+
+
+def body(line: str) -> dict[str, object]:
+    return dict(json.loads(json.loads(line)["canonical"]))
