@@ -57,7 +57,9 @@ def upgrade() -> None:
         sa.Column("hash", sa.LargeBinary(length=32), nullable=False),
         sa.PrimaryKeyConstraint("level", "idx", name=op.f("pk_ledger_nodes")),
     )
-    op.execute("INSERT INTO ledger_head (id, size, last_leaf_hash, frontier) VALUES (1, 0, NULL, '{}')")
+    op.execute(
+        "INSERT INTO ledger_head (id, size, last_leaf_hash, frontier) VALUES (1, 0, NULL, '{}')"
+    )
     op.execute(
         """
         CREATE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -208,3 +208,17 @@ async def test_org_review_response_carries_its_ledger_entry(
     assert recorded["data"]["from"] == "pending"
     assert recorded["data"]["credit_code"] == pending.org.credit_code
     assert recorded["data"]["by_user_id"] == operator.user.id
+
+
+async def test_no_proof_for_a_tree_larger_than_the_log(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    await seed(session, 4)
+    for params in ({"index": 4, "tree_size": 5}, {"index": 0, "tree_size": 5}):
+        response = await client.get("/api/v1/ledger/proofs/inclusion", params=params)
+        assert response.status_code == 422
+        assert response.json()["code"] == "invalid_tree_size"
+    equal = await client.get("/api/v1/ledger/proofs/consistency", params={"first": 5, "second": 5})
+    assert equal.json()["code"] == "invalid_tree_size"
+    ok = await client.get("/api/v1/ledger/proofs/consistency", params={"first": 4, "second": 4})
+    assert ok.json()["hashes"] == []

@@ -134,6 +134,15 @@ class Frontier:
         self.size += 1
         return created
 
+    def add(self, leaf: bytes) -> None:
+        """Add a leaf when the new nodes are not needed (verification)."""
+        hashes, index = self.hashes, self.size
+        while index & 1:
+            leaf = node_hash(hashes.pop(), leaf)
+            index >>= 1
+        hashes.append(leaf)
+        self.size += 1
+
     def root(self) -> bytes:
         return fold(self.hashes)
 

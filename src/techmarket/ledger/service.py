@@ -66,33 +66,32 @@ async def checkpoint(
     return await repo.keep_checkpoint(session, size, root, note, now)
 
 
-async def _range_hashes(session: AsyncSession, ranges: list[merkle.Range]) -> list[bytes]:
-    needed = {b for a, z in ranges for b in merkle.blocks(a, z)}
+async def _range_hashes(
+    session: AsyncSession, ranges: list[merkle.Range], tree_size: int
+) -> list[bytes]:
+    """Proof hashes from stored complete subtrees, in one query. The last leaf of the tree
+    is fetched too: it is stored exactly when the log has reached ``tree_size``."""
+    needed = {b for a, z in ranges for b in merkle.blocks(a, z)} | {(0, tree_size - 1)}
     found = await repo.node_hashes(session, needed)
+    if len(found) != len(needed):
+        size, _ = await repo.read_head(session)
+        raise BadTreeSize(f"tree_size {tree_size} is beyond the current size {size}")
     return merkle.range_hashes(ranges, found.__getitem__)
 
 
-async def _check_size(session: AsyncSession, tree_size: int) -> None:
-    size, _ = await repo.read_head(session)
-    if not 0 < tree_size <= size:
-        raise BadTreeSize(f"tree_size must be between 1 and the current size {size}")
-
-
 async def inclusion_proof(session: AsyncSession, index: int, tree_size: int) -> list[bytes]:
-    await _check_size(session, tree_size)
     if not 0 <= index < tree_size:
         raise InvalidInput(f"index must be below tree_size {tree_size}")
-    return await _range_hashes(session, merkle.inclusion_ranges(index, tree_size))
+    return await _range_hashes(session, merkle.inclusion_ranges(index, tree_size), tree_size)
 
 
 async def consistency_proof(session: AsyncSession, first: int, second: int) -> list[bytes]:
-    await _check_size(session, second)
     if not 0 < first <= second:
         raise InvalidInput(
             "first must be between 1 and second (a proof from size 0 is never given: "
             "start from the first checkpoint you save)"
         )
-    return await _range_hashes(session, merkle.consistency_ranges(first, second))
+    return await _range_hashes(session, merkle.consistency_ranges(first, second), second)
 
 
 async def get_entry(session: AsyncSession, index: int) -> LedgerEntry:
@@ -108,5 +107,6 @@ async def receipt(
     """A self-contained receipt: the entry, its inclusion proof and the signed checkpoint."""
     found = await get_entry(session, index)
     signed = await checkpoint(session, signer, origin, now)
-    hashes = await _range_hashes(session, merkle.inclusion_ranges(index, signed.tree_size))
+    ranges = merkle.inclusion_ranges(index, signed.tree_size)
+    hashes = await _range_hashes(session, ranges, signed.tree_size)
     return TlogProof(index, hashes, signed.signed_note, extra=found.canonical)

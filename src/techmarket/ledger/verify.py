@@ -4,11 +4,12 @@ public key; shares the pure core with the server and nothing else."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from techmarket.ledger import merkle
 from techmarket.ledger.canonical import GENESIS_PREV, MalformedEntry, decode_entry
@@ -51,8 +52,8 @@ def _records(lines: Iterable[str | bytes], tail: list[str]) -> Iterator[dict[str
         if tail:
             raise VerificationFailed(f"line {number}: data after the checkpoint")
         try:
-            record = json.loads(line)
-        except ValueError:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError:
             raise VerificationFailed(f"line {number}: not JSON") from None
         if isinstance(record, dict) and set(record) == {"checkpoint"}:
             tail.append(str(record["checkpoint"]))
@@ -78,9 +79,9 @@ def verify_export(
     counts: dict[str, int] = {}
     tail: list[str] = []
     for position, record in enumerate(_records(lines, tail)):
-        body = _check_entry(position, record, prev)
+        body, leaf = _check_entry(position, record, prev)
         prev = record["leaf_hash"]
-        frontier.append(bytes.fromhex(prev))
+        frontier.add(leaf)
         if earlier and frontier.size == earlier.size and frontier.root() != earlier.root:
             raise VerificationFailed(
                 f"entries 0…{position} do not match the checkpoint saved earlier "
@@ -116,7 +117,8 @@ def verify_export(
     return Summary(frontier.size, frontier.root(), final, tail[0], earlier, counts)
 
 
-def _check_entry(position: int, record: dict[str, Any], prev: str) -> dict[str, Any]:
+def _check_entry(position: int, record: dict[str, Any], prev: str) -> tuple[dict[str, Any], bytes]:
+    """The entry's body and leaf hash, once everything about it checks out."""
     try:
         index, text, leaf = record["index"], record["canonical"], record["leaf_hash"]
     except (KeyError, TypeError):
@@ -136,9 +138,10 @@ def _check_entry(position: int, record: dict[str, Any], prev: str) -> dict[str, 
         raise VerificationFailed(f"body says index {body['index']}", position)
     if body["prev"] != prev:
         raise VerificationFailed("prev does not match the previous entry's leaf hash", position)
-    if merkle.leaf_hash(raw).hex() != leaf:
+    computed = merkle.leaf_hash(raw)
+    if computed.hex() != leaf:
         raise VerificationFailed("leaf hash does not match the entry's bytes", position)
-    return body
+    return body, computed
 
 
 @contextmanager
