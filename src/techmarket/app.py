@@ -16,6 +16,7 @@ from techmarket.config import Settings, get_settings
 from techmarket.db import make_engine, make_sessionmaker, resolve_database_url
 from techmarket.ledger import keys as ledger_keys
 from techmarket.ledger.router import router as ledger_router
+from techmarket.listings.router import router as listings_router
 from techmarket.logs import RequestLog
 
 
@@ -74,5 +75,6 @@ def create_app(
     app.add_middleware(RequestLog)
     app.include_router(health.router)
     app.include_router(accounts_router)
+    app.include_router(listings_router)
     app.include_router(ledger_router)
     return app

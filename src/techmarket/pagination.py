@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Generic, TypeVar
+import json
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
@@ -42,6 +43,24 @@ def decode_cursor(cursor: str | None) -> int | None:
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidCursor("cursor is not one this server issued") from exc
+
+
+def encode_keyset(values: list[Any]) -> str:
+    """A cursor holding the sort key of the last row of a page."""
+    raw = json.dumps(values, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_keyset(cursor: str | None, length: int) -> list[Any] | None:
+    if cursor is None:
+        return None
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error) as exc:
+        raise InvalidCursor("cursor is not one this server issued") from exc
+    if not isinstance(values, list) or len(values) != length:
+        raise InvalidCursor("cursor does not belong to this query or sort order")
+    return values
 
 
 def next_cursor(ids: list[int], limit: int) -> str | None:

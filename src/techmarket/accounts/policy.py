@@ -58,6 +58,15 @@ class Action(StrEnum):
     org_read_private = "org.read_private"  # members, pending status details
     org_manage_users = "org.manage_users"
     org_review = "org.review"  # verify, reject, suspend
+    listing_read_private = "listing.read_private"  # drafts, history, responses received
+    listing_manage = "listing.manage"  # create, edit, submit, withdraw, respond, decide
+    listing_approve = "listing.approve"  # the TTO's internal approval (安心屋)
+    listing_moderate = "listing.moderate"  # the operator suspends a listing
+
+
+class WrongKind(Forbidden):
+    code = "wrong_org_kind"
+    title = "Your kind of organisation cannot do this"
 
 
 def _require_verified(principal: Principal) -> None:
@@ -82,6 +91,17 @@ def _org_admin(principal: Principal, owner_org_id: int) -> None:
         raise MissingRole("only an administrator of the organisation may do this")
 
 
+def _verified_member(principal: Principal, owner_org_id: int) -> None:
+    _same_org(principal, owner_org_id)
+    _require_verified(principal)
+
+
+def _tto(principal: Principal, owner_org_id: int) -> None:
+    _verified_member(principal, owner_org_id)
+    if Role.tto not in principal.roles:
+        raise MissingRole("only the technology transfer office (TTO) may approve")
+
+
 def _operator(principal: Principal, owner_org_id: int) -> None:
     if not principal.is_operator:
         raise NotOperator()
@@ -91,6 +111,10 @@ _RULES: dict[Action, Callable[[Principal, int], None]] = {
     Action.org_read_private: _member_or_operator,
     Action.org_manage_users: _org_admin,
     Action.org_review: _operator,
+    Action.listing_read_private: _member_or_operator,
+    Action.listing_manage: _verified_member,
+    Action.listing_approve: _tto,
+    Action.listing_moderate: _operator,
 }
 
 
@@ -106,3 +130,9 @@ def require_verified(principal: Principal) -> None:
 
 def require_operator(principal: Principal) -> None:
     _operator(principal, principal.org.id)
+
+
+def require_kind(principal: Principal, kinds: frozenset[OrgKind], what: str) -> None:
+    if principal.org.kind not in kinds:
+        allowed = ", ".join(sorted(kinds))
+        raise WrongKind(f"{what} is for organisations of kind {allowed}")

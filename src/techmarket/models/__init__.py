@@ -1,6 +1,15 @@
 """Every table, imported here so that ``Base.metadata`` is complete."""
 
 from techmarket.models.ledger import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerNode
+from techmarket.models.listing import (
+    Achievement,
+    AchievementEvent,
+    AchievementStatus,
+    Demand,
+    DemandResponse,
+    DemandStatus,
+    ResponseStatus,
+)
 from techmarket.models.org import (
     AccessToken,
     LoginFailure,
@@ -13,6 +22,12 @@ from techmarket.models.org import (
 
 __all__ = [
     "AccessToken",
+    "Achievement",
+    "AchievementEvent",
+    "AchievementStatus",
+    "Demand",
+    "DemandResponse",
+    "DemandStatus",
     "LedgerCheckpoint",
     "LedgerEntry",
     "LedgerHead",
@@ -21,6 +36,7 @@ __all__ = [
     "OrgKind",
     "OrgStatus",
     "Organisation",
+    "ResponseStatus",
     "Role",
     "User",
 ]

@@ -45,13 +45,14 @@ class Role(StrEnum):
     broker = "broker"
 
 
-def _enum(cls: type[StrEnum], name: str) -> Enum:
+def _enum(cls: type[StrEnum], name: str, length: int = 20) -> Enum:
+    """A string column limited to an enum's values by a CHECK constraint."""
     return Enum(
         cls,
         name=name,
         native_enum=False,
         create_constraint=True,
-        length=20,
+        length=length,
         values_callable=lambda e: [m.value for m in e],
     )
 

@@ -1,0 +1,267 @@
+"""Rules for achievements: drafting, approval by the TTO, publication, withdrawal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from techmarket.accounts.policy import Action, Principal, authorize, require_kind
+from techmarket.errors import Conflict, InvalidInput, NotFound
+from techmarket.ledger import service as ledger
+from techmarket.listings import lifecycle
+from techmarket.listings import repository as repo
+from techmarket.listings.schemas import AchievementCreate, AchievementUpdate
+from techmarket.listings.text import tsvector_literal
+from techmarket.models.listing import Achievement, AchievementEvent
+from techmarket.models.listing import AchievementStatus as S
+
+
+class AchievementNotFound(NotFound):
+    code = "achievement_not_found"
+    title = "Achievement not found"
+
+
+class NotEditable(Conflict):
+    code = "not_editable"
+    title = "Only drafts, rejected and withdrawn achievements can be edited"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_status_transition"
+    title = "Status cannot change that way"
+
+
+def search_vector(a: Achievement | AchievementCreate) -> str:
+    """Title weighs most, then keywords and field, then the summary and inventors."""
+    return tsvector_literal(
+        [
+            ("A", a.title),
+            ("B", " ".join(a.keywords)),
+            ("C", a.summary),
+            ("D", " ".join(a.inventors) + " " + " ".join(a.patent_numbers)),
+        ]
+    )
+
+
+def new_achievement(principal: Principal, data: AchievementCreate, now: datetime) -> dict[str, Any]:
+    """Column values of a new draft (shared with the bulk import)."""
+    values = data.model_dump(mode="json")
+    values.update(
+        org_id=principal.org.id,
+        created_by=principal.user.id,
+        status=S.draft,
+        created_at=now,
+        updated_at=now,
+        search=search_vector(data),
+    )
+    return values
+
+
+async def create(
+    session: AsyncSession, principal: Principal, data: AchievementCreate, now: datetime
+) -> Achievement:
+    authorize(principal, Action.listing_manage, principal.org.id)
+    require_kind(principal, lifecycle.CAN_LIST, "listing achievements")
+    achievement = Achievement(**new_achievement(principal, data, now))
+    session.add(achievement)
+    await session.flush()
+    session.add(_event(achievement.id, principal, None, S.draft, None, None, now))
+    return achievement
+
+
+def visible(principal: Principal | None, achievement: Achievement) -> bool:
+    if achievement.status in lifecycle.ACHIEVEMENT_PUBLIC:
+        return True
+    return principal is not None and (
+        principal.is_operator or principal.org.id == achievement.org_id
+    )
+
+
+async def load(
+    session: AsyncSession, principal: Principal | None, achievement_id: int, *, lock: bool = False
+) -> Achievement:
+    """An achievement the caller may see (others' drafts do not exist for them)."""
+    achievement = await repo.get(session, Achievement, achievement_id, lock=lock)
+    if achievement is None or not visible(principal, achievement):
+        raise AchievementNotFound()
+    return achievement  # type: ignore[no-any-return]
+
+
+async def update(
+    session: AsyncSession,
+    principal: Principal,
+    achievement_id: int,
+    data: AchievementUpdate,
+    now: datetime,
+) -> Achievement:
+    achievement = await load(session, principal, achievement_id, lock=True)
+    authorize(principal, Action.listing_manage, achievement.org_id)
+    if achievement.status not in lifecycle.ACHIEVEMENT_EDITABLE:
+        raise NotEditable(f"it is {achievement.status}; withdraw it first")
+    changes = data.model_dump(mode="json", exclude_unset=True, exclude={"negotiable"})
+    for name, value in changes.items():
+        setattr(achievement, name, value)
+    if data.negotiable:
+        achievement.asking_price_fen = None
+    # The same rules as at creation, on the record as it now stands.
+    try:
+        AchievementCreate.model_validate(
+            {k: getattr(achievement, k) for k in AchievementCreate.model_fields}
+        )
+    except ValidationError as exc:
+        raise InvalidInput("; ".join(e["msg"] for e in exc.errors())) from None
+    achievement.search = search_vector(achievement)
+    achievement.updated_at = now
+    await session.flush()
+    return achievement
+
+
+def _event(
+    achievement_id: int,
+    principal: Principal,
+    before: S | None,
+    after: S,
+    reason: str | None,
+    ledger_index: int | None,
+    now: datetime,
+) -> AchievementEvent:
+    return AchievementEvent(
+        achievement_id=achievement_id,
+        at=now,
+        by_user_id=principal.user.id,
+        from_status=before,
+        to_status=after,
+        reason=reason,
+        ledger_index=ledger_index,
+    )
+
+
+def _ledger_data(a: Achievement, principal: Principal, reason: str | None) -> dict[str, Any]:
+    return {
+        "achievement_id": a.id,
+        "org_id": a.org_id,
+        "title": a.title,
+        "ip_type": a.ip_type.value,
+        "patent_numbers": list(a.patent_numbers),
+        "industry": a.industry.value,
+        "asking_price_fen": a.asking_price_fen,
+        "by_user_id": principal.user.id,
+        "reason": reason,
+    }
+
+
+async def _move(
+    session: AsyncSession,
+    principal: Principal,
+    achievement: Achievement,
+    to: S,
+    now: datetime,
+    *,
+    reason: str | None = None,
+    ledger_types: tuple[str, ...] = (),
+) -> int | None:
+    """Change status, record who and when, and ledger it in this transaction.
+    Returns the index of the last ledger entry written, if any."""
+    before = achievement.status
+    if to not in lifecycle.ACHIEVEMENT[before]:
+        raise InvalidTransition(f"cannot go from {before} to {to}")
+    achievement.status = to
+    achievement.status_reason = reason
+    achievement.updated_at = now
+    if to == S.published:
+        achievement.published_at = now
+    await session.flush()
+    index = None
+    for event_type in ledger_types:
+        index = await ledger.append(
+            session,
+            event_type,
+            f"achievement/{achievement.id}",
+            _ledger_data(achievement, principal, reason),
+            now,
+        )
+    session.add(_event(achievement.id, principal, before, to, reason, index, now))
+    return index
+
+
+async def submit(
+    session: AsyncSession, principal: Principal, achievement_id: int, now: datetime
+) -> tuple[Achievement, int | None]:
+    """Universities and institutes send it to their TTO; others publish directly."""
+    achievement = await load(session, principal, achievement_id, lock=True)
+    authorize(principal, Action.listing_manage, achievement.org_id)
+    if principal.org.kind in lifecycle.NEEDS_TTO_APPROVAL:
+        return achievement, await _move(session, principal, achievement, S.pending_approval, now)
+    index = await _move(
+        session, principal, achievement, S.published, now, ledger_types=("achievement.published",)
+    )
+    return achievement, index
+
+
+async def approve(
+    session: AsyncSession, principal: Principal, achievement_id: int, now: datetime
+) -> tuple[Achievement, int | None]:
+    """The TTO approves: the approval and the publication both go on the ledger."""
+    achievement = await load(session, principal, achievement_id, lock=True)
+    authorize(principal, Action.listing_approve, achievement.org_id)
+    if achievement.status != S.pending_approval:
+        raise InvalidTransition(f"it is {achievement.status}, not pending approval")
+    index = await _move(
+        session,
+        principal,
+        achievement,
+        S.published,
+        now,
+        ledger_types=("achievement.approved", "achievement.published"),
+    )
+    return achievement, index
+
+
+async def reject(
+    session: AsyncSession, principal: Principal, achievement_id: int, reason: str, now: datetime
+) -> Achievement:
+    """The TTO sends it back with a reason (an internal decision, not ledgered)."""
+    achievement = await load(session, principal, achievement_id, lock=True)
+    authorize(principal, Action.listing_approve, achievement.org_id)
+    if achievement.status != S.pending_approval:
+        raise InvalidTransition(f"it is {achievement.status}, not pending approval")
+    await _move(session, principal, achievement, S.rejected, now, reason=reason)
+    return achievement
+
+
+async def withdraw(
+    session: AsyncSession,
+    principal: Principal,
+    achievement_id: int,
+    reason: str | None,
+    now: datetime,
+) -> tuple[Achievement, int | None]:
+    """The owner withdraws a published achievement, or the operator suspends it."""
+    achievement = await load(session, principal, achievement_id, lock=True)
+    action = (
+        Action.listing_moderate if principal.org.id != achievement.org_id else Action.listing_manage
+    )
+    authorize(principal, action, achievement.org_id)
+    if achievement.status != S.published:
+        raise InvalidTransition(f"it is {achievement.status}, not published")
+    index = await _move(
+        session,
+        principal,
+        achievement,
+        S.withdrawn,
+        now,
+        reason=reason,
+        ledger_types=("achievement.withdrawn",),
+    )
+    return achievement, index
+
+
+async def history(
+    session: AsyncSession, principal: Principal, achievement_id: int
+) -> list[AchievementEvent]:
+    achievement = await load(session, principal, achievement_id)
+    authorize(principal, Action.listing_read_private, achievement.org_id)
+    return await repo.history(session, achievement_id)

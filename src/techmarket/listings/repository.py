@@ -1,0 +1,203 @@
+"""SQL for achievements, demands and responses, including full-text search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    and_,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from techmarket.models.listing import (
+    Achievement,
+    AchievementEvent,
+    Demand,
+    DemandResponse,
+    DemandStatus,
+    ResponseStatus,
+)
+
+Listing = type[Achievement] | type[Demand]
+
+
+def region_prefix(code: str) -> str:
+    """A province (xx0000) matches its cities and counties, a city (xxxx00) its counties."""
+    if code.endswith("0000"):
+        return code[:2]
+    if code.endswith("00"):
+        return code[:4]
+    return code
+
+
+@dataclass
+class SearchQuery:
+    """What a listing search asks for; ``conditions`` are built by the service."""
+
+    tsquery: str | None
+    conditions: list[ColumnElement[bool]] = field(default_factory=list)
+    sort: str = "relevance"
+    after: list[Any] | None = None
+    limit: int = 20
+
+
+def _price_column(model: Listing) -> Any:
+    return Achievement.asking_price_fen if model is Achievement else Demand.budget_max_fen
+
+
+def _order(model: Listing, query: SearchQuery, rank: Any) -> tuple[list[Any], list[Any], Any]:
+    """ORDER BY terms, the keyset values to select, and the keyset condition."""
+    after = query.after
+    if query.sort == "relevance" and rank is not None:
+        keys = [rank, model.id]
+        cond = tuple_(rank, model.id) < tuple_(*after) if after else None
+        return [rank.desc(), model.id.desc()], keys, cond
+    if query.sort in ("price_asc", "price_desc"):
+        price = _price_column(model)
+        ascending = query.sort == "price_asc"
+        order = [price.asc().nulls_last() if ascending else price.desc().nulls_last()]
+        order.append(model.id.asc() if ascending else model.id.desc())
+        cond = None
+        if after:
+            value, last_id = after
+            beyond = model.id > last_id if ascending else model.id < last_id
+            if value is None:  # into the negotiable tail
+                cond = and_(price.is_(None), beyond)
+            else:
+                further = price > value if ascending else price < value
+                cond = or_(further, and_(price == value, beyond), price.is_(None))
+        return order, [price, model.id], cond
+    keys = [model.published_at, model.id]
+    if after:
+        cond = tuple_(model.published_at, model.id) < tuple_(
+            cast(literal(after[0]), model.published_at.type), after[1]
+        )
+    else:
+        cond = None
+    return [model.published_at.desc(), model.id.desc()], keys, cond
+
+
+async def search(
+    session: AsyncSession, model: Listing, query: SearchQuery
+) -> list[tuple[Any, list[Any]]]:
+    """Matching rows with the keyset values that a cursor after them needs."""
+    rank = None
+    stmt: Select[Any] = select(model)
+    conditions = list(query.conditions)
+    if query.tsquery:
+        tsquery = cast(literal(query.tsquery), TSQUERY)
+        conditions.append(model.search.op("@@")(tsquery))
+        rank = cast(func.ts_rank_cd(model.search, tsquery), Float)
+    order, keys, after = _order(model, query, rank)
+    if after is not None:
+        conditions.append(after)
+    stmt = select(model, *keys).where(*conditions).order_by(*order).limit(query.limit)
+    rows = (await session.execute(stmt)).all()
+    return [(row[0], [_jsonable(v) for v in row[1:]]) for row in rows]
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+async def get(session: AsyncSession, model: Listing, listing_id: int, *, lock: bool = False) -> Any:
+    stmt = select(model).where(model.id == listing_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def history(session: AsyncSession, achievement_id: int) -> list[AchievementEvent]:
+    stmt = (
+        select(AchievementEvent)
+        .where(AchievementEvent.achievement_id == achievement_id)
+        .order_by(AchievementEvent.id)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def candidates(
+    session: AsyncSession,
+    model: Listing,
+    tsquery: str,
+    conditions: list[ColumnElement[bool]],
+    limit: int,
+) -> list[Any]:
+    """The records sharing most vocabulary with a query, for matching to rank further."""
+    query = cast(literal(tsquery), TSQUERY)
+    stmt = (
+        select(model)
+        .where(model.search.op("@@")(query), *conditions)
+        .order_by(func.ts_rank_cd(model.search, query).desc(), model.id)
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def responses_for(
+    session: AsyncSession, demand_id: int, org_id: int | None = None
+) -> list[DemandResponse]:
+    stmt = select(DemandResponse).where(DemandResponse.demand_id == demand_id)
+    if org_id is not None:
+        stmt = stmt.where(DemandResponse.org_id == org_id)
+    return list((await session.execute(stmt.order_by(DemandResponse.id))).scalars())
+
+
+async def get_response(
+    session: AsyncSession, demand_id: int, response_id: int, *, lock: bool = False
+) -> DemandResponse | None:
+    stmt = select(DemandResponse).where(
+        DemandResponse.id == response_id, DemandResponse.demand_id == demand_id
+    )
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def decline_other_responses(
+    session: AsyncSession, demand_id: int, accepted_id: int, at: datetime
+) -> None:
+    await session.execute(
+        update(DemandResponse)
+        .where(
+            DemandResponse.demand_id == demand_id,
+            DemandResponse.id != accepted_id,
+            DemandResponse.status.in_([ResponseStatus.submitted, ResponseStatus.shortlisted]),
+        )
+        .values(status=ResponseStatus.declined, decided_at=at)
+    )
+
+
+async def own_published_achievements(
+    session: AsyncSession, org_id: int, ids: list[int]
+) -> set[int]:
+    from techmarket.models.listing import AchievementStatus
+
+    stmt = select(Achievement.id).where(
+        Achievement.id.in_(ids),
+        Achievement.org_id == org_id,
+        Achievement.status == AchievementStatus.published,
+    )
+    return set((await session.execute(stmt)).scalars())
+
+
+async def expire_demands(session: AsyncSession, now: datetime) -> int:
+    result = await session.execute(
+        update(Demand)
+        .where(Demand.status == DemandStatus.published, Demand.deadline <= now)
+        .values(status=DemandStatus.expired, updated_at=now)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,224 @@
+"""Request and response shapes for achievements, demands and responses."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from techmarket.listings.patent_numbers import normalise as normalise_patent_number
+from techmarket.listings.taxonomy import CooperationMode, Industry, IpType, TransferMode
+from techmarket.models.listing import AchievementStatus, DemandStatus, ResponseStatus
+from techmarket.regions import validate_region_code
+
+RegionCode = Annotated[str, AfterValidator(validate_region_code)]
+PatentNumber = Annotated[str, AfterValidator(normalise_patent_number)]
+Fen = Annotated[int, Field(gt=0, le=10**15, description="an amount in fen (1 yuan = 100 fen)")]
+Title = Annotated[str, Field(min_length=2, max_length=200)]
+ShortText = Annotated[str, Field(min_length=1, max_length=50)]
+
+
+class ProofOfConcept(BaseModel):
+    """概念验证: where and when the technology was shown to work, and how it went."""
+
+    centre: str = Field(min_length=1, max_length=200)
+    date: date
+    result: str = Field(min_length=1, max_length=2000)
+
+
+class AchievementFields(BaseModel):
+    title: Title
+    summary: str = Field(min_length=1, max_length=5000, description="non-confidential summary")
+    ip_type: IpType
+    patent_numbers: list[PatentNumber] = Field(default_factory=list, max_length=50)
+    industry: Industry
+    region_code: RegionCode
+    trl: int = Field(ge=1, le=9, description="technology readiness level")
+    transfer_modes: list[TransferMode] = Field(min_length=1)
+    asking_price_fen: Fen | None = Field(default=None, description="null means negotiable")
+    inventors: list[ShortText] = Field(default_factory=list, max_length=50)
+    keywords: list[ShortText] = Field(default_factory=list, max_length=20)
+    proof_of_concept: ProofOfConcept | None = None
+
+
+class AchievementCreate(AchievementFields):
+    @model_validator(mode="after")
+    def _patents_have_numbers(self) -> AchievementCreate:
+        from techmarket.listings.taxonomy import PATENT_TYPES
+
+        if self.ip_type in PATENT_TYPES and not self.patent_numbers:
+            raise ValueError("patent_numbers: a patent needs its application number")
+        return self
+
+
+class AchievementUpdate(BaseModel):
+    title: Title | None = None
+    summary: str | None = Field(default=None, min_length=1, max_length=5000)
+    ip_type: IpType | None = None
+    patent_numbers: list[PatentNumber] | None = Field(default=None, max_length=50)
+    industry: Industry | None = None
+    region_code: RegionCode | None = None
+    trl: int | None = Field(default=None, ge=1, le=9)
+    transfer_modes: list[TransferMode] | None = Field(default=None, min_length=1)
+    asking_price_fen: Fen | None = None
+    negotiable: bool | None = Field(default=None, description="true clears the asking price")
+    inventors: list[ShortText] | None = Field(default=None, max_length=50)
+    keywords: list[ShortText] | None = Field(default=None, max_length=20)
+    proof_of_concept: ProofOfConcept | None = None
+
+
+class AchievementRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    org_id: int
+    title: str
+    summary: str
+    ip_type: IpType
+    patent_numbers: list[str]
+    industry: Industry
+    region_code: str
+    trl: int
+    transfer_modes: list[TransferMode]
+    asking_price_fen: int | None
+    inventors: list[str]
+    keywords: list[str]
+    proof_of_concept: ProofOfConcept | None
+    status: AchievementStatus
+    status_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    ledger_index: int | None = Field(
+        default=None, description="ledger entry of the action that returned this record"
+    )
+
+
+class Reason(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class OptionalReason(BaseModel):
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class HistoryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    by_user_id: int
+    from_status: str | None
+    to_status: str
+    reason: str | None
+    ledger_index: int | None
+
+
+class DemandFields(BaseModel):
+    title: Title
+    description: str = Field(min_length=1, max_length=10000)
+    industry: Industry
+    region_code: RegionCode
+    budget_min_fen: Fen | None = None
+    budget_max_fen: Fen | None = None
+    deadline: datetime = Field(description="RFC 3339 with a timezone")
+    cooperation_mode: CooperationMode
+    is_challenge: bool = Field(default=False, description="揭榜挂帅: an open challenge")
+    reward_fen: Fen | None = Field(default=None, description="the challenge's reward")
+
+
+class DemandCreate(DemandFields):
+    @model_validator(mode="after")
+    def _consistent(self) -> DemandCreate:
+        check_demand(self.budget_min_fen, self.budget_max_fen, self.is_challenge, self.reward_fen)
+        if self.deadline.tzinfo is None:
+            raise ValueError("deadline: give a timezone (RFC 3339)")
+        return self
+
+
+def check_demand(
+    budget_min: int | None, budget_max: int | None, is_challenge: bool, reward: int | None
+) -> None:
+    if budget_min is not None and budget_max is not None and budget_min > budget_max:
+        raise ValueError("budget_min_fen is above budget_max_fen")
+    if is_challenge and reward is None:
+        raise ValueError("reward_fen: an open challenge states its reward")
+
+
+class DemandUpdate(BaseModel):
+    title: Title | None = None
+    description: str | None = Field(default=None, min_length=1, max_length=10000)
+    industry: Industry | None = None
+    region_code: RegionCode | None = None
+    budget_min_fen: Fen | None = None
+    budget_max_fen: Fen | None = None
+    deadline: datetime | None = None
+    cooperation_mode: CooperationMode | None = None
+    is_challenge: bool | None = None
+    reward_fen: Fen | None = None
+
+
+class DemandRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    org_id: int
+    title: str
+    description: str
+    industry: Industry
+    region_code: str
+    budget_min_fen: int | None
+    budget_max_fen: int | None
+    deadline: datetime
+    cooperation_mode: CooperationMode
+    is_challenge: bool
+    reward_fen: int | None
+    status: DemandStatus
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    ledger_index: int | None = None
+
+
+class ResponseCreate(BaseModel):
+    text: str = Field(min_length=1, max_length=10000)
+    quoted_price_fen: Fen
+    achievement_ids: list[int] = Field(default_factory=list, max_length=20)
+
+
+class ResponseRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    demand_id: int
+    org_id: int
+    text: str
+    quoted_price_fen: int
+    achievement_ids: list[int]
+    status: ResponseStatus
+    created_at: datetime
+    decided_at: datetime | None
+    ledger_index: int | None = None
+
+
+Sort = Literal["relevance", "newest", "price_asc", "price_desc"]
+
+
+class MatchReason(BaseModel):
+    code: Literal[
+        "shared_terms",
+        "same_industry",
+        "same_region",
+        "same_city",
+        "same_province",
+        "within_budget",
+        "negotiable",
+    ]
+    detail: str
+
+
+class MatchRead(BaseModel):
+    id: int
+    title: str
+    score: float
+    reasons: list[MatchReason]

@@ -1,0 +1,85 @@
+"""Chinese full-text search terms: segmentation at write time, queries at read time.
+
+A record's search vector holds the segmenter's search-mode words plus every bigram of each
+run of CJK characters, so a two-character query matches any record containing it, even
+inside a longer word the segmenter kept whole. Vectors and queries are built as explicit
+``tsvector``/``tsquery`` literals, independent of the database's text-search parser and
+locale. No I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import rjieba
+
+MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_WORD = re.compile(r"[0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff][0-9a-z\-_.\u3400-\u9fff]*")
+STOP_WORDS = frozenset(
+    {
+        *("的", "了", "和", "与", "及", "或", "等", "在", "是", "对", "将", "其"),
+        *("一种", "一个", "以及", "及其", "用于", "基于", "方法", "装置", "系统", "技术"),
+    }
+)
+
+
+def _quote(lexeme: str) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def words(text: str) -> list[str]:
+    """Search-mode words of ``text``, lowercased, without punctuation and stop words."""
+    out = []
+    for token in rjieba.cut_for_search(text.lower()):
+        token = token.strip()
+        if token and token not in STOP_WORDS and _WORD.fullmatch(token):
+            out.append(token)
+    return out
+
+
+def bigrams(text: str) -> list[str]:
+    return [run[i : i + 2] for run in _CJK.findall(text) for i in range(len(run) - 1)]
+
+
+def terms(text: str) -> list[str]:
+    """Everything a record's text is findable by."""
+    return words(text) + bigrams(text)
+
+
+def tsvector_literal(fields: Iterable[tuple[str, str]]) -> str:
+    """A ``tsvector`` literal from (weight, text) pairs, weights ``A``–``D``."""
+    lexemes: dict[str, tuple[int, str]] = {}
+    position = 0
+    for weight, text in fields:
+        for term in terms(text):
+            position = min(position + 1, MAX_POSITION)
+            if term not in lexemes or lexemes[term][1] > weight:
+                lexemes[term] = (position, weight)
+    return " ".join(f"{_quote(t)}:{p}{w}" for t, (p, w) in lexemes.items())
+
+
+def tsquery_literal(query: str) -> str | None:
+    """Every query word must match: as a word, or (for Chinese) through its bigrams.
+    None when the query has nothing searchable."""
+    clauses = []
+    for word in dict.fromkeys(words(query)):
+        if _CJK.fullmatch(word):
+            if len(word) == 1:
+                clauses.append(f"{_quote(word)}:*")  # a single character: a bigram prefix
+            elif len(word) == 2:
+                clauses.append(_quote(word))
+            else:
+                grams = " & ".join(_quote(g) for g in dict.fromkeys(bigrams(word)))
+                clauses.append(f"({_quote(word)} | ({grams}))")
+        else:
+            clauses.append(f"{_quote(word)}:*")
+    return " & ".join(clauses) if clauses else None
+
+
+def any_term_query(text: str, limit: int = 24) -> str | None:
+    """A query matching records that share any of the most telling words of ``text``
+    (for matching a demand to achievements and back)."""
+    chosen = [w for w in dict.fromkeys(words(text)) if len(w) >= 2][:limit]
+    return " | ".join(_quote(w) for w in chosen) or None
