@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -9,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from techmarket import demo as demo_data
-from techmarket import errors, health, migrate
+from techmarket import errors, health, migrate, scheduler
 from techmarket.accounts.router import router as accounts_router
 from techmarket.clock import Clock, SystemClock
 from techmarket.config import Settings, get_settings
@@ -49,9 +51,20 @@ def create_app(
             logins = await demo_data.load(app.state.sessionmaker, app.state.clock.now())
             if on_demo_loaded:
                 on_demo_loaded(logins)
+        jobs = None
+        if own_engine:  # a serving process (tests drive the scheduler themselves)
+            jobs = asyncio.create_task(
+                scheduler.run_forever(
+                    app.state.sessionmaker, app.state.clock, settings.scheduler_interval_seconds
+                )
+            )
         try:
             yield
         finally:
+            if jobs:
+                jobs.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await jobs
             if own_engine:
                 await app.state.engine.dispose()
             if embedded:

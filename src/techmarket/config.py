@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     token_lifetime_minutes: int = Field(default=12 * 60, ge=1, le=60 * 24 * 90)
     login_max_failures: int = Field(default=5, ge=1)
     login_failure_window_seconds: int = Field(default=900, ge=1)
+    scheduler_interval_seconds: float = Field(default=5.0, gt=0, le=3600)
     notice_period_days: int = Field(default=15, ge=1, le=365)
     ledger_origin: str = Field(default="techmarket.example/ledger", min_length=1)
     ledger_key_path: Path | None = Field(

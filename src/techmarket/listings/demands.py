@@ -51,6 +51,12 @@ def effective_status(demand: Demand, now: datetime) -> DemandStatus:
     return demand.status
 
 
+def _require_open(demand: Demand, now: datetime) -> None:
+    status = effective_status(demand, now)
+    if status != DemandStatus.published:
+        raise DemandNotOpen(f"the demand is {status}")
+
+
 def search_vector(d: Demand | DemandCreate) -> str:
     return tsvector_literal([("A", d.title), ("C", d.description)])
 
@@ -93,9 +99,6 @@ async def load(
     demand: Demand | None = await repo.get(session, Demand, demand_id, lock=lock)
     if demand is None or not visible(principal, demand):
         raise DemandNotFound()
-    if effective_status(demand, now) != demand.status:
-        demand.status = DemandStatus.expired
-        demand.updated_at = now
     return demand
 
 
@@ -123,7 +126,7 @@ async def update(
 
 
 def _move(demand: Demand, to: DemandStatus, now: datetime) -> None:
-    if to not in lifecycle.DEMAND[demand.status]:
+    if to not in lifecycle.DEMAND[effective_status(demand, now)]:
         raise InvalidTransition(f"cannot go from {demand.status} to {to}")
     demand.status = to
     demand.updated_at = now
@@ -179,8 +182,7 @@ async def respond(
     authorize(principal, Action.listing_manage, principal.org.id)
     require_kind(principal, lifecycle.CAN_RESPOND, "responding to demands")
     demand = await load(session, principal, demand_id, now, lock=True)
-    if demand.status != DemandStatus.published:
-        raise DemandNotOpen(f"the demand is {demand.status}")
+    _require_open(demand, now)
     wanted = set(data.achievement_ids)
     if wanted - await repo.own_published_achievements(session, principal.org.id, list(wanted)):
         raise InvalidInput("achievement_ids: link only your own published achievements")
@@ -241,8 +243,7 @@ async def decide(
     if principal.org.id != demand.org_id:
         raise NotYourOrg("only the demand's owner decides on responses")
     authorize(principal, Action.listing_manage, demand.org_id)
-    if demand.status != DemandStatus.published:
-        raise DemandNotOpen(f"the demand is {demand.status}")
+    _require_open(demand, now)
     _move_response(response, to, now)
     if to != ResponseStatus.accepted:
         await session.flush()

@@ -9,6 +9,8 @@ from techmarket.listings.taxonomy import INDUSTRY_LABELS, Industry
 
 # Weights sum to 1: shared vocabulary matters most, then field, then place and price.
 TEXT, INDUSTRY, REGION, PRICE = 0.55, 0.2, 0.15, 0.1
+# Below this a "match" is one common word and a budget: noise, not a suggestion.
+MIN_SCORE = 0.25
 
 
 @dataclass(frozen=True)
@@ -86,5 +88,6 @@ def rank(
     target: Profile, candidates: list[Profile], *, demand_side: bool, limit: int
 ) -> list[Match]:
     matches = [score(target, c, demand_side=demand_side) for c in candidates]
+    matches = [m for m in matches if m.score >= MIN_SCORE]
     matches.sort(key=lambda m: (-m.score, m.id))
     return matches[:limit]

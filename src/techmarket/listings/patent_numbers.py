@@ -35,10 +35,10 @@ def normalise(number: str) -> str:
             "character; ZL/CN prefix optional)"
         )
     digits, given = match.groups()
-    expected = check_character(digits)
-    if given != expected:
-        raise PatentNumberError(f"{number!r}: check character is {given}, expected {expected}")
     kind = digits[4] if len(digits) == 12 else digits[2]
     if kind not in "12389":  # invention, utility model, design, PCT invention, PCT utility
         raise PatentNumberError(f"{number!r}: unknown application type {kind}")
+    expected = check_character(digits)
+    if given != expected:
+        raise PatentNumberError(f"{number!r}: check character is {given}, expected {expected}")
     return f"{digits}.{expected}"

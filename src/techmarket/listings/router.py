@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, status
@@ -40,8 +41,9 @@ def _achievement(a: Any, ledger_index: int | None = None) -> AchievementRead:
     return read
 
 
-def _demand(d: Any, ledger_index: int | None = None) -> DemandRead:
+def _demand(d: Any, now: datetime, ledger_index: int | None = None) -> DemandRead:
     read = DemandRead.model_validate(d)
+    read.status = demands.effective_status(d, now)  # expired at the deadline, swept or not
     read.ledger_index = ledger_index
     return read
 
@@ -199,7 +201,7 @@ async def search_demands(
     found, next_cursor = await search.search_demands(
         session, principal, filters, sort, cursor, limit, now
     )
-    return Page(items=[_demand(d) for d in found], next_cursor=next_cursor)
+    return Page(items=[_demand(d, now) for d in found], next_cursor=next_cursor)
 
 
 @router.post(
@@ -208,33 +210,34 @@ async def search_demands(
 async def create_demand(
     data: DemandCreate, session: Session, principal: Verified, now: Now
 ) -> DemandRead:
-    return _demand(await demands.create(session, principal, data, now))
+    return _demand(await demands.create(session, principal, data, now), now)
 
 
 @router.get("/demands/{demand_id}", response_model=DemandRead, tags=["demands"])
 async def get_demand(demand_id: int, session: Session, principal: Anyone, now: Now) -> DemandRead:
-    return _demand(await demands.load(session, principal, demand_id, now))
+    return _demand(await demands.load(session, principal, demand_id, now), now)
 
 
 @router.patch("/demands/{demand_id}", response_model=DemandRead, tags=["demands"])
 async def update_demand(
     demand_id: int, data: DemandUpdate, session: Session, principal: Authenticated, now: Now
 ) -> DemandRead:
-    return _demand(await demands.update(session, principal, demand_id, data, now))
+    return _demand(await demands.update(session, principal, demand_id, data, now), now)
 
 
 @router.post("/demands/{demand_id}/publish", response_model=DemandRead, tags=["demands"])
 async def publish_demand(
     demand_id: int, session: Session, principal: Authenticated, now: Now
 ) -> DemandRead:
-    return _demand(*await demands.publish(session, principal, demand_id, now))
+    demand, index = await demands.publish(session, principal, demand_id, now)
+    return _demand(demand, now, index)
 
 
 @router.post("/demands/{demand_id}/close", response_model=DemandRead, tags=["demands"])
 async def close_demand(
     demand_id: int, session: Session, principal: Authenticated, now: Now
 ) -> DemandRead:
-    return _demand(await demands.close(session, principal, demand_id, now))
+    return _demand(await demands.close(session, principal, demand_id, now), now)
 
 
 @router.get("/demands/{demand_id}/matches", response_model=list[MatchRead], tags=["demands"])

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from techmarket.accounts.policy import Principal
 from techmarket.listings import lifecycle, matching
 from techmarket.listings import repository as repo
-from techmarket.listings.demands import effective_status
 from techmarket.listings.repository import SearchQuery, region_prefix
 from techmarket.listings.schemas import Sort
 from techmarket.listings.taxonomy import CooperationMode, Industry, IpType, TransferMode
@@ -150,10 +149,7 @@ async def search_demands(
         conditions.append(Demand.cooperation_mode == filters.cooperation_mode)
     if filters.challenge is not None:
         conditions.append(Demand.is_challenge.is_(filters.challenge))
-    demands, next_cursor = await _run(session, Demand, filters.q, conditions, sort, cursor, limit)
-    for demand in demands:
-        demand.status = effective_status(demand, now)
-    return demands, next_cursor
+    return await _run(session, Demand, filters.q, conditions, sort, cursor, limit)
 
 
 def achievement_profile(a: Achievement) -> matching.Profile:

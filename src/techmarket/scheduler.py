@@ -1,0 +1,39 @@
+"""Periodic jobs that every serving process runs. Each job is idempotent and runs in its
+own short transaction, so several processes may run them at once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from techmarket.clock import Clock
+from techmarket.listings.repository import expire_demands
+
+log = logging.getLogger("techmarket.scheduler")
+
+Job = Callable[[AsyncSession, datetime], Awaitable[Any]]
+
+JOBS: list[Job] = [expire_demands]
+
+
+async def run_due(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+    for job in JOBS:
+        try:
+            async with sessionmaker.begin() as session:
+                await job(session, clock.now())
+        except Exception:  # one failing job must not stop the others or the loop
+            log.exception("scheduled job %s failed", job.__name__)
+
+
+async def run_forever(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, interval: float
+) -> None:
+    """Catch up at start, then run every ``interval`` seconds until cancelled."""
+    while True:
+        await run_due(sessionmaker, clock)
+        await asyncio.sleep(interval)
