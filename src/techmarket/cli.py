@@ -8,7 +8,7 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -26,9 +26,11 @@ app = typer.Typer(help="techmarket: technology market and auction platform", no_
 db_app = typer.Typer(help="Database schema migrations", no_args_is_help=True)
 admin_app = typer.Typer(help="Platform administration", no_args_is_help=True)
 ledger_app = typer.Typer(help="Verify the ledger offline", no_args_is_help=True)
+import_app = typer.Typer(help="Bulk imports", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(import_app, name="import")
 
 console = Console(width=max(Console().width, 120))
 err = Console(stderr=True)
@@ -181,6 +183,78 @@ def demo() -> None:
             return await demo_data.load(make_sessionmaker(engine), SystemClock().now())
 
     print_logins(asyncio.run(run()))
+
+
+@import_app.command("achievements")
+def import_achievements(
+    file: Annotated[Path, typer.Argument(help="CSV or XLSX; see `techmarket import template`")],
+    org: Annotated[int, typer.Option(help="Importing organisation's id")],
+    user: Annotated[
+        str | None, typer.Option(help="Member recorded as creator (default: an admin)")
+    ] = None,
+    partial: Annotated[bool, typer.Option(help="Keep valid rows when some are invalid")] = False,
+) -> None:
+    """Import a patent inventory as draft achievements, with a per-row report."""
+    from rich.progress import Progress
+
+    from techmarket.clock import SystemClock
+    from techmarket.errors import DomainError
+    from techmarket.listings import importer
+
+    content = file.read_bytes()
+
+    async def run(progress: Progress) -> importer.Report:
+        task = progress.add_task("validating and importing", total=None)
+        async with _database(_settings()) as engine:
+            await migrate.upgrade(engine)
+            async with make_sessionmaker(engine).begin() as session:
+                return await importer.import_achievements(
+                    session,
+                    await _member(session, org, user),
+                    content,
+                    SystemClock().now(),
+                    partial=partial,
+                    progress=lambda n: progress.advance(task, n),
+                )
+
+    try:
+        with Progress(console=err, transient=True) as progress:
+            report = asyncio.run(run(progress))
+    except DomainError as exc:
+        err.print(f"[red]{exc.detail}[/red]")
+        for row in exc.extra.get("report", {}).get("rows", []):
+            if row["errors"]:
+                err.print(f"  row {row['row']}: {'; '.join(row['errors'])}")
+        raise typer.Exit(1) from None
+    for row in report.rows:
+        if row.errors:
+            err.print(f"  row {row.row}: {'; '.join(row.errors)}")
+    console.print(f"{report.created} created, {report.failed} invalid, of {report.total} rows")
+
+
+async def _member(session: Any, org_id: int, email: str | None) -> Any:
+    """The member an import acts as: by email, or the organisation's first admin."""
+    from techmarket.accounts import repository as repo
+    from techmarket.accounts.policy import Principal
+
+    organisation = await repo.get_org(session, org_id)
+    if organisation is None:
+        err.print(f"[red]no organisation {org_id}[/red]")
+        raise typer.Exit(2)
+    members = [u for u in await repo.list_users(session, org_id) if u.is_active]
+    chosen = [u for u in members if (u.email == email if email else "admin" in u.roles)]
+    if not chosen:
+        err.print(f"[red]no such active member of organisation {org_id}[/red]")
+        raise typer.Exit(2)
+    return Principal(user=chosen[0], org=organisation)
+
+
+@import_app.command("template")
+def import_template() -> None:
+    """Print the import column layout as a CSV with example rows."""
+    from techmarket.listings.importer import sample_csv
+
+    typer.echo(sample_csv(), nl=False)
 
 
 def _verifier(key: str) -> Verifier:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, UploadFile, status
 
 from techmarket.db import Session
 from techmarket.deps import Anyone, Authenticated, Now, Verified
-from techmarket.listings import achievements, demands, search
+from techmarket.listings import achievements, demands, importer, search
 from techmarket.listings.schemas import (
     AchievementCreate,
     AchievementRead,
@@ -78,6 +78,31 @@ async def search_achievements(
         session, principal, filters, sort, cursor, limit
     )
     return Page(items=[_achievement(a) for a in found], next_cursor=next_cursor)
+
+
+@router.get("/achievements/import/template", tags=["achievements"])
+async def import_template() -> Response:
+    """The column layout of a bulk import, as a CSV with example rows (UTF-8)."""
+    return Response(
+        importer.sample_csv(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="achievements.csv"'},
+    )
+
+
+@router.post("/achievements/import", status_code=status.HTTP_201_CREATED, tags=["achievements"])
+async def import_achievements(
+    file: UploadFile,
+    session: Session,
+    principal: Verified,
+    now: Now,
+    partial: bool = False,
+) -> dict[str, Any]:
+    """Bulk import (CSV or XLSX) of drafts, with a per-row report. All-or-nothing unless
+    ``partial``: then valid rows are created and the invalid ones reported."""
+    content = await file.read(importer.MAX_BYTES + 1)
+    report = await importer.import_achievements(session, principal, content, now, partial=partial)
+    return importer.report_dict(report)
 
 
 @router.post(

@@ -73,3 +73,13 @@ class CooperationMode(StrEnum):
     commissioned_development = "commissioned_development"  # 委托开发
     joint_development = "joint_development"  # 合作开发
     technical_service = "technical_service"  # 技术服务
+
+
+TRANSFER_MODE_LABELS = {
+    TransferMode.assignment: "转让",
+    TransferMode.exclusive_licence: "独占许可",
+    TransferMode.sole_licence: "排他许可",
+    TransferMode.ordinary_licence: "普通许可",
+    TransferMode.equity: "作价入股",
+    TransferMode.free_then_paid: "先免费许可后付费",
+}
