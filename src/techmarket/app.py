@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from techmarket import demo as demo_data
-from techmarket import errors, health, migrate, scheduler
+from techmarket import errors, health, migrate, scheduler, stats
 from techmarket.accounts.router import router as accounts_router
 from techmarket.clock import Clock, SystemClock
 from techmarket.config import Settings, get_settings
@@ -89,5 +89,6 @@ def create_app(
     app.include_router(health.router)
     app.include_router(accounts_router)
     app.include_router(listings_router)
+    app.include_router(stats.router)
     app.include_router(ledger_router)
     return app

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from techmarket import demo_listings
 from techmarket.accounts import repository as repo
 from techmarket.accounts.credit_code import check_character
+from techmarket.accounts.policy import Principal
 from techmarket.accounts.service import hash_password
+from techmarket.listings import achievements, demands
+from techmarket.listings.patent_numbers import check_character as patent_check
+from techmarket.listings.schemas import AchievementCreate, DemandCreate
+from techmarket.listings.taxonomy import IpType
+from techmarket.models.listing import Achievement, AchievementStatus, Demand
 from techmarket.models.org import Organisation, OrgKind, OrgStatus, Role, User
 
 # Demo data only: printed at start so a person can log in; never a default login.
@@ -55,6 +63,30 @@ ORGS = (
         ),
     ),
     DemoOrg(
+        "浙江工业大学",
+        OrgKind.university,
+        "330110",
+        "12330000470003363",
+        (
+            ("admin@zjut.demo.techmarket.cn", "浙工大管理员 钱伟", (Role.admin,)),
+            ("tto@zjut.demo.techmarket.cn", "浙工大转化办 冯丽", (Role.tto,)),
+        ),
+    ),
+    DemoOrg(
+        "宁波大学",
+        OrgKind.university,
+        "330212",
+        "12330200419520005",
+        (("admin@nbu.demo.techmarket.cn", "宁大管理员 褚亮", (Role.admin, Role.tto)),),
+    ),
+    DemoOrg(
+        "温州医科大学",
+        OrgKind.university,
+        "330302",
+        "12330300470310002",
+        (("admin@wmu.demo.techmarket.cn", "温医大管理员 蒋敏", (Role.admin, Role.tto)),),
+    ),
+    DemoOrg(
         "杭州未来智造科技有限公司",
         OrgKind.enterprise,
         "330106",
@@ -67,6 +99,27 @@ ORGS = (
         "330212",
         "91330212MA2H00002",
         (("buyer@hairui.demo.techmarket.cn", "海瑞新材 孙经理", (Role.admin,)),),
+    ),
+    DemoOrg(
+        "嘉兴绿能新能源科技有限公司",
+        OrgKind.enterprise,
+        "330402",
+        "91330402MA2L00005",
+        (("buyer@lvneng.demo.techmarket.cn", "绿能科技 韩总", (Role.admin,)),),
+    ),
+    DemoOrg(
+        "苏州康泰医疗器械有限公司",
+        OrgKind.enterprise,
+        "320506",
+        "91320506MA1M00006",
+        (("buyer@kangtai.demo.techmarket.cn", "康泰医疗 杨经理", (Role.admin,)),),
+    ),
+    DemoOrg(
+        "深圳芯视微电子有限公司",
+        OrgKind.enterprise,
+        "440305",
+        "91440300MA5N00007",
+        (("buyer@xinshi.demo.techmarket.cn", "芯视微电子 朱总", (Role.admin,)),),
     ),
     DemoOrg(
         "浙江创新技术经纪服务有限公司",
@@ -88,7 +141,16 @@ ORGS = (
 async def load(
     sessionmaker: async_sessionmaker[AsyncSession], now: datetime
 ) -> list[tuple[str, str, str]]:
-    """Create whatever demo organisations and users are missing; return (org, email, roles)."""
+    """Create whatever demo data is missing; return the logins (org, email, roles)."""
+    logins = await _organisations(sessionmaker, now)
+    async with sessionmaker.begin() as session:
+        await _listings(session, now)
+    return logins
+
+
+async def _organisations(
+    sessionmaker: async_sessionmaker[AsyncSession], now: datetime
+) -> list[tuple[str, str, str]]:
     logins: list[tuple[str, str, str]] = []
     async with sessionmaker.begin() as session:
         for spec in ORGS:
@@ -120,3 +182,88 @@ async def load(
                     )
                 logins.append((spec.name, email, ",".join(sorted(roles))))
     return logins
+
+
+# Who lists achievements (a member, and the TTO who approves) and who posts demands.
+LISTERS = (
+    ("prof@zju.demo.techmarket.cn", "tto@zju.demo.techmarket.cn"),
+    ("researcher@nimte.demo.techmarket.cn", "admin@nimte.demo.techmarket.cn"),
+    ("admin@zjut.demo.techmarket.cn", "tto@zjut.demo.techmarket.cn"),
+    ("admin@nbu.demo.techmarket.cn", "admin@nbu.demo.techmarket.cn"),
+    ("admin@wmu.demo.techmarket.cn", "admin@wmu.demo.techmarket.cn"),
+)
+DEMAND_POSTERS = (
+    "buyer@weilai.demo.techmarket.cn",
+    "buyer@hairui.demo.techmarket.cn",
+    "buyer@lvneng.demo.techmarket.cn",
+    "buyer@kangtai.demo.techmarket.cn",
+    "buyer@xinshi.demo.techmarket.cn",
+)
+
+
+async def _principal(session: AsyncSession, email: str) -> Principal:
+    user = await repo.find_user_by_email(session, email)
+    assert user is not None, email
+    org = await repo.get_org(session, user.org_id)
+    assert org is not None
+    return Principal(user=user, org=org)
+
+
+def _patent_number(serial: int, ip_type: IpType) -> list[str]:
+    kind = {IpType.invention_patent: "1", IpType.utility_model: "2"}.get(ip_type)
+    if kind is None:
+        return []
+    digits = f"2024{kind}{serial:07d}"
+    return [f"{digits}.{patent_check(digits)}"]
+
+
+async def _listings(session: AsyncSession, now: datetime) -> None:
+    """The demo catalogue, published through the same services people use (so it has
+    its history and ledger entries), skipping titles that exist already."""
+    existing = set((await session.execute(select(Achievement.title))).scalars())
+    for i, item in enumerate(demo_listings.achievements()):
+        if item.title in existing:
+            continue
+        member_email, tto_email = LISTERS[i % len(LISTERS)]
+        member = await _principal(session, member_email)
+        data = AchievementCreate(
+            title=item.title,
+            summary=item.summary,
+            ip_type=item.ip_type,
+            patent_numbers=_patent_number(i, item.ip_type),
+            industry=item.industry,
+            region_code=item.region_code,
+            trl=item.trl,
+            transfer_modes=item.transfer_modes,
+            asking_price_fen=item.asking_price_fen,
+            inventors=[member.user.display_name],
+            keywords=item.keywords,
+        )
+        created = await achievements.create(session, member, data, now)
+        submitted, _ = await achievements.submit(session, member, created.id, now)
+        if submitted.status == AchievementStatus.pending_approval:
+            await achievements.approve(
+                session, await _principal(session, tto_email), created.id, now
+            )
+    existing = set((await session.execute(select(Demand.title))).scalars())
+    for i, want in enumerate(demo_listings.demands()):
+        if want.title in existing:
+            continue
+        poster = await _principal(session, DEMAND_POSTERS[i % len(DEMAND_POSTERS)])
+        demand = await demands.create(
+            session,
+            poster,
+            DemandCreate(
+                title=want.title,
+                description=want.description,
+                industry=want.industry,
+                region_code=want.region_code,
+                budget_max_fen=want.budget_max_fen,
+                deadline=now + timedelta(days=60 + i * 2),
+                cooperation_mode=want.cooperation_mode,
+                is_challenge=want.is_challenge,
+                reward_fen=want.budget_max_fen // 10 if want.is_challenge else None,
+            ),
+            now,
+        )
+        await demands.publish(session, poster, demand.id, now)

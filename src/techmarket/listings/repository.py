@@ -201,3 +201,9 @@ async def expire_demands(session: AsyncSession, now: datetime) -> int:
         .values(status=DemandStatus.expired, updated_at=now)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def count_by(session: AsyncSession, column: Any, *conditions: Any) -> dict[str, int]:
+    """Row counts grouped by ``column`` (an expression), with ``conditions``."""
+    stmt = select(column, func.count()).where(*conditions).group_by(column)
+    return {str(key): int(n) for key, n in (await session.execute(stmt)).all()}
