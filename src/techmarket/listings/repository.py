@@ -90,21 +90,36 @@ def _order(model: Listing, query: SearchQuery, rank: Any) -> tuple[list[Any], li
     return [model.published_at.desc(), model.id.desc()], keys, cond
 
 
+# Relevance is ranked among at most this many of the newest matches: ranking reads each
+# match's whole search vector, and a broad term can match a hundred thousand records.
+RELEVANCE_WINDOW = 1000
+
+
 async def search(
     session: AsyncSession, model: Listing, query: SearchQuery
 ) -> list[tuple[Any, list[Any]]]:
     """Matching rows with the keyset values that a cursor after them needs."""
     rank = None
-    stmt: Select[Any] = select(model)
     conditions = list(query.conditions)
     if query.tsquery:
         tsquery = cast(literal(query.tsquery), TSQUERY)
         conditions.append(model.search.op("@@")(tsquery))
         rank = cast(func.ts_rank_cd(model.search, tsquery), Float)
     order, keys, after = _order(model, query, rank)
+    stmt: Select[Any] = select(model, *keys)
+    if rank is not None and query.sort == "relevance":
+        window = (
+            select(model.id)
+            .where(*conditions)
+            .order_by(model.published_at.desc(), model.id.desc())
+            .limit(RELEVANCE_WINDOW)
+            .subquery()
+        )
+        stmt = stmt.join(window, window.c.id == model.id)
+        conditions = []
     if after is not None:
         conditions.append(after)
-    stmt = select(model, *keys).where(*conditions).order_by(*order).limit(query.limit)
+    stmt = stmt.where(*conditions).order_by(*order).limit(query.limit)
     rows = (await session.execute(stmt)).all()
     return [(row[0], [_jsonable(v) for v in row[1:]]) for row in rows]
 
@@ -125,24 +140,6 @@ async def history(session: AsyncSession, achievement_id: int) -> list[Achievemen
         select(AchievementEvent)
         .where(AchievementEvent.achievement_id == achievement_id)
         .order_by(AchievementEvent.id)
-    )
-    return list((await session.execute(stmt)).scalars())
-
-
-async def candidates(
-    session: AsyncSession,
-    model: Listing,
-    tsquery: str,
-    conditions: list[ColumnElement[bool]],
-    limit: int,
-) -> list[Any]:
-    """The records sharing most vocabulary with a query, for matching to rank further."""
-    query = cast(literal(tsquery), TSQUERY)
-    stmt = (
-        select(model)
-        .where(model.search.op("@@")(query), *conditions)
-        .order_by(func.ts_rank_cd(model.search, query).desc(), model.id)
-        .limit(limit)
     )
     return list((await session.execute(stmt)).scalars())
 

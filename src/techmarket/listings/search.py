@@ -178,40 +178,54 @@ def demand_profile(d: Demand) -> matching.Profile:
 CANDIDATES = 200
 
 
+async def _candidates(
+    session: AsyncSession,
+    model: type[Achievement] | type[Demand],
+    text: str,
+    conditions: list[ColumnElement[bool]],
+) -> list[Any]:
+    """The records sharing the most telling words of ``text``, best first: the same
+    relevance search as people use, over the most specific words only."""
+    query = any_term_query(text)
+    if query is None:
+        return []
+    found = await repo.search(
+        session, model, SearchQuery(tsquery=query, conditions=conditions, limit=CANDIDATES)
+    )
+    return [row for row, _ in found]
+
+
 async def achievements_for_demand(
     session: AsyncSession, demand: Demand, limit: int
 ) -> list[matching.Match]:
     """Published achievements ranked for a demand, each with the reasons it was chosen."""
-    target = demand_profile(demand)
-    query = any_term_query(f"{demand.title} {demand.description}")
-    if query is None:
-        return []
-    found = await repo.candidates(
+    found = await _candidates(
         session,
         Achievement,
-        query,
+        f"{demand.title} {demand.description}",
         [Achievement.status == AchievementStatus.published],
-        CANDIDATES,
     )
     return matching.rank(
-        target, [achievement_profile(a) for a in found], demand_side=True, limit=limit
+        demand_profile(demand),
+        [achievement_profile(a) for a in found],
+        demand_side=True,
+        limit=limit,
     )
 
 
 async def demands_for_achievement(
     session: AsyncSession, achievement: Achievement, limit: int, now: datetime
 ) -> list[matching.Match]:
-    target = achievement_profile(achievement)
-    query = any_term_query(
-        " ".join([achievement.title, *achievement.keywords, achievement.summary])
-    )
-    if query is None:
-        return []
-    found = await repo.candidates(
+    """Open demands ranked for an achievement, each with the reasons it was chosen."""
+    found = await _candidates(
         session,
         Demand,
-        query,
+        " ".join([achievement.title, *achievement.keywords]),
         [Demand.status == DemandStatus.published, Demand.deadline > now],
-        CANDIDATES,
     )
-    return matching.rank(target, [demand_profile(d) for d in found], demand_side=False, limit=limit)
+    return matching.rank(
+        achievement_profile(achievement),
+        [demand_profile(d) for d in found],
+        demand_side=False,
+        limit=limit,
+    )

@@ -78,8 +78,26 @@ def tsquery_literal(query: str) -> str | None:
     return " & ".join(clauses) if clauses else None
 
 
-def any_term_query(text: str, limit: int = 24) -> str | None:
-    """A query matching records that share any of the most telling words of ``text``
-    (for matching a demand to achievements and back)."""
-    chosen = [w for w in dict.fromkeys(words(text)) if len(w) >= 2][:limit]
-    return " | ".join(_quote(w) for w in chosen) or None
+# Words that say nothing about the technology itself (requests, boilerplate).
+GENERIC = frozenset(
+    {
+        *("寻求", "合作", "技术合作", "需要", "急需", "希望", "计划", "相关", "提高", "解决"),
+        *("公司", "我公司", "我们", "开发", "应用", "研究", "产业", "产业化", "领域", "方向"),
+        *("难题", "问题", "方面", "欢迎", "高校", "院所", "揭榜", "扩大", "生产", "工程"),
+        *("工程化", "成果", "本成果", "关键", "工艺", "性能", "指标", "国内", "领先", "水平"),
+        *("完成", "小试", "中试", "可用", "围绕", "突破", "达到", "制备", "关键技术"),
+        *("技术转让", "转让", "许可", "合作开发", "委托开发", "技术开发", "技术服务", "可技术"),
+    }
+)
+
+
+def telling_words(text: str, limit: int = 8) -> list[str]:
+    """The most specific words of ``text``: no stop or generic words, longest first."""
+    found = [w for w in dict.fromkeys(words(text)) if len(w) >= 2 and w not in GENERIC]
+    return sorted(found, key=len, reverse=True)[:limit]
+
+
+def any_term_query(text: str, limit: int = 5) -> str | None:
+    """A query matching records that share any of the ``limit`` most telling words of
+    ``text`` (few and specific, so the candidates are few and relevant)."""
+    return " | ".join(_quote(w) for w in telling_words(text, limit)) or None

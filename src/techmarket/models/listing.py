@@ -16,6 +16,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
@@ -86,6 +87,14 @@ class Achievement(Base):
         Index("ix_achievements_org_id_status", "org_id", "status"),
         Index("ix_achievements_published", "status", "published_at", "id"),
         Index("ix_achievements_industry_status", "industry", "status", "published_at"),
+        # Price sorts, cheapest and dearest first, negotiable (NULL) last in both.
+        Index("ix_achievements_price_asc", "status", "asking_price_fen", "id"),
+        Index(
+            "ix_achievements_price_desc",
+            "status",
+            text("asking_price_fen DESC NULLS LAST"),
+            text("id DESC"),
+        ),
         Index(
             "ix_achievements_region_code",
             "region_code",
