@@ -247,7 +247,7 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
         sa.Column("achievement_id", sa.BigInteger(), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("by_user_id", sa.BigInteger(), nullable=False),
+        sa.Column("by_user_id", sa.BigInteger(), nullable=True),
         sa.Column("from_status", sa.String(length=20), nullable=True),
         sa.Column("to_status", sa.String(length=20), nullable=False),
         sa.Column("reason", sa.Text(), nullable=True),

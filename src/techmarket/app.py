@@ -20,6 +20,7 @@ from techmarket.ledger import keys as ledger_keys
 from techmarket.ledger.router import router as ledger_router
 from techmarket.listings.router import router as listings_router
 from techmarket.logs import RequestLog
+from techmarket.trading.router import router as trading_router
 
 
 def create_app(
@@ -90,5 +91,6 @@ def create_app(
     app.include_router(accounts_router)
     app.include_router(listings_router)
     app.include_router(stats.router)
+    app.include_router(trading_router)
     app.include_router(ledger_router)
     return app

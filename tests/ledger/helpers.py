@@ -51,3 +51,35 @@ async def as_superuser_without_triggers(session: AsyncSession, *statements: str)
 
 def body(line: str) -> dict[str, object]:
     return dict(json.loads(json.loads(line)["canonical"]))
+
+
+async def rewind_ledger(session: AsyncSession, keep: int) -> None:
+    """What a database administrator could do: drop every entry from ``keep`` on and
+    rebuild the Merkle tree over the rest, so that new, correctly hashed entries follow."""
+    from sqlalchemy import insert, select, update
+
+    from techmarket.ledger import merkle
+    from techmarket.models.ledger import LedgerEntry, LedgerHead, LedgerNode
+
+    await as_superuser_without_triggers(
+        session,
+        f"DELETE FROM ledger_entries WHERE idx >= {keep}",
+        "TRUNCATE ledger_nodes, ledger_checkpoints",
+    )
+    stmt = select(LedgerEntry.leaf_hash).order_by(LedgerEntry.idx)
+    leaves = list((await session.execute(stmt)).scalars())
+    frontier = merkle.Frontier()
+    nodes = [n for leaf in leaves for n in frontier.append(leaf)]
+    if nodes:
+        await session.execute(
+            insert(LedgerNode), [{"level": lv, "idx": i, "hash": h} for lv, i, h in nodes]
+        )
+    await session.execute(
+        update(LedgerHead)
+        .where(LedgerHead.id == 1)
+        .values(
+            size=len(leaves),
+            last_leaf_hash=leaves[-1] if leaves else None,
+            frontier=frontier.hashes,
+        )
+    )

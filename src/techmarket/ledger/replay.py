@@ -41,5 +41,6 @@ def register(factory: F) -> F:
 def rule_books() -> list[RuleBook]:
     # Import the domains whose rule books register themselves here.
     from techmarket.accounts import replay as _accounts  # noqa: F401
+    from techmarket.trading import replay as _trading  # noqa: F401
 
     return [factory() for factory in RULE_BOOKS]

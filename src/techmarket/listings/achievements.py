@@ -121,7 +121,7 @@ async def update(
 
 def _event(
     achievement_id: int,
-    principal: Principal,
+    principal: Principal | None,
     before: S | None,
     after: S,
     reason: str | None,
@@ -131,7 +131,7 @@ def _event(
     return AchievementEvent(
         achievement_id=achievement_id,
         at=now,
-        by_user_id=principal.user.id,
+        by_user_id=principal.user.id if principal else None,
         from_status=before,
         to_status=after,
         reason=reason,
@@ -139,7 +139,7 @@ def _event(
     )
 
 
-def _ledger_data(a: Achievement, principal: Principal, reason: str | None) -> dict[str, Any]:
+def _ledger_data(a: Achievement, principal: Principal | None, reason: str | None) -> dict[str, Any]:
     return {
         "achievement_id": a.id,
         "org_id": a.org_id,
@@ -148,14 +148,14 @@ def _ledger_data(a: Achievement, principal: Principal, reason: str | None) -> di
         "patent_numbers": list(a.patent_numbers),
         "industry": str(a.industry),
         "asking_price_fen": a.asking_price_fen,
-        "by_user_id": principal.user.id,
+        "by_user_id": principal.user.id if principal else None,
         "reason": reason,
     }
 
 
 async def _move(
     session: AsyncSession,
-    principal: Principal,
+    principal: Principal | None,
     achievement: Achievement,
     to: S,
     now: datetime,
@@ -265,3 +265,19 @@ async def history(
     achievement = await load(session, principal, achievement_id)
     authorize(principal, Action.listing_read_private, achievement.org_id)
     return await repo.history(session, achievement_id)
+
+
+async def move_into_trade(
+    session: AsyncSession, principal: Principal, achievement: Achievement, now: datetime
+) -> None:
+    """A trade opens on it (the trade's own ledger entries record that)."""
+    await _move(session, principal, achievement, S.in_trade, now, reason="trade opened")
+
+
+async def move_out_of_trade(
+    session: AsyncSession, achievement_id: int, sold: bool, now: datetime
+) -> None:
+    """The trade closed: transferred when sold, on offer again when not (by the platform)."""
+    achievement = await repo.get(session, Achievement, achievement_id, lock=True)
+    to = S.transferred if sold else S.published
+    await _move(session, None, achievement, to, now, reason="trade closed")

@@ -107,7 +107,7 @@ class HistoryRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     at: datetime
-    by_user_id: int
+    by_user_id: int | None = Field(description="null: done by the platform (e.g. a close)")
     from_status: str | None
     to_status: str
     reason: str | None

@@ -19,15 +19,27 @@ from techmarket.models.org import (
     Role,
     User,
 )
+from techmarket.models.trade import (
+    Bid,
+    BidRequest,
+    DepositStatus,
+    Registration,
+    Trade,
+    TradeMode,
+    TradeStatus,
+)
 
 __all__ = [
     "AccessToken",
     "Achievement",
     "AchievementEvent",
     "AchievementStatus",
+    "Bid",
+    "BidRequest",
     "Demand",
     "DemandResponse",
     "DemandStatus",
+    "DepositStatus",
     "LedgerCheckpoint",
     "LedgerEntry",
     "LedgerHead",
@@ -36,7 +48,11 @@ __all__ = [
     "OrgKind",
     "OrgStatus",
     "Organisation",
+    "Registration",
     "ResponseStatus",
     "Role",
+    "Trade",
+    "TradeMode",
+    "TradeStatus",
     "User",
 ]

@@ -1,0 +1,108 @@
+"""Trades (one achievement sold by one pricing mode), bidder registrations, bids."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from techmarket.db import Base
+from techmarket.models.org import _enum
+
+
+class TradeMode(StrEnum):
+    auction = "auction"
+
+
+class TradeStatus(StrEnum):
+    pending_approval = "pending_approval"  # the seller's TTO approves mode and price
+    open = "open"  # registration and (between start and end) bidding
+    sold = "sold"
+    unsold = "unsold"  # 流拍
+    rejected = "rejected"
+
+
+class DepositStatus(StrEnum):
+    held = "held"
+    released = "released"
+    applied = "applied"  # the winner's, towards the price
+
+
+class Trade(Base):
+    __tablename__ = "trades"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id"), index=True)
+    seller_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    mode: Mapped[TradeMode] = mapped_column(_enum(TradeMode, "trade_mode"))
+    status: Mapped[TradeStatus] = mapped_column(_enum(TradeStatus, "trade_status"))
+    terms: Mapped[dict[str, Any]] = mapped_column(JSONB)  # public terms (no reserve)
+    reserve_commitment: Mapped[str] = mapped_column(String(64))
+    reserve_fen: Mapped[int | None] = mapped_column(BigInteger)  # secret until close
+    reserve_salt: Mapped[str] = mapped_column(String(64))  # secret until close
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # as extended
+    price_fen: Mapped[int | None] = mapped_column(BigInteger)
+    leader_alias: Mapped[str | None] = mapped_column(String(8))
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)  # last event number
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_trades_status_ends_at", "status", "ends_at"),)
+
+
+class Registration(Base):
+    """A bidder registered for an auction, with its deposit and alias (竞买号)."""
+
+    __tablename__ = "trade_registrations"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    trade_id: Mapped[int] = mapped_column(ForeignKey("trades.id"))
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    alias: Mapped[str] = mapped_column(String(8))
+    deposit_fen: Mapped[int] = mapped_column(BigInteger)
+    deposit_status: Mapped[DepositStatus] = mapped_column(_enum(DepositStatus, "deposit_status"))
+    priority_right: Mapped[bool] = mapped_column(default=False)
+    max_amount_fen: Mapped[int | None] = mapped_column(BigInteger)  # standing proxy maximum
+    max_set_seq: Mapped[int | None] = mapped_column(BigInteger)  # when it was first set
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("trade_id", "org_id", name="uq_trade_registrations_trade_org"),
+        UniqueConstraint("trade_id", "alias", name="uq_trade_registrations_trade_alias"),
+    )
+
+
+class Bid(Base):
+    """An accepted bid: placed by the bidder, for its maximum (proxy), or a priority match."""
+
+    __tablename__ = "bids"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    trade_id: Mapped[int] = mapped_column(ForeignKey("trades.id"))
+    registration_id: Mapped[int] = mapped_column(ForeignKey("trade_registrations.id"))
+    alias: Mapped[str] = mapped_column(String(8))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(8))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    ledger_index: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("trade_id", "seq", name="uq_bids_trade_seq"),)
+
+
+class BidRequest(Base):
+    """The outcome of a bid request, so that a retry with the same key gets the same one."""
+
+    __tablename__ = "bid_requests"
+
+    trade_id: Mapped[int] = mapped_column(ForeignKey("trades.id"), primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    outcome: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

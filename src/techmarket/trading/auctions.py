@@ -1,0 +1,204 @@
+"""Opening auctions (with the seller's TTO approval) and registering bidders."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from techmarket.accounts.policy import Action, Principal, authorize
+from techmarket.errors import Conflict, Forbidden, InvalidInput, NotFound
+from techmarket.ledger import service as ledger
+from techmarket.listings import achievements
+from techmarket.listings import lifecycle as listing_lifecycle
+from techmarket.models.listing import AchievementStatus
+from techmarket.models.trade import DepositStatus, Registration, Trade, TradeMode, TradeStatus
+from techmarket.trading import repository as repo
+from techmarket.trading.schemas import AuctionCreate
+
+ALIAS_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+class TradeNotFound(NotFound):
+    code = "trade_not_found"
+    title = "Trade not found"
+
+
+class TradeNotOpen(Conflict):
+    code = "not_open"
+    title = "The trade is not open"
+
+
+class OwnTrade(Forbidden):
+    code = "own_trade"
+    title = "The seller's organisation cannot take part in its own trade"
+
+
+class RegistrationClosed(Conflict):
+    code = "registration_closed"
+    title = "Registration for this auction has closed"
+
+
+class AlreadyRegistered(Conflict):
+    code = "already_registered"
+    title = "Already registered for this auction"
+
+
+def reserve_commitment(reserve_fen: int | None, salt: str) -> str:
+    """SHA-256 of ``<reserve_fen>:<salt>`` (no reserve is reserve 0), in lowercase hex."""
+    return hashlib.sha256(f"{reserve_fen or 0}:{salt}".encode("ascii")).hexdigest()
+
+
+def public_terms(data: AuctionCreate) -> dict[str, Any]:
+    return {
+        "start_price_fen": data.start_price_fen,
+        "increment_fen": data.increment_fen,
+        "deposit_fen": data.deposit_fen,
+        "registration_deadline": data.registration_deadline.isoformat(),
+        "starts_at": data.starts_at.isoformat(),
+        "ends_at": data.ends_at.isoformat(),
+        "extension_seconds": data.extension_seconds,
+        "priority_holder_org_ids": sorted(set(data.priority_holder_org_ids)),
+    }
+
+
+async def record_event(
+    session: AsyncSession, trade: Trade, type_: str, data: dict[str, Any], now: datetime
+) -> int:
+    """A trade event: numbered in the trade's own sequence and appended to the ledger in
+    the caller's transaction. Returns the ledger index."""
+    trade.seq += 1
+    return await ledger.append(
+        session, type_, f"trade/{trade.id}", {"trade_id": trade.id, "seq": trade.seq, **data}, now
+    )
+
+
+async def _open(session: AsyncSession, trade: Trade, now: datetime) -> int:
+    trade.status = TradeStatus.open
+    return await record_event(
+        session,
+        trade,
+        "trade.opened",
+        {
+            "achievement_id": trade.achievement_id,
+            "seller_org_id": trade.seller_org_id,
+            "mode": str(trade.mode),
+            "terms": trade.terms,
+            "reserve_commitment": trade.reserve_commitment,
+        },
+        now,
+    )
+
+
+async def create(
+    session: AsyncSession, principal: Principal, data: AuctionCreate, now: datetime
+) -> tuple[Trade, int | None]:
+    """The seller opens an auction on its own published achievement; universities and
+    institutes first need their TTO's approval of mode and price."""
+    achievement = await achievements.load(session, principal, data.achievement_id, lock=True)
+    authorize(principal, Action.listing_manage, achievement.org_id)
+    if achievement.status != AchievementStatus.published:
+        raise Conflict(f"the achievement is {achievement.status}, not published")
+    if data.ends_at <= now:
+        raise InvalidInput("ends_at must be in the future")
+    salt = secrets.token_hex(32)
+    trade = Trade(
+        achievement_id=achievement.id,
+        seller_org_id=achievement.org_id,
+        mode=TradeMode.auction,
+        status=TradeStatus.pending_approval,
+        terms=public_terms(data),
+        reserve_fen=data.reserve_fen,
+        reserve_salt=salt,
+        reserve_commitment=reserve_commitment(data.reserve_fen, salt),
+        ends_at=data.ends_at,
+        seq=0,
+        created_by=principal.user.id,
+        created_at=now,
+    )
+    session.add(trade)
+    await session.flush()
+    await achievements.move_into_trade(session, principal, achievement, now)
+    if principal.org.kind in listing_lifecycle.NEEDS_TTO_APPROVAL:
+        return trade, None
+    return trade, await _open(session, trade, now)
+
+
+async def load(session: AsyncSession, trade_id: int, *, lock: bool = False) -> Trade:
+    trade = await repo.get_trade(session, trade_id, lock=lock)
+    if trade is None:
+        raise TradeNotFound()
+    return trade
+
+
+def visible(principal: Principal | None, trade: Trade) -> bool:
+    if trade.status != TradeStatus.pending_approval:
+        return True
+    return principal is not None and principal.org.id == trade.seller_org_id
+
+
+async def approve(
+    session: AsyncSession, principal: Principal, trade_id: int, now: datetime
+) -> tuple[Trade, int]:
+    trade = await load(session, trade_id, lock=True)
+    if not visible(principal, trade):
+        raise TradeNotFound()
+    authorize(principal, Action.listing_approve, trade.seller_org_id)
+    if trade.status != TradeStatus.pending_approval:
+        raise Conflict(f"the trade is {trade.status}")
+    trade.approved_by = principal.user.id
+    await record_event(session, trade, "trade.approved", {"by_user_id": principal.user.id}, now)
+    return trade, await _open(session, trade, now)
+
+
+async def register(
+    session: AsyncSession, principal: Principal, trade_id: int, now: datetime
+) -> tuple[Registration, int]:
+    """A verified organisation registers to bid: its deposit is held, it gets an alias."""
+    trade = await load(session, trade_id, lock=True)
+    authorize(principal, Action.listing_manage, principal.org.id)  # verified, acting for itself
+    if principal.org.id == trade.seller_org_id:
+        raise OwnTrade()
+    if trade.status != TradeStatus.open:
+        raise TradeNotOpen(f"the trade is {trade.status}")
+    if now > datetime.fromisoformat(trade.terms["registration_deadline"]):
+        raise RegistrationClosed()
+    taken = await repo.registrations(session, trade.id)
+    if any(r.org_id == principal.org.id for r in taken):
+        raise AlreadyRegistered()
+    aliases = {r.alias for r in taken}
+    alias = _new_alias(aliases)
+    registration = Registration(
+        trade_id=trade.id,
+        org_id=principal.org.id,
+        alias=alias,
+        deposit_fen=trade.terms["deposit_fen"],
+        deposit_status=DepositStatus.held,
+        priority_right=principal.org.id in trade.terms["priority_holder_org_ids"],
+        registered_at=now,
+    )
+    session.add(registration)
+    await session.flush()
+    index = await record_event(
+        session,
+        trade,
+        "trade.registered",
+        {
+            "alias": alias,
+            "deposit_fen": registration.deposit_fen,
+            "deposit": "held",
+            "priority_right": registration.priority_right,
+        },
+        now,
+    )
+    return registration, index
+
+
+def _new_alias(taken: set[str]) -> str:
+    while True:
+        alias = "".join(secrets.choice(ALIAS_ALPHABET) for _ in range(4))
+        if alias not in taken:
+            return alias

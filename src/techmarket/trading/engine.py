@@ -1,0 +1,238 @@
+"""The bidding engine: every bid, from HTTP or a websocket, goes through ``place_bid``
+under the trade's row lock, and every close through ``close_due``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from techmarket.accounts.policy import Principal
+from techmarket.errors import DomainError
+from techmarket.listings import achievements
+from techmarket.models.trade import Bid, BidRequest, DepositStatus, Registration, Trade, TradeStatus
+from techmarket.trading import auction
+from techmarket.trading import repository as repo
+from techmarket.trading.auctions import load, record_event
+
+
+class BidRefused(DomainError):
+    """A refused bid; ``code`` is one of the protocol's error codes. The refusal of a
+    request with an idempotency key is kept, so a retry gets the same answer."""
+
+    status = 409
+    keeps_changes = True
+    STATUS: ClassVar[dict[str, int]] = {
+        "invalid": 422, "not_registered": 403, "own_trade": 403, "too_low": 409,
+        "not_open": 409, "closed": 409,
+    }  # fmt: skip
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code  # type: ignore[misc]
+        self.status = self.STATUS[code]  # type: ignore[misc]
+
+
+def state_of(
+    trade: Trade, registrations: list[Registration]
+) -> tuple[auction.Terms, auction.State]:
+    """The auction's rules and where it stands, from the stored trade (bidders by alias)."""
+    t = trade.terms
+    terms = auction.Terms(
+        start_price_fen=t["start_price_fen"],
+        increment_fen=t["increment_fen"],
+        starts_at=datetime.fromisoformat(t["starts_at"]),
+        ends_at=datetime.fromisoformat(t["ends_at"]),
+        extension=timedelta(seconds=t["extension_seconds"]),
+        reserve_fen=trade.reserve_fen,
+        priority_holders=frozenset(r.alias for r in registrations if r.priority_right),
+    )
+    with_max = sorted(
+        (r for r in registrations if r.max_amount_fen is not None),
+        key=lambda r: r.max_set_seq or 0,
+    )
+    state = auction.State(
+        price_fen=trade.price_fen,
+        leader=trade.leader_alias,
+        ends_at=trade.ends_at,
+        maxima=tuple((r.alias, r.max_amount_fen or 0) for r in with_max),
+    )
+    return terms, state
+
+
+async def place_bid(
+    session: AsyncSession,
+    principal: Principal,
+    trade_id: int,
+    amount_fen: int,
+    max_amount_fen: int | None,
+    key: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """Apply one bid received now. Returns the outcome (see schemas.BidResult) once the
+    caller commits; raises BidRefused with the protocol's error code otherwise."""
+    if key is not None:
+        earlier = await repo.bid_request(session, trade_id, principal.org.id, key)
+        if earlier is not None:
+            return _replay(earlier.outcome)
+    trade = await load(session, trade_id, lock=True)  # bids on one trade go one at a time
+    try:
+        outcome = await _bid(session, principal, trade, amount_fen, max_amount_fen, now)
+    except BidRefused as refused:
+        _remember(
+            session,
+            trade_id,
+            principal,
+            key,
+            {"refused": refused.code, "detail": refused.detail},
+            now,
+        )
+        raise
+    _remember(session, trade_id, principal, key, outcome, now)
+    return outcome
+
+
+def _replay(outcome: dict[str, Any]) -> dict[str, Any]:
+    if "refused" in outcome:
+        raise BidRefused(outcome["refused"], outcome["detail"])
+    return outcome
+
+
+def _remember(
+    session: AsyncSession,
+    trade_id: int,
+    principal: Principal,
+    key: str | None,
+    outcome: dict[str, Any],
+    now: datetime,
+) -> None:
+    if key is not None:
+        session.add(
+            BidRequest(trade_id=trade_id, org_id=principal.org.id, key=key, outcome=outcome, at=now)
+        )
+
+
+async def _bid(
+    session: AsyncSession,
+    principal: Principal,
+    trade: Trade,
+    amount_fen: int,
+    max_amount_fen: int | None,
+    now: datetime,
+) -> dict[str, Any]:
+    if principal.org.id == trade.seller_org_id:
+        raise BidRefused("own_trade", "the seller's organisation may not bid")
+    if trade.status == TradeStatus.pending_approval:
+        raise BidRefused("not_open", "the auction is not open")
+    if trade.status != TradeStatus.open:
+        raise BidRefused("closed", "the auction has closed")
+    registrations = await repo.registrations(session, trade.id)
+    mine = next((r for r in registrations if r.org_id == principal.org.id), None)
+    if mine is None:
+        raise BidRefused("not_registered", "register and pay the deposit before bidding")
+    terms, state = state_of(trade, registrations)
+    outcome = auction.bid(terms, state, mine.alias, amount_fen, now, max_amount_fen)
+    if outcome.refused is not None:
+        raise BidRefused(outcome.refused.value, outcome.reason)
+    by_alias = {r.alias: r for r in registrations}
+    accepted = []
+    for step in outcome.accepted:
+        index = await record_event(
+            session,
+            trade,
+            "trade.bid_accepted",
+            {"alias": step.bidder, "amount_fen": step.amount_fen, "kind": step.kind},
+            now,
+        )
+        bid = Bid(
+            trade_id=trade.id,
+            registration_id=by_alias[step.bidder].id,
+            alias=step.bidder,
+            amount_fen=step.amount_fen,
+            kind=step.kind,
+            seq=trade.seq,
+            ledger_index=index,
+            at=now,
+        )
+        session.add(bid)
+        accepted.append(bid)
+    if outcome.extended_to is not None:
+        await record_event(
+            session, trade, "trade.extended", {"ends_at": outcome.extended_to.isoformat()}, now
+        )
+    new = outcome.state
+    assert new.price_fen is not None and new.leader is not None and new.ends_at is not None
+    trade.price_fen, trade.leader_alias, trade.ends_at = new.price_fen, new.leader, new.ends_at
+    for alias, maximum in new.maxima:
+        registration = by_alias[alias]
+        if registration.max_amount_fen != maximum:
+            registration.max_set_seq = registration.max_set_seq or trade.seq
+            registration.max_amount_fen = maximum
+    await session.flush()
+    return {
+        "accepted": [
+            {
+                "bid_id": b.id,
+                "seq": b.seq,
+                "alias": b.alias,
+                "amount_fen": b.amount_fen,
+                "kind": b.kind,
+                "ledger_index": b.ledger_index,
+            }
+            for b in accepted
+        ],
+        "current_price_fen": trade.price_fen,
+        "leader_alias": trade.leader_alias,
+        "ends_at": trade.ends_at.isoformat(),
+        "seq": trade.seq,
+    }
+
+
+async def close_due(session: AsyncSession, now: datetime) -> int:
+    """Close every open auction whose end has passed (at start-up too: catching up on
+    whatever ended while no process ran). Exactly once across processes."""
+    due = await repo.due_for_close(session, now)
+    for trade in due:
+        await close_trade(session, trade, now)
+    return len(due)
+
+
+async def close_trade(session: AsyncSession, trade: Trade, now: datetime) -> None:
+    """Sold to the leader if the price reaches the reserve, else unsold (流拍). The reserve
+    and its salt are revealed; losers' deposits are released, the winner's applied."""
+    registrations = await repo.registrations(session, trade.id)
+    terms, state = state_of(trade, registrations)
+    result = auction.close(terms, state)
+    trade.status = TradeStatus.sold if result.sold else TradeStatus.unsold
+    trade.closed_at = now
+    await record_event(
+        session,
+        trade,
+        "trade.closed",
+        {
+            "result": "sold" if result.sold else "unsold",
+            "final_price_fen": result.price_fen if result.sold else None,
+            "winner_alias": result.winner,
+            "ends_at": trade.ends_at.isoformat(),
+            "reserve_fen": trade.reserve_fen or 0,
+            "reserve_salt": trade.reserve_salt,
+        },
+        now,
+    )
+    for registration in registrations:
+        won = registration.alias == result.winner
+        registration.deposit_status = DepositStatus.applied if won else DepositStatus.released
+        await record_event(
+            session,
+            trade,
+            "trade.deposit",
+            {
+                "alias": registration.alias,
+                "deposit_fen": registration.deposit_fen,
+                "deposit": registration.deposit_status.value,
+            },
+            now,
+        )
+    await achievements.move_out_of_trade(session, trade.achievement_id, result.sold, now)
+    await session.flush()

@@ -1,0 +1,90 @@
+"""Request and response shapes for trades and bids."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+Fen = Annotated[int, Field(gt=0, le=10**15)]
+
+
+class AuctionCreate(BaseModel):
+    achievement_id: int
+    mode: Literal["auction"] = "auction"
+    start_price_fen: Fen
+    increment_fen: Fen = Field(description="加价幅度: bids are the start plus whole increments")
+    reserve_fen: Fen | None = Field(default=None, description="保留价: secret until close")
+    deposit_fen: int = Field(ge=0, le=10**15)
+    registration_deadline: datetime
+    starts_at: datetime
+    ends_at: datetime
+    extension_seconds: int = Field(default=300, ge=30, le=3600, description="延时周期")
+    priority_holder_org_ids: list[int] = Field(
+        default_factory=list, max_length=10, description="holders of 优先购买权"
+    )
+
+    @model_validator(mode="after")
+    def _times(self) -> AuctionCreate:
+        times = (self.registration_deadline, self.starts_at, self.ends_at)
+        if any(t.tzinfo is None for t in times):
+            raise ValueError("times need a timezone (RFC 3339)")
+        if not self.starts_at < self.ends_at:
+            raise ValueError("ends_at must be after starts_at")
+        if self.registration_deadline > self.ends_at:
+            raise ValueError("registration_deadline must not be after ends_at")
+        return self
+
+
+class TradeRead(BaseModel):
+    """What anyone sees of a trade: aliases, never bidders' names; no reserve until close."""
+
+    id: int
+    achievement_id: int
+    seller_org_id: int
+    mode: str
+    status: str
+    terms: dict[str, object]
+    reserve_commitment: str
+    reserve_fen: int | None = Field(description="revealed at close (null: none, or not yet)")
+    reserve_salt: str | None
+    current_price_fen: int | None
+    leader_alias: str | None
+    ends_at: datetime
+    seq: int
+    ledger_index: int | None = None
+
+
+class RegistrationRead(BaseModel):
+    trade_id: int
+    alias: str
+    deposit_fen: int
+    deposit_status: str
+    priority_right: bool
+    ledger_index: int | None = None
+
+
+class BidCreate(BaseModel):
+    amount_fen: Fen
+    max_amount_fen: Fen | None = Field(default=None, description="bid for me up to this")
+
+
+class AcceptedBid(BaseModel):
+    bid_id: int
+    seq: int
+    alias: str
+    amount_fen: int
+    kind: str
+    ledger_index: int
+
+
+class BidResult(BaseModel):
+    """The accepted bids this request caused (its own first, then any the engine placed
+    for standing maxima), and the trade as it now stands."""
+
+    accepted: list[AcceptedBid]
+    current_price_fen: int
+    leader_alias: str
+    ends_at: datetime
+    seq: int

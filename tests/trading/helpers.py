@@ -1,0 +1,54 @@
+"""Setting up auctions over HTTP in tests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from tests.conftest import START
+from tests.factories import Account
+from tests.listings.helpers import published_achievement
+
+
+def auction_terms(achievement_id: int, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "achievement_id": achievement_id,
+        "start_price_fen": 1_000_000,
+        "increment_fen": 100_000,
+        "deposit_fen": 200_000,
+        "registration_deadline": (START + timedelta(minutes=50)).isoformat(),
+        "starts_at": (START + timedelta(minutes=10)).isoformat(),
+        "ends_at": (START + timedelta(hours=1)).isoformat(),
+    }
+    body.update(overrides)
+    return body
+
+
+async def open_auction(
+    client: httpx.AsyncClient, seller: Account, tto: Account | None = None, **terms: Any
+) -> dict[str, Any]:
+    achievement = await published_achievement(client, seller, approver=tto)
+    created = await client.post(
+        "/api/v1/trades", json=auction_terms(achievement["id"], **terms), headers=seller.headers
+    )
+    assert created.status_code == 201, created.text
+    trade = dict(created.json())
+    if trade["status"] == "pending_approval":
+        assert tto is not None
+        approved = await client.post(f"/api/v1/trades/{trade['id']}/approve", headers=tto.headers)
+        assert approved.status_code == 200, approved.text
+        trade = dict(approved.json())
+    return trade
+
+
+async def bid(
+    client: httpx.AsyncClient, who: Account, trade_id: int, amount: int, **extra: Any
+) -> httpx.Response:
+    headers = dict(who.headers)
+    if "key" in extra:
+        headers["Idempotency-Key"] = extra.pop("key")
+    return await client.post(
+        f"/api/v1/trades/{trade_id}/bids", json={"amount_fen": amount, **extra}, headers=headers
+    )

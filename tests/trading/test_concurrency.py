@@ -1,0 +1,128 @@
+"""Racing bids on committed transactions: the row lock serialises them, nothing is lost."""
+
+import asyncio
+import json
+import random
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from techmarket.accounts.policy import Principal
+from techmarket.ledger.replay import rule_books
+from techmarket.listings import achievements
+from techmarket.listings.schemas import AchievementCreate
+from techmarket.models.ledger import LedgerEntry
+from techmarket.models.org import OrgKind
+from techmarket.models.trade import Bid, Trade
+from techmarket.trading import auction, auctions, engine
+from techmarket.trading.engine import BidRefused
+from techmarket.trading.schemas import AuctionCreate
+from tests.conftest import START
+from tests.factories import make_org, make_user
+from tests.listings.fixtures import achievement
+from tests.trading.helpers import auction_terms
+
+NOW = START + timedelta(minutes=15)
+STEP = 100_000
+
+
+async def _principal(session: AsyncSession) -> Principal:
+    org = await make_org(session, OrgKind.enterprise)
+    return Principal(user=await make_user(session, org), org=org)
+
+
+async def _auction(
+    committed: async_sessionmaker[AsyncSession], bidders: int
+) -> tuple[int, list[Principal]]:
+    async with committed.begin() as session:
+        seller = await _principal(session)
+        listed = await achievements.create(
+            session, seller, AchievementCreate(**achievement()), START
+        )
+        await achievements.submit(session, seller, listed.id, START)
+        trade, _ = await auctions.create(
+            session, seller, AuctionCreate(**auction_terms(listed.id)), START
+        )
+        principals = [await _principal(session) for _ in range(bidders)]
+        for principal in principals:
+            await auctions.register(session, principal, trade.id, START)
+    return trade.id, principals
+
+
+async def _bid(
+    committed: async_sessionmaker[AsyncSession], who: Principal, trade_id: int, amount: int
+) -> dict[str, object] | None:
+    try:
+        async with committed.begin() as session:
+            return await engine.place_bid(session, who, trade_id, amount, None, None, NOW)
+    except BidRefused as refused:
+        assert refused.code == "too_low"
+        return None
+
+
+async def test_200_bids_of_one_amount_one_wins(
+    committed: async_sessionmaker[AsyncSession],
+) -> None:
+    trade_id, bidders = await _auction(committed, 200)
+    results = await asyncio.gather(*(_bid(committed, b, trade_id, 1_000_000) for b in bidders))
+    accepted = [r for r in results if r is not None]
+    assert len(accepted) == 1
+    async with committed() as session:
+        bids = list((await session.execute(select(Bid).where(Bid.trade_id == trade_id))).scalars())
+    assert len(bids) == 1
+
+
+async def test_2000_racing_bids_equal_the_serial_replay_of_the_ledger(
+    committed: async_sessionmaker[AsyncSession],
+) -> None:
+    trade_id, bidders = await _auction(committed, 50)
+    rng = random.Random(5)
+    attempts = [
+        (bidder, 1_000_000 + STEP * rng.randint(0, 60)) for bidder in bidders for _ in range(40)
+    ]
+    rng.shuffle(attempts)
+    results = await asyncio.gather(*(_bid(committed, b, trade_id, a) for b, a in attempts))
+    acknowledged = {
+        bid["bid_id"]
+        for r in results
+        if r is not None
+        for bid in r["accepted"]  # type: ignore[attr-defined]
+    }
+    assert acknowledged
+
+    async with committed() as session:
+        trade = await session.get(Trade, trade_id)
+        stored = {
+            b.id: b
+            for b in (await session.execute(select(Bid).where(Bid.trade_id == trade_id))).scalars()
+        }
+        entries = (
+            await session.execute(
+                select(LedgerEntry)
+                .where(LedgerEntry.subject == f"trade/{trade_id}")
+                .order_by(LedgerEntry.idx)
+            )
+        ).scalars()
+        bodies = [json.loads(e.canonical) for e in entries]
+    assert trade is not None
+    assert acknowledged <= set(stored)  # no acknowledged bid is missing
+
+    # Replaying the ledger's accepted bids, one after another, gives the stored state.
+    terms = engine.state_of(trade, [])[0]
+    state = auction.opening(terms)
+    for body in bodies:
+        if body["type"] == "trade.bid_accepted":
+            amount = body["data"]["amount_fen"]
+            outcome = auction.bid(terms, state, body["data"]["alias"], amount, NOW)
+            assert outcome.refused is None, body
+            state = outcome.state
+    assert (state.leader, state.price_fen) == (trade.leader_alias, trade.price_fen)
+    seqs = [body["data"]["seq"] for body in bodies]
+    assert seqs == list(range(1, len(seqs) + 1))  # one sequence, no gaps
+    # … and the full business-rule replay agrees.
+    books = rule_books()
+    for index, body in enumerate(bodies):
+        for book in books:
+            if body["type"].startswith(book.families):
+                book.feed(index, body)
