@@ -107,3 +107,14 @@ async def test_unexpected_errors_do_not_leak(settings: Settings, engine: AsyncEn
     assert response.status_code == 500
     assert response.json()["code"] == "internal_error"
     assert "secret" not in response.text
+
+
+def test_tokens_never_reach_the_log() -> None:
+    from techmarket.logs import RedactTokens
+
+    record = logging.makeLogRecord(
+        {"msg": '%s - "WebSocket %s" [accepted]', "args": ("1.2.3.4", "/ws/trades/1?token=s3cr3t")}
+    )
+    RedactTokens().filter(record)
+    assert "s3cr3t" not in JsonFormatter().format(record)
+    assert "token=[redacted]" in record.getMessage()

@@ -20,7 +20,9 @@ from techmarket.ledger import keys as ledger_keys
 from techmarket.ledger.router import router as ledger_router
 from techmarket.listings.router import router as listings_router
 from techmarket.logs import RequestLog
+from techmarket.trading.broadcast import Broadcaster
 from techmarket.trading.router import router as trading_router
+from techmarket.trading.ws import router as ws_router
 
 
 def create_app(
@@ -48,6 +50,8 @@ def create_app(
             if settings.migrate_on_start:
                 await migrate.upgrade(app.state.engine)
             app.state.sessionmaker = make_sessionmaker(app.state.engine)
+            app.state.broadcaster = Broadcaster(url)
+            await app.state.broadcaster.start()
         if demo:
             logins = await demo_data.load(app.state.sessionmaker, app.state.clock.now())
             if on_demo_loaded:
@@ -67,6 +71,7 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await jobs
             if own_engine:
+                await app.state.broadcaster.stop()
                 await app.state.engine.dispose()
             if embedded:
                 embedded.stop()
@@ -92,5 +97,6 @@ def create_app(
     app.include_router(listings_router)
     app.include_router(stats.router)
     app.include_router(trading_router)
+    app.include_router(ws_router)
     app.include_router(ledger_router)
     return app

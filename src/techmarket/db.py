@@ -7,6 +7,7 @@ import logging
 import os
 import warnings
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -146,10 +147,13 @@ async def resolve_database_url(settings: Settings) -> tuple[str, EmbeddedPostgre
     return await embedded.start(), embedded
 
 
-async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: commit on success, roll back on any error
-    (except a DomainError that says its changes are to be kept)."""
-    async with request.app.state.sessionmaker() as session:
+@asynccontextmanager
+async def unit_of_work(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """One transaction: commit on success, roll back on any error (except a DomainError
+    that says its changes are to be kept). For HTTP requests and websocket messages alike."""
+    async with sessionmaker() as session:
         try:
             yield session
         except DomainError as exc:
@@ -160,6 +164,11 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
         else:
             await session.commit()
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with unit_of_work(request.app.state.sessionmaker) as session:
+        yield session
 
 
 # scope="function": the commit happens before the response is sent, never after.

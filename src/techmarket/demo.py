@@ -19,6 +19,8 @@ from techmarket.listings.schemas import AchievementCreate, DemandCreate
 from techmarket.listings.taxonomy import IpType
 from techmarket.models.listing import Achievement, AchievementStatus, Demand
 from techmarket.models.org import Organisation, OrgKind, OrgStatus, Role, User
+from techmarket.trading import auctions
+from techmarket.trading.schemas import AuctionCreate
 
 # Demo data only: printed at start so a person can log in; never a default login.
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105
@@ -267,3 +269,35 @@ async def _listings(session: AsyncSession, now: datetime) -> None:
             now,
         )
         await demands.publish(session, poster, demand.id, now)
+    await _live_auction(session, now)
+
+
+LIVE_AUCTION_TITLE = demo_listings.achievements()[0].title
+
+
+async def _live_auction(session: AsyncSession, now: datetime) -> None:
+    """An auction a person can watch and bid on with the demo logins (ending two days
+    after the demo was loaded), unless one is already under way."""
+    stmt = select(Achievement).where(Achievement.title == LIVE_AUCTION_TITLE)
+    listed = (await session.execute(stmt)).scalar_one()
+    if listed.status != AchievementStatus.published:
+        return
+    seller = await _principal(session, LISTERS[0][0])
+    trade, _ = await auctions.create(
+        session,
+        seller,
+        AuctionCreate(
+            achievement_id=listed.id,
+            start_price_fen=1_000_000_00,
+            increment_fen=5_000_00,
+            reserve_fen=1_200_000_00,
+            deposit_fen=100_000_00,
+            registration_deadline=now + timedelta(days=2),
+            starts_at=now,
+            ends_at=now + timedelta(days=2),
+        ),
+        now,
+    )
+    await auctions.approve(session, await _principal(session, LISTERS[0][1]), trade.id, now)
+    for email in DEMAND_POSTERS[:3]:
+        await auctions.register(session, await _principal(session, email), trade.id, now)

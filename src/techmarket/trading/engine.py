@@ -12,7 +12,7 @@ from techmarket.accounts.policy import Principal
 from techmarket.errors import DomainError
 from techmarket.listings import achievements
 from techmarket.models.trade import Bid, BidRequest, DepositStatus, Registration, Trade, TradeStatus
-from techmarket.trading import auction
+from techmarket.trading import auction, broadcast
 from techmarket.trading import repository as repo
 from techmarket.trading.auctions import load, record_event
 
@@ -137,13 +137,16 @@ async def _bid(
         raise BidRefused(outcome.refused.value, outcome.reason)
     by_alias = {r.alias: r for r in registrations}
     accepted = []
+    events = _Events(session, trade, now)
     for step in outcome.accepted:
-        index = await record_event(
-            session,
-            trade,
+        index = await events.record(
             "trade.bid_accepted",
-            {"alias": step.bidder, "amount_fen": step.amount_fen, "kind": step.kind},
-            now,
+            {
+                "alias": step.bidder,
+                "amount_fen": step.amount_fen,
+                "kind": step.kind,
+                "ends_at": outcome.state.ends_at.isoformat(),  # type: ignore[union-attr]
+            },
         )
         bid = Bid(
             trade_id=trade.id,
@@ -158,9 +161,7 @@ async def _bid(
         session.add(bid)
         accepted.append(bid)
     if outcome.extended_to is not None:
-        await record_event(
-            session, trade, "trade.extended", {"ends_at": outcome.extended_to.isoformat()}, now
-        )
+        await events.record("trade.extended", {"ends_at": outcome.extended_to.isoformat()})
     new = outcome.state
     assert new.price_fen is not None and new.leader is not None and new.ends_at is not None
     trade.price_fen, trade.leader_alias, trade.ends_at = new.price_fen, new.leader, new.ends_at
@@ -170,6 +171,7 @@ async def _bid(
             registration.max_set_seq = registration.max_set_seq or trade.seq
             registration.max_amount_fen = maximum
     await session.flush()
+    await events.broadcast()
     return {
         "accepted": [
             {
@@ -206,9 +208,8 @@ async def close_trade(session: AsyncSession, trade: Trade, now: datetime) -> Non
     result = auction.close(terms, state)
     trade.status = TradeStatus.sold if result.sold else TradeStatus.unsold
     trade.closed_at = now
-    await record_event(
-        session,
-        trade,
+    events = _Events(session, trade, now)
+    await events.record(
         "trade.closed",
         {
             "result": "sold" if result.sold else "unsold",
@@ -218,21 +219,37 @@ async def close_trade(session: AsyncSession, trade: Trade, now: datetime) -> Non
             "reserve_fen": trade.reserve_fen or 0,
             "reserve_salt": trade.reserve_salt,
         },
-        now,
     )
     for registration in registrations:
         won = registration.alias == result.winner
         registration.deposit_status = DepositStatus.applied if won else DepositStatus.released
-        await record_event(
-            session,
-            trade,
+        await events.record(
             "trade.deposit",
             {
                 "alias": registration.alias,
                 "deposit_fen": registration.deposit_fen,
                 "deposit": registration.deposit_status.value,
             },
-            now,
         )
     await achievements.move_out_of_trade(session, trade.achievement_id, result.sold, now)
     await session.flush()
+    await events.broadcast()
+
+
+class _Events:
+    """The trade events of one operation: each ledgered as it happens; the watchers'
+    messages sent in one NOTIFY, which PostgreSQL delivers at commit."""
+
+    def __init__(self, session: AsyncSession, trade: Trade, now: datetime) -> None:
+        self.session, self.trade, self.now = session, trade, now
+        self.messages: list[dict[str, Any]] = []
+
+    async def record(self, event_type: str, data: dict[str, Any]) -> int:
+        index = await record_event(self.session, self.trade, event_type, data, self.now)
+        msg = broadcast.message(event_type, {**data, "seq": self.trade.seq}, self.now)
+        if msg is not None:
+            self.messages.append(msg)
+        return index
+
+    async def broadcast(self) -> None:
+        await broadcast.notify(self.session, self.trade.id, self.messages)

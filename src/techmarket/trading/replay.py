@@ -90,6 +90,8 @@ class Auctions:
         extension = timedelta(seconds=terms["extension_seconds"])
         if a.ends_at - at <= extension:
             a.ends_at = max(a.ends_at, at + extension)
+        if datetime.fromisoformat(data["ends_at"]) != a.ends_at:
+            raise RuleViolation(index, f"bid says the end is {data['ends_at']}, not {a.ends_at}")
 
     def _extended(self, index: int, a: _Auction, data: dict[str, Any], at: datetime) -> None:
         if datetime.fromisoformat(data["ends_at"]) != a.ends_at:

@@ -44,3 +44,12 @@ async def due_for_close(session: AsyncSession, now: datetime, limit: int = 100) 
         .with_for_update(skip_locked=True)
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def list_trades(
+    session: AsyncSession, statuses: set[TradeStatus], after_id: int | None, limit: int
+) -> list[Trade]:
+    stmt = select(Trade).where(Trade.status.in_(statuses))
+    if after_id is not None:
+        stmt = stmt.where(Trade.id > after_id)
+    return list((await session.execute(stmt.order_by(Trade.id).limit(limit))).scalars())

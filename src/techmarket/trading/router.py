@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, status
+from fastapi import APIRouter, Header, Query, status
 
 from techmarket.db import Session
 from techmarket.deps import Anyone, Authenticated, Now, Verified
 from techmarket.models.trade import Registration, Trade, TradeStatus
+from techmarket.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, next_cursor
 from techmarket.trading import auctions, engine
 from techmarket.trading import repository as repo
 from techmarket.trading.schemas import (
@@ -22,7 +23,8 @@ from techmarket.trading.schemas import (
 router = APIRouter(prefix="/api/v1/trades", tags=["trades"])
 
 
-def _trade(trade: Trade, ledger_index: int | None = None) -> TradeRead:
+def trade_view(trade: Trade, ledger_index: int | None = None) -> TradeRead:
+    """What anyone may see of a trade (the reserve only once it closed)."""
     closed = trade.status in (TradeStatus.sold, TradeStatus.unsold)
     return TradeRead(
         id=trade.id,
@@ -59,23 +61,39 @@ async def open_auction(
 ) -> TradeRead:
     """The seller opens an auction on its published achievement (universities and
     institutes: once their TTO approves). The reserve is committed as a hash."""
-    return _trade(*await auctions.create(session, principal, data, now))
+    return trade_view(*await auctions.create(session, principal, data, now))
+
+
+@router.get("", response_model=Page[TradeRead])
+async def list_trades(
+    session: Session,
+    status_: Annotated[TradeStatus | None, Query(alias="status")] = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Page[TradeRead]:
+    """Trades anyone may see (open by default)."""
+    public = set(TradeStatus) - {TradeStatus.pending_approval, TradeStatus.rejected}
+    statuses = {status_} & public if status_ else {TradeStatus.open}
+    found = await repo.list_trades(session, statuses, decode_cursor(cursor), limit)
+    return Page(
+        items=[trade_view(t) for t in found], next_cursor=next_cursor([t.id for t in found], limit)
+    )
 
 
 @router.get("/{trade_id}", response_model=TradeRead)
-async def get_trade(trade_id: int, session: Session, principal: Anyone) -> TradeRead:
+async def gettrade_view(trade_id: int, session: Session, principal: Anyone) -> TradeRead:
     trade = await auctions.load(session, trade_id)
     if not auctions.visible(principal, trade):
         raise auctions.TradeNotFound()
-    return _trade(trade)
+    return trade_view(trade)
 
 
 @router.post("/{trade_id}/approve", response_model=TradeRead)
-async def approve_trade(
+async def approvetrade_view(
     trade_id: int, session: Session, principal: Authenticated, now: Now
 ) -> TradeRead:
     """The seller's TTO approves mode and price; the trade opens (both ledgered)."""
-    return _trade(*await auctions.approve(session, principal, trade_id, now))
+    return trade_view(*await auctions.approve(session, principal, trade_id, now))
 
 
 @router.post(
