@@ -79,9 +79,17 @@ def _same_org(principal: Principal, owner_org_id: int) -> None:
         raise NotYourOrg()
 
 
+def may_see(principal: Principal | None, owner_org_id: int, *, public: bool) -> bool:
+    """Public records are for everyone; the rest for the owning organisation's members
+    and the platform operator (to others they do not exist)."""
+    if public:
+        return True
+    return principal is not None and (principal.is_operator or principal.org.id == owner_org_id)
+
+
 def _member_or_operator(principal: Principal, owner_org_id: int) -> None:
-    if not principal.is_operator:
-        _same_org(principal, owner_org_id)
+    if not may_see(principal, owner_org_id, public=False):
+        raise NotYourOrg()
 
 
 def _org_admin(principal: Principal, owner_org_id: int) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.accounts import lifecycle
 from techmarket.accounts import repository as repo
-from techmarket.accounts.policy import Action, Principal, authorize
+from techmarket.accounts.policy import Action, Principal, authorize, may_see
 from techmarket.accounts.schemas import AdminCreate, OrgCreate, UserCreate, UserUpdate
 from techmarket.config import Settings
 from techmarket.errors import Conflict, DomainError, NotAuthenticated, NotFound, RateLimited
@@ -135,11 +135,7 @@ async def load_org(session: AsyncSession, org_id: int, *, lock: bool = False) ->
 
 def visible_to(principal: Principal | None, org: Organisation) -> bool:
     """Verified organisations are public; others only to their members and operators."""
-    if org.status == OrgStatus.verified:
-        return True
-    if principal is None:
-        return False
-    return principal.is_operator or principal.org.id == org.id
+    return may_see(principal, org.id, public=org.status == OrgStatus.verified)
 
 
 async def review(

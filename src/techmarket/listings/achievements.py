@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from techmarket.accounts.policy import Action, Principal, authorize, require_kind
+from techmarket.accounts.policy import Action, Principal, authorize, may_see, require_kind
 from techmarket.errors import Conflict, InvalidInput, NotFound
 from techmarket.ledger import service as ledger
 from techmarket.listings import lifecycle
@@ -73,11 +73,8 @@ async def create(
 
 
 def visible(principal: Principal | None, achievement: Achievement) -> bool:
-    if achievement.status in lifecycle.ACHIEVEMENT_PUBLIC:
-        return True
-    return principal is not None and (
-        principal.is_operator or principal.org.id == achievement.org_id
-    )
+    public = achievement.status in lifecycle.ACHIEVEMENT_PUBLIC
+    return may_see(principal, achievement.org_id, public=public)
 
 
 async def load(

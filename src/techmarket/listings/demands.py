@@ -8,7 +8,14 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from techmarket.accounts.policy import Action, NotYourOrg, Principal, authorize, require_kind
+from techmarket.accounts.policy import (
+    Action,
+    NotYourOrg,
+    Principal,
+    authorize,
+    may_see,
+    require_kind,
+)
 from techmarket.errors import Conflict, InvalidInput, NotFound
 from techmarket.ledger import service as ledger
 from techmarket.listings import lifecycle
@@ -83,9 +90,7 @@ async def create(
 
 
 def visible(principal: Principal | None, demand: Demand) -> bool:
-    if demand.status in lifecycle.DEMAND_PUBLIC:
-        return True
-    return principal is not None and (principal.is_operator or principal.org.id == demand.org_id)
+    return may_see(principal, demand.org_id, public=demand.status in lifecycle.DEMAND_PUBLIC)
 
 
 async def load(

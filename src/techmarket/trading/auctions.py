@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from techmarket.accounts.policy import Action, Principal, authorize
+from techmarket.accounts.policy import Action, Principal, authorize, may_see
 from techmarket.errors import Conflict, Forbidden, InvalidInput, NotFound
 from techmarket.ledger import service as ledger
 from techmarket.listings import achievements
@@ -135,9 +135,9 @@ async def load(session: AsyncSession, trade_id: int, *, lock: bool = False) -> T
 
 
 def visible(principal: Principal | None, trade: Trade) -> bool:
-    if trade.status != TradeStatus.pending_approval:
-        return True
-    return principal is not None and principal.org.id == trade.seller_org_id
+    """Public once open; before that, for the seller (and the operator) only."""
+    public = trade.status != TradeStatus.pending_approval
+    return may_see(principal, trade.seller_org_id, public=public)
 
 
 async def approve(
