@@ -1,4 +1,4 @@
-"""trades: auctions, bidder registrations, bids, bid request outcomes
+"""trades: auctions and agreement pricing, registrations, bids, offers, objections
 
 Revision ID: 2026_11_23_trades
 Revises: 2026_11_23_listings
@@ -23,10 +23,16 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
         sa.Column("achievement_id", sa.BigInteger(), nullable=False),
         sa.Column("seller_org_id", sa.BigInteger(), nullable=False),
+        sa.Column("buyer_org_id", sa.BigInteger(), nullable=True),
         sa.Column(
             "mode",
             sa.Enum(
-                "auction", name="trade_mode", native_enum=False, create_constraint=True, length=20
+                "agreement",
+                "auction",
+                name="trade_mode",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
             ),
             nullable=False,
         ),
@@ -35,8 +41,10 @@ def upgrade() -> None:
             sa.Enum(
                 "pending_approval",
                 "open",
+                "notice",
                 "sold",
                 "unsold",
+                "cancelled",
                 "rejected",
                 name="trade_status",
                 native_enum=False,
@@ -56,6 +64,7 @@ def upgrade() -> None:
         sa.Column("created_by", sa.BigInteger(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("approved_by", sa.BigInteger(), nullable=True),
+        sa.Column("notice_ends_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["achievement_id"],
@@ -64,6 +73,11 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["approved_by"], ["users.id"], name=op.f("fk_trades_approved_by_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["buyer_org_id"],
+            ["organisations.id"],
+            name=op.f("fk_trades_buyer_org_id_organisations"),
         ),
         sa.ForeignKeyConstraint(
             ["created_by"], ["users.id"], name=op.f("fk_trades_created_by_users")
@@ -78,6 +92,9 @@ def upgrade() -> None:
     op.create_index(op.f("ix_trades_achievement_id"), "trades", ["achievement_id"], unique=False)
     op.create_index(op.f("ix_trades_seller_org_id"), "trades", ["seller_org_id"], unique=False)
     op.create_index("ix_trades_status_ends_at", "trades", ["status", "ends_at"], unique=False)
+    op.create_index(
+        "ix_trades_status_notice_ends_at", "trades", ["status", "notice_ends_at"], unique=False
+    )
     op.create_table(
         "bid_requests",
         sa.Column("trade_id", sa.BigInteger(), nullable=False),
@@ -93,6 +110,59 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("trade_id", "org_id", "key", name=op.f("pk_bid_requests")),
     )
+    op.create_table(
+        "trade_objections",
+        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        sa.Column("trade_id", sa.BigInteger(), nullable=False),
+        sa.Column("org_id", sa.BigInteger(), nullable=False),
+        sa.Column("reasons", sa.String(length=5000), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "raised",
+                "upheld",
+                "dismissed",
+                name="objection_status",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("raised_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("resolved_by", sa.BigInteger(), nullable=True),
+        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organisations.id"], name=op.f("fk_trade_objections_org_id_organisations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["resolved_by"], ["users.id"], name=op.f("fk_trade_objections_resolved_by_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["trade_id"], ["trades.id"], name=op.f("fk_trade_objections_trade_id_trades")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_trade_objections")),
+    )
+    op.create_index(
+        op.f("ix_trade_objections_trade_id"), "trade_objections", ["trade_id"], unique=False
+    )
+    op.create_table(
+        "trade_offers",
+        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        sa.Column("trade_id", sa.BigInteger(), nullable=False),
+        sa.Column("org_id", sa.BigInteger(), nullable=False),
+        sa.Column("price_fen", sa.BigInteger(), nullable=False),
+        sa.Column("note", sa.String(length=2000), nullable=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organisations.id"], name=op.f("fk_trade_offers_org_id_organisations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["trade_id"], ["trades.id"], name=op.f("fk_trade_offers_trade_id_trades")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_trade_offers")),
+    )
+    op.create_index(op.f("ix_trade_offers_trade_id"), "trade_offers", ["trade_id"], unique=False)
     op.create_table(
         "trade_registrations",
         sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
@@ -154,7 +224,12 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("bids")
     op.drop_table("trade_registrations")
+    op.drop_index(op.f("ix_trade_offers_trade_id"), table_name="trade_offers")
+    op.drop_table("trade_offers")
+    op.drop_index(op.f("ix_trade_objections_trade_id"), table_name="trade_objections")
+    op.drop_table("trade_objections")
     op.drop_table("bid_requests")
+    op.drop_index("ix_trades_status_notice_ends_at", table_name="trades")
     op.drop_index("ix_trades_status_ends_at", table_name="trades")
     op.drop_index(op.f("ix_trades_seller_org_id"), table_name="trades")
     op.drop_index(op.f("ix_trades_achievement_id"), table_name="trades")

@@ -21,6 +21,7 @@ from techmarket.ledger.router import router as ledger_router
 from techmarket.listings.router import router as listings_router
 from techmarket.logs import RequestLog
 from techmarket.trading.broadcast import Broadcaster
+from techmarket.trading.router import notices_router
 from techmarket.trading.router import router as trading_router
 from techmarket.trading.ws import router as ws_router
 
@@ -97,6 +98,7 @@ def create_app(
     app.include_router(listings_router)
     app.include_router(stats.router)
     app.include_router(trading_router)
+    app.include_router(notices_router)
     app.include_router(ws_router)
     app.include_router(ledger_router)
     return app

@@ -15,15 +15,24 @@ from techmarket.models.org import _enum
 
 
 class TradeMode(StrEnum):
-    auction = "auction"
+    agreement = "agreement"  # 协议定价
+    auction = "auction"  # 竞价拍卖
 
 
 class TradeStatus(StrEnum):
     pending_approval = "pending_approval"  # the seller's TTO approves mode and price
-    open = "open"  # registration and (between start and end) bidding
-    sold = "sold"
+    open = "open"  # auction: registration and bidding; agreement: negotiating
+    notice = "notice"  # agreement: the agreed price on public notice (公示)
+    sold = "sold"  # auction won / agreement concluded: a deal
     unsold = "unsold"  # 流拍
+    cancelled = "cancelled"  # an objection was upheld
     rejected = "rejected"
+
+
+class ObjectionStatus(StrEnum):
+    raised = "raised"
+    upheld = "upheld"
+    dismissed = "dismissed"
 
 
 class DepositStatus(StrEnum):
@@ -38,6 +47,7 @@ class Trade(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id"), index=True)
     seller_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    buyer_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))  # agreement
     mode: Mapped[TradeMode] = mapped_column(_enum(TradeMode, "trade_mode"))
     status: Mapped[TradeStatus] = mapped_column(_enum(TradeStatus, "trade_status"))
     terms: Mapped[dict[str, Any]] = mapped_column(JSONB)  # public terms (no reserve)
@@ -51,9 +61,13 @@ class Trade(Base):
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    notice_ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    __table_args__ = (Index("ix_trades_status_ends_at", "status", "ends_at"),)
+    __table_args__ = (
+        Index("ix_trades_status_ends_at", "status", "ends_at"),
+        Index("ix_trades_status_notice_ends_at", "status", "notice_ends_at"),
+    )
 
 
 class Registration(Base):
@@ -106,3 +120,31 @@ class BidRequest(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     outcome: Mapped[dict[str, Any]] = mapped_column(JSONB)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Offer(Base):
+    """An offer or counter-offer in agreement pricing (协议定价)."""
+
+    __tablename__ = "trade_offers"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    trade_id: Mapped[int] = mapped_column(ForeignKey("trades.id"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    price_fen: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str | None] = mapped_column(String(2000))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Objection(Base):
+    """An objection raised during public notice, and the operator's ruling on it."""
+
+    __tablename__ = "trade_objections"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    trade_id: Mapped[int] = mapped_column(ForeignKey("trades.id"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    reasons: Mapped[str] = mapped_column(String(5000))
+    status: Mapped[ObjectionStatus] = mapped_column(_enum(ObjectionStatus, "objection_status"))
+    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

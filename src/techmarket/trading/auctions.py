@@ -76,7 +76,8 @@ async def record_event(
     )
 
 
-async def _open(session: AsyncSession, trade: Trade, now: datetime) -> int:
+async def open_trade(session: AsyncSession, trade: Trade, now: datetime) -> int:
+    """The trade opens (after its TTO approval where needed): its terms on the ledger."""
     trade.status = TradeStatus.open
     return await record_event(
         session,
@@ -85,6 +86,7 @@ async def _open(session: AsyncSession, trade: Trade, now: datetime) -> int:
         {
             "achievement_id": trade.achievement_id,
             "seller_org_id": trade.seller_org_id,
+            "buyer_org_id": trade.buyer_org_id,
             "mode": str(trade.mode),
             "terms": trade.terms,
             "reserve_commitment": trade.reserve_commitment,
@@ -124,7 +126,7 @@ async def create(
     await achievements.move_into_trade(session, principal, achievement, now)
     if principal.org.kind in listing_lifecycle.NEEDS_TTO_APPROVAL:
         return trade, None
-    return trade, await _open(session, trade, now)
+    return trade, await open_trade(session, trade, now)
 
 
 async def load(session: AsyncSession, trade_id: int, *, lock: bool = False) -> Trade:
@@ -151,7 +153,22 @@ async def approve(
         raise Conflict(f"the trade is {trade.status}")
     trade.approved_by = principal.user.id
     await record_event(session, trade, "trade.approved", {"by_user_id": principal.user.id}, now)
-    return trade, await _open(session, trade, now)
+    return trade, await open_trade(session, trade, now)
+
+
+async def reject(
+    session: AsyncSession, principal: Principal, trade_id: int, now: datetime
+) -> Trade:
+    """The seller's TTO declines mode or price; the achievement is on offer again."""
+    trade = await load(session, trade_id, lock=True)
+    if not visible(principal, trade):
+        raise TradeNotFound()
+    authorize(principal, Action.listing_approve, trade.seller_org_id)
+    if trade.status != TradeStatus.pending_approval:
+        raise Conflict(f"the trade is {trade.status}")
+    trade.status, trade.closed_at = TradeStatus.rejected, now
+    await achievements.move_out_of_trade(session, trade.achievement_id, False, now)
+    return trade
 
 
 async def register(

@@ -35,11 +35,15 @@ class Auctions:
 
     def __init__(self) -> None:
         self.trades: dict[int, _Auction] = {}
+        self.other_modes: set[int] = set()
 
     def feed(self, index: int, body: dict[str, Any]) -> None:
         data, kind = body["data"], body["type"]
         trade_id = data.get("trade_id")
-        if kind == "trade.approved":
+        if kind == "trade.approved" or trade_id in self.other_modes:
+            return
+        if kind == "trade.opened" and data["mode"] != "auction":
+            self.other_modes.add(trade_id)
             return
         if kind == "trade.opened":
             self.trades[trade_id] = _Auction(
@@ -124,6 +128,87 @@ class Auctions:
                 index, f"deposit of {alias} {data['deposit']}, should be {expected}"
             )
         a.deposits[alias] = expected
+
+    def finish(self) -> None:
+        pass
+
+
+@dataclass
+class _Agreement:
+    seller: int
+    buyer: int
+    seq: int
+    last_offer: tuple[int, int] | None = None  # (org, price)
+    price: int | None = None
+    notice_ends_at: datetime | None = None
+    objections: dict[int, str] = field(default_factory=dict)
+    done: bool = False
+
+
+@register
+class Agreements:
+    """Agreement pricing: offers only between the parties, acceptance of the other side's
+    latest offer at its price, a notice that ran its full period, no upheld objection."""
+
+    families: tuple[str, ...] = ("trade.",)
+
+    def __init__(self) -> None:
+        self.trades: dict[int, _Agreement] = {}
+
+    def feed(self, index: int, body: dict[str, Any]) -> None:
+        data, kind, at = body["data"], body["type"], _ts(body)
+        trade_id = data.get("trade_id")
+        if kind == "trade.opened":
+            if data["mode"] == "agreement":
+                self.trades[trade_id] = _Agreement(
+                    data["seller_org_id"], data["buyer_org_id"], data["seq"]
+                )
+            return
+        a = self.trades.get(trade_id)
+        if a is None:
+            return  # another mode's trade (or its approval before opening)
+        a.seq = data["seq"]
+        if a.done:
+            raise RuleViolation(index, f"{kind} after trade {trade_id} ended")
+        if kind == "trade.offer":
+            if a.notice_ends_at is not None or data["org_id"] not in (a.seller, a.buyer):
+                raise RuleViolation(index, "an offer outside the negotiation")
+            a.last_offer = (data["org_id"], data["price_fen"])
+        elif kind == "trade.accepted":
+            by = data["by_org_id"]
+            if a.last_offer is None or by == a.last_offer[0] or by not in (a.seller, a.buyer):
+                raise RuleViolation(index, "accepted other than the other side's latest offer")
+            if data["price_fen"] != a.last_offer[1]:
+                raise RuleViolation(index, "accepted a price nobody offered")
+            a.price = data["price_fen"]
+        elif kind == "trade.notice_opened":
+            if a.price is None or data["price_fen"] != a.price:
+                raise RuleViolation(index, "notice of a price that was not agreed")
+            a.notice_ends_at = at + timedelta(days=data["notice_days"])
+            if datetime.fromisoformat(data["notice_ends_at"]) != a.notice_ends_at:
+                raise RuleViolation(index, "notice shorter or longer than its period")
+        elif kind == "trade.objection_raised":
+            if a.notice_ends_at is None or at >= a.notice_ends_at:
+                raise RuleViolation(index, "objection outside the notice period")
+            a.objections[data["objection_id"]] = "raised"
+        elif kind == "trade.objection_resolved":
+            if a.objections.get(data["objection_id"]) != "raised":
+                raise RuleViolation(index, "ruling on an objection that was not open")
+            a.objections[data["objection_id"]] = data["ruling"]
+        elif kind == "trade.cancelled":
+            if "upheld" not in a.objections.values():
+                raise RuleViolation(index, "cancelled without an upheld objection")
+            a.done = True
+        elif kind == "trade.concluded":
+            if a.notice_ends_at is None or at < a.notice_ends_at:
+                raise RuleViolation(index, "concluded before the notice ran in full")
+            if any(v in ("raised", "upheld") for v in a.objections.values()):
+                raise RuleViolation(index, "concluded with an objection open or upheld")
+            if data["price_fen"] != a.price:
+                raise RuleViolation(index, "concluded at another price than agreed")
+            a.done = True
+        else:
+            raise RuleViolation(index, f"{kind} has no place in agreement pricing")
 
     def finish(self) -> None:
         pass

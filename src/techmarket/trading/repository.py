@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from techmarket.models.trade import Bid, BidRequest, Registration, Trade, TradeStatus
+from techmarket.models.listing import Achievement
+from techmarket.models.org import Organisation
+from techmarket.models.trade import (
+    Bid,
+    BidRequest,
+    Objection,
+    Offer,
+    Registration,
+    Trade,
+    TradeStatus,
+)
 
 
 async def get_trade(session: AsyncSession, trade_id: int, *, lock: bool = False) -> Trade | None:
@@ -53,3 +65,52 @@ async def list_trades(
     if after_id is not None:
         stmt = stmt.where(Trade.id > after_id)
     return list((await session.execute(stmt.order_by(Trade.id).limit(limit))).scalars())
+
+
+async def latest_offer(session: AsyncSession, trade_id: int) -> Offer | None:
+    stmt = select(Offer).where(Offer.trade_id == trade_id).order_by(Offer.id.desc()).limit(1)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def objection(session: AsyncSession, trade_id: int, objection_id: int) -> Objection | None:
+    stmt = select(Objection).where(Objection.trade_id == trade_id, Objection.id == objection_id)
+    return (await session.execute(stmt.with_for_update())).scalar_one_or_none()
+
+
+async def objections(session: AsyncSession, trade_id: int) -> list[Objection]:
+    stmt = select(Objection).where(Objection.trade_id == trade_id).order_by(Objection.id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def notices_due(session: AsyncSession, now: datetime) -> list[Trade]:
+    """Agreements on notice whose period has ended, locked (skipping those another process
+    holds), so each concludes exactly once."""
+    stmt = (
+        select(Trade)
+        .where(Trade.status == TradeStatus.notice, Trade.notice_ends_at <= now)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def notice_board(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
+    seller, buyer = aliased(Organisation), aliased(Organisation)
+    stmt = (
+        select(Trade, Achievement.title, seller.name, buyer.name)
+        .join(Achievement, Achievement.id == Trade.achievement_id)
+        .join(seller, seller.id == Trade.seller_org_id)
+        .join(buyer, buyer.id == Trade.buyer_org_id)
+        .where(Trade.status == TradeStatus.notice)
+        .order_by(Trade.notice_ends_at)
+    )
+    return [
+        {
+            "trade_id": t.id,
+            "title": title,
+            "seller": s,
+            "buyer": b,
+            "price_fen": t.price_fen,
+            "notice_ends_at": t.notice_ends_at,
+        }
+        for t, title, s, b in (await session.execute(stmt)).all()
+    ]

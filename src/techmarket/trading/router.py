@@ -7,16 +7,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, status
 
 from techmarket.db import Session
-from techmarket.deps import Anyone, Authenticated, Now, Verified
+from techmarket.deps import Anyone, AppSettings, Authenticated, Now, Operator, Verified
 from techmarket.models.trade import Registration, Trade, TradeStatus
 from techmarket.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, next_cursor
-from techmarket.trading import auctions, engine
+from techmarket.trading import agreements, auctions, engine
 from techmarket.trading import repository as repo
 from techmarket.trading.schemas import (
-    AuctionCreate,
+    AgreementCreate,
     BidCreate,
     BidResult,
+    ObjectionCreate,
+    OfferCreate,
     RegistrationRead,
+    TradeCreate,
     TradeRead,
 )
 
@@ -30,6 +33,7 @@ def trade_view(trade: Trade, ledger_index: int | None = None) -> TradeRead:
         id=trade.id,
         achievement_id=trade.achievement_id,
         seller_org_id=trade.seller_org_id,
+        buyer_org_id=trade.buyer_org_id,
         mode=str(trade.mode),
         status=str(trade.status),
         terms=trade.terms,
@@ -39,6 +43,7 @@ def trade_view(trade: Trade, ledger_index: int | None = None) -> TradeRead:
         current_price_fen=trade.price_fen,
         leader_alias=trade.leader_alias,
         ends_at=trade.ends_at,
+        notice_ends_at=trade.notice_ends_at,
         seq=trade.seq,
         ledger_index=ledger_index,
     )
@@ -56,11 +61,23 @@ def _registration(r: Registration, ledger_index: int | None = None) -> Registrat
 
 
 @router.post("", response_model=TradeRead, status_code=status.HTTP_201_CREATED)
-async def open_auction(
-    data: AuctionCreate, session: Session, principal: Verified, now: Now
+async def open_trade(
+    data: TradeCreate, session: Session, principal: Verified, now: Now
 ) -> TradeRead:
-    """The seller opens an auction on its published achievement (universities and
-    institutes: once their TTO approves). The reserve is committed as a hash."""
+    """The seller opens a trade on its published achievement (universities and
+    institutes: once their TTO approves): an auction (the reserve committed as a hash),
+    or agreement pricing with a named buyer."""
+    if isinstance(data, AgreementCreate):
+        return trade_view(
+            *await agreements.create(
+                session,
+                principal,
+                data.achievement_id,
+                data.buyer_org_id,
+                data.asking_price_fen,
+                now,
+            )
+        )
     return trade_view(*await auctions.create(session, principal, data, now))
 
 
@@ -94,6 +111,59 @@ async def approvetrade_view(
 ) -> TradeRead:
     """The seller's TTO approves mode and price; the trade opens (both ledgered)."""
     return trade_view(*await auctions.approve(session, principal, trade_id, now))
+
+
+@router.post("/{trade_id}/reject", response_model=TradeRead)
+async def reject_trade(
+    trade_id: int, session: Session, principal: Authenticated, now: Now
+) -> TradeRead:
+    """The seller's TTO declines mode or price."""
+    return trade_view(await auctions.reject(session, principal, trade_id, now))
+
+
+@router.post("/{trade_id}/offers", status_code=status.HTTP_201_CREATED)
+async def make_offer(
+    trade_id: int, data: OfferCreate, session: Session, principal: Verified, now: Now
+) -> dict[str, Any]:
+    """An offer or counter-offer (agreement pricing), by the seller or the named buyer."""
+    made, index = await agreements.offer(
+        session, principal, trade_id, data.price_fen, data.note, now
+    )
+    return {"offer_id": made.id, "price_fen": made.price_fen, "ledger_index": index}
+
+
+@router.post("/{trade_id}/accept", response_model=TradeRead)
+async def accept_offer(
+    trade_id: int, session: Session, principal: Verified, settings: AppSettings, now: Now
+) -> TradeRead:
+    """Accept the other side's latest offer: the price goes on public notice (公示)."""
+    return trade_view(*await agreements.accept(session, principal, trade_id, settings, now))
+
+
+@router.post("/{trade_id}/objections", status_code=status.HTTP_201_CREATED)
+async def raise_objection(
+    trade_id: int, data: ObjectionCreate, session: Session, principal: Verified, now: Now
+) -> dict[str, Any]:
+    """Any verified organisation may object, with reasons, while the notice runs."""
+    objection, index = await agreements.object_to(session, principal, trade_id, data.reasons, now)
+    return {"objection_id": objection.id, "status": str(objection.status), "ledger_index": index}
+
+
+@router.post("/{trade_id}/objections/{objection_id}/uphold", response_model=TradeRead)
+async def uphold_objection(
+    trade_id: int, objection_id: int, session: Session, principal: Operator, now: Now
+) -> TradeRead:
+    """The operator upholds the objection: the trade is cancelled."""
+    return trade_view(*await agreements.rule(session, principal, trade_id, objection_id, True, now))
+
+
+@router.post("/{trade_id}/objections/{objection_id}/dismiss", response_model=TradeRead)
+async def dismiss_objection(
+    trade_id: int, objection_id: int, session: Session, principal: Operator, now: Now
+) -> TradeRead:
+    return trade_view(
+        *await agreements.rule(session, principal, trade_id, objection_id, False, now)
+    )
 
 
 @router.post(
@@ -145,4 +215,27 @@ async def place_bid(
     a retry with the same ``Idempotency-Key`` returns the same outcome."""
     return await engine.place_bid(
         session, principal, trade_id, data.amount_fen, data.max_amount_fen, idempotency_key, now
+    )
+
+
+notices_router = APIRouter(prefix="/api/v1", tags=["trades"])
+
+
+@notices_router.get("/notices")
+async def list_notices(session: Session, now: Now) -> dict[str, Any]:
+    """The public notice board (公示): every agreed deal on notice, no login needed."""
+    return {"notices": await agreements.notices(session, now)}
+
+
+@notices_router.post(
+    "/demands/{demand_id}/responses/{response_id}/trade",
+    response_model=TradeRead,
+    status_code=status.HTTP_201_CREATED,
+)
+async def trade_from_response(
+    demand_id: int, response_id: int, session: Session, principal: Verified, now: Now
+) -> TradeRead:
+    """The accepted responder opens agreement pricing with the demand's owner."""
+    return trade_view(
+        *await agreements.from_response(session, principal, demand_id, response_id, now)
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Discriminator, Field, Tag, model_validator
 
 Fen = Annotated[int, Field(gt=0, le=10**15)]
 
@@ -37,12 +37,41 @@ class AuctionCreate(BaseModel):
         return self
 
 
+class AgreementCreate(BaseModel):
+    achievement_id: int
+    mode: Literal["agreement"]
+    buyer_org_id: int = Field(description="the named buyer")
+    asking_price_fen: Fen | None = None
+
+
+def _mode(value: object) -> str:
+    """Which kind of trade a request opens; auctions when it does not say."""
+    found = value.get("mode") if isinstance(value, dict) else getattr(value, "mode", None)
+    return str(found or "auction")
+
+
+TradeCreate = Annotated[
+    Annotated[AuctionCreate, Tag("auction")] | Annotated[AgreementCreate, Tag("agreement")],
+    Discriminator(_mode),
+]
+
+
+class OfferCreate(BaseModel):
+    price_fen: Fen
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ObjectionCreate(BaseModel):
+    reasons: str = Field(min_length=1, max_length=5000)
+
+
 class TradeRead(BaseModel):
     """What anyone sees of a trade: aliases, never bidders' names; no reserve until close."""
 
     id: int
     achievement_id: int
     seller_org_id: int
+    buyer_org_id: int | None
     mode: str
     status: str
     terms: dict[str, object]
@@ -52,6 +81,7 @@ class TradeRead(BaseModel):
     current_price_fen: int | None
     leader_alias: str | None
     ends_at: datetime
+    notice_ends_at: datetime | None
     seq: int
     ledger_index: int | None = None
 

@@ -1,0 +1,269 @@
+"""Agreement pricing: offers, acceptance, public notice, objections, conclusion."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from techmarket.accounts import repository as accounts_repo
+from techmarket.accounts.policy import Action, NotYourOrg, Principal, authorize, require_operator
+from techmarket.config import Settings
+from techmarket.errors import Conflict, InvalidInput, NotFound
+from techmarket.listings import achievements
+from techmarket.listings import lifecycle as listing_lifecycle
+from techmarket.listings import repository as listings_repo
+from techmarket.models.listing import AchievementStatus, Demand, ResponseStatus
+from techmarket.models.org import OrgStatus
+from techmarket.models.trade import Objection, ObjectionStatus, Offer, Trade, TradeMode, TradeStatus
+from techmarket.trading import agreement
+from techmarket.trading import repository as repo
+from techmarket.trading.auctions import load, open_trade, record_event, reserve_commitment
+
+
+class NotNegotiating(Conflict):
+    code = "not_negotiating"
+    title = "The trade is not in negotiation"
+
+
+class NotOnNotice(Conflict):
+    code = "not_on_notice"
+    title = "The trade is not on public notice"
+
+
+class ObjectionNotFound(NotFound):
+    code = "objection_not_found"
+    title = "Objection not found"
+
+
+async def create(
+    session: AsyncSession,
+    principal: Principal,
+    achievement_id: int,
+    buyer_org_id: int,
+    asking_price_fen: int | None,
+    now: datetime,
+) -> tuple[Trade, int | None]:
+    """The seller opens negotiation with a named, verified buyer (universities and
+    institutes: once their TTO approves)."""
+    listed = await achievements.load(session, principal, achievement_id, lock=True)
+    authorize(principal, Action.listing_manage, listed.org_id)
+    if listed.status != AchievementStatus.published:
+        raise Conflict(f"the achievement is {listed.status}, not published")
+    buyer = await accounts_repo.get_org(session, buyer_org_id)
+    if buyer is None or buyer.status != OrgStatus.verified or buyer.id == listed.org_id:
+        raise InvalidInput("buyer_org_id: name a verified organisation other than the seller")
+    salt = secrets.token_hex(32)
+    trade = Trade(
+        achievement_id=listed.id,
+        seller_org_id=listed.org_id,
+        buyer_org_id=buyer.id,
+        mode=TradeMode.agreement,
+        status=TradeStatus.pending_approval,
+        terms={"asking_price_fen": asking_price_fen},
+        reserve_fen=None,
+        reserve_salt=salt,
+        reserve_commitment=reserve_commitment(None, salt),  # no reserve in this mode
+        ends_at=now,
+        seq=0,
+        created_by=principal.user.id,
+        created_at=now,
+    )
+    session.add(trade)
+    await session.flush()
+    await achievements.move_into_trade(session, principal, listed, now)
+    if principal.org.kind in listing_lifecycle.NEEDS_TTO_APPROVAL:
+        return trade, None
+    return trade, await open_trade(session, trade, now)
+
+
+async def from_response(
+    session: AsyncSession, principal: Principal, demand_id: int, response_id: int, now: datetime
+) -> tuple[Trade, int | None]:
+    """The responder to an accepted 揭榜 opens agreement pricing with the demand's owner,
+    on the achievement it linked, starting from its quoted price."""
+    response = await listings_repo.get_response(session, demand_id, response_id)
+    if response is None or response.org_id != principal.org.id:
+        raise NotFound("no such response of yours")
+    if response.status != ResponseStatus.accepted:
+        raise Conflict("only an accepted response opens a trade")
+    if not response.achievement_ids:
+        raise Conflict("the response links no achievement to trade")
+    owner = await listings_repo.get(session, Demand, demand_id)
+    return await create(
+        session,
+        principal,
+        response.achievement_ids[0],
+        owner.org_id,
+        response.quoted_price_fen,
+        now,
+    )
+
+
+def _parties(trade: Trade, principal: Principal) -> int:
+    """The other party; only the seller and the buyer negotiate."""
+    assert trade.buyer_org_id is not None
+    other = agreement.counterparty(trade.seller_org_id, trade.buyer_org_id, principal.org.id)
+    if other is None:
+        raise NotYourOrg("only the seller and the named buyer negotiate")
+    authorize(principal, Action.listing_manage, principal.org.id)
+    return other
+
+
+async def _negotiation(session: AsyncSession, trade_id: int) -> Trade:
+    trade = await load(session, trade_id, lock=True)
+    if trade.mode != TradeMode.agreement or trade.status != TradeStatus.open:
+        raise NotNegotiating(f"the trade is {trade.status}")
+    return trade
+
+
+async def offer(
+    session: AsyncSession,
+    principal: Principal,
+    trade_id: int,
+    price_fen: int,
+    note: str | None,
+    now: datetime,
+) -> tuple[Offer, int]:
+    trade = await _negotiation(session, trade_id)
+    _parties(trade, principal)
+    made = Offer(trade_id=trade.id, org_id=principal.org.id, price_fen=price_fen, note=note, at=now)
+    session.add(made)
+    await session.flush()
+    index = await record_event(
+        session,
+        trade,
+        "trade.offer",
+        {"offer_id": made.id, "org_id": principal.org.id, "price_fen": price_fen},
+        now,
+    )
+    return made, index
+
+
+async def accept(
+    session: AsyncSession, principal: Principal, trade_id: int, settings: Settings, now: datetime
+) -> tuple[Trade, int]:
+    """Accept the other side's latest offer: the price goes on public notice."""
+    trade = await _negotiation(session, trade_id)
+    _parties(trade, principal)
+    latest = await repo.latest_offer(session, trade.id)
+    error = agreement.acceptance_error(latest.org_id if latest else None, principal.org.id)
+    if error:
+        raise Conflict(error)
+    assert latest is not None
+    trade.price_fen = latest.price_fen
+    trade.status = TradeStatus.notice
+    trade.notice_ends_at = agreement.notice_end(now, settings.notice_period_days)
+    await record_event(
+        session,
+        trade,
+        "trade.accepted",
+        {"offer_id": latest.id, "by_org_id": principal.org.id, "price_fen": latest.price_fen},
+        now,
+    )
+    index = await record_event(
+        session,
+        trade,
+        "trade.notice_opened",
+        {
+            "price_fen": latest.price_fen,
+            "notice_days": settings.notice_period_days,
+            "notice_ends_at": trade.notice_ends_at.isoformat(),
+        },
+        now,
+    )
+    return trade, index
+
+
+async def object_to(
+    session: AsyncSession, principal: Principal, trade_id: int, reasons: str, now: datetime
+) -> tuple[Objection, int]:
+    """Any verified organisation objects, with reasons, while the notice runs."""
+    authorize(principal, Action.listing_manage, principal.org.id)
+    trade = await load(session, trade_id, lock=True)
+    if (
+        trade.status != TradeStatus.notice
+        or trade.notice_ends_at is None
+        or now >= trade.notice_ends_at
+    ):
+        raise NotOnNotice()
+    objection = Objection(
+        trade_id=trade.id,
+        org_id=principal.org.id,
+        reasons=reasons,
+        status=ObjectionStatus.raised,
+        raised_at=now,
+    )
+    session.add(objection)
+    await session.flush()
+    index = await record_event(
+        session,
+        trade,
+        "trade.objection_raised",
+        {"objection_id": objection.id, "org_id": principal.org.id},
+        now,
+    )
+    return objection, index
+
+
+async def rule(
+    session: AsyncSession,
+    principal: Principal,
+    trade_id: int,
+    objection_id: int,
+    upheld: bool,
+    now: datetime,
+) -> tuple[Trade, int]:
+    """The operator upholds (the trade is cancelled) or dismisses an objection."""
+    require_operator(principal)
+    trade = await load(session, trade_id, lock=True)
+    objection = await repo.objection(session, trade.id, objection_id)
+    if objection is None:
+        raise ObjectionNotFound()
+    if objection.status != ObjectionStatus.raised or trade.status != TradeStatus.notice:
+        raise Conflict("this objection has been ruled on, or the trade left its notice")
+    objection.status = ObjectionStatus.upheld if upheld else ObjectionStatus.dismissed
+    objection.resolved_by, objection.resolved_at = principal.user.id, now
+    index = await record_event(
+        session,
+        trade,
+        "trade.objection_resolved",
+        {
+            "objection_id": objection.id,
+            "ruling": objection.status.value,
+            "by_user_id": principal.user.id,
+        },
+        now,
+    )
+    if upheld:
+        trade.status, trade.closed_at = TradeStatus.cancelled, now
+        index = await record_event(
+            session, trade, "trade.cancelled", {"objection_id": objection.id}, now
+        )
+        await achievements.move_out_of_trade(session, trade.achievement_id, False, now)
+    await session.flush()
+    return trade, index
+
+
+async def conclude_due(session: AsyncSession, now: datetime) -> int:
+    """Conclude every agreement whose notice ran in full without an objection standing
+    (exactly once across processes)."""
+    concluded = 0
+    for trade in await repo.notices_due(session, now):
+        objections = [str(o.status) for o in await repo.objections(session, trade.id)]
+        assert trade.notice_ends_at is not None
+        if not agreement.may_conclude(trade.notice_ends_at, now, objections):
+            continue
+        trade.status, trade.closed_at = TradeStatus.sold, now
+        await record_event(session, trade, "trade.concluded", {"price_fen": trade.price_fen}, now)
+        await achievements.move_out_of_trade(session, trade.achievement_id, True, now)
+        concluded += 1
+    await session.flush()
+    return concluded
+
+
+async def notices(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
+    """The public notice board: title, parties and price of every agreement on notice."""
+    return await repo.notice_board(session, now)
