@@ -1,4 +1,5 @@
-"""trades: auctions and agreement pricing, registrations, bids, offers, objections
+"""trades: auctions and agreement pricing, registrations, bids, offers, objections,
+contracts
 
 Revision ID: 2026_11_23_trades
 Revises: 2026_11_23_listings
@@ -109,6 +110,37 @@ def upgrade() -> None:
             ["trade_id"], ["trades.id"], name=op.f("fk_bid_requests_trade_id_trades")
         ),
         sa.PrimaryKeyConstraint("trade_id", "org_id", "key", name=op.f("pk_bid_requests")),
+    )
+    op.create_table(
+        "contracts",
+        sa.Column("trade_id", sa.BigInteger(), nullable=False),
+        sa.Column("contract_number", sa.String(length=100), nullable=False),
+        sa.Column("signed_on", sa.Date(), nullable=False),
+        sa.Column(
+            "payment_terms",
+            sa.Enum(
+                "lump_sum",
+                "instalments",
+                "royalty",
+                "free_then_royalty",
+                name="payment_terms",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("recorded_by", sa.BigInteger(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("registration_number", sa.String(length=100), nullable=True),
+        sa.Column("registered_on", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["recorded_by"], ["users.id"], name=op.f("fk_contracts_recorded_by_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["trade_id"], ["trades.id"], name=op.f("fk_contracts_trade_id_trades")
+        ),
+        sa.PrimaryKeyConstraint("trade_id", name=op.f("pk_contracts")),
     )
     op.create_table(
         "trade_objections",
@@ -228,6 +260,7 @@ def downgrade() -> None:
     op.drop_table("trade_offers")
     op.drop_index(op.f("ix_trade_objections_trade_id"), table_name="trade_objections")
     op.drop_table("trade_objections")
+    op.drop_table("contracts")
     op.drop_table("bid_requests")
     op.drop_index("ix_trades_status_notice_ends_at", table_name="trades")
     op.drop_index("ix_trades_status_ends_at", table_name="trades")

@@ -20,6 +20,7 @@ from techmarket.models.listing import (
     DemandStatus,
 )
 from techmarket.models.org import Organisation, OrgStatus
+from techmarket.trading.repository import deal_stats
 
 router = APIRouter(prefix="/api/v1", tags=["stats"])
 
@@ -53,11 +54,12 @@ async def market_stats(session: AsyncSession, now: datetime) -> dict[str, Any]:
             ),
         },
         "responses": {"by_status": await count_by(session, DemandResponse.status)},
+        "deals": await deal_stats(session),
     }
 
 
 @router.get("/stats")
 async def stats(session: Session, now: Now) -> dict[str, Any]:
-    """Counts of published achievements, open demands, verified organisations by kind and
-    responses; by industry and province."""
+    """Counts of published achievements, open demands, verified organisations by kind,
+    responses, and deals (count and volume) by pricing mode; by industry and province."""
     return await market_stats(session, now)

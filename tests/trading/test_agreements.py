@@ -233,3 +233,49 @@ async def test_the_verifier_catches_a_notice_cut_short(
     with pytest.raises(VerificationFailed, match="before the notice ran in full") as caught:
         await _verify(client)
     assert caught.value.index == 4
+
+
+async def test_a_deal_gets_its_contract_and_registration_and_counts(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: FixedClock,
+    parties: tuple[Account, Account],
+) -> None:
+    seller, buyer = parties
+    trade = await _negotiation(client, seller, buyer)
+    url = f"/api/v1/trades/{trade['id']}"
+    contract = {
+        "contract_number": "ZJ-2026-0001",
+        "signed_on": "2026-12-10",
+        "payment_terms": "free_then_royalty",
+    }
+    early = await client.post(f"{url}/contract", json=contract, headers=seller.headers)
+    assert early.json()["code"] == "not_a_deal"
+    await client.post(f"{url}/offers", json={"price_fen": 3_000_000}, headers=seller.headers)
+    await client.post(f"{url}/accept", headers=buyer.headers)
+    clock.advance(timedelta(days=15))
+    await agreements.conclude_due(session, clock.now())
+    await session.commit()
+    seller_again = await account(session, client, org=seller.org)  # tokens expired meanwhile
+    outsider = await account(session, client)
+    refused = await client.post(f"{url}/contract", json=contract, headers=outsider.headers)
+    assert refused.status_code == 403
+    recorded = await client.post(f"{url}/contract", json=contract, headers=seller_again.headers)
+    assert recorded.status_code == 201, recorded.text
+    assert recorded.json()["payment_terms"] == "free_then_royalty"
+    registered = await client.post(
+        f"{url}/contract/registration",
+        json={"registration_number": "3301012026000123", "registered_on": "2026-12-20"},
+        headers=seller_again.headers,
+    )
+    assert registered.json()["registration_number"] == "3301012026000123"
+
+    deals = (await client.get("/api/v1/deals")).json()["items"]
+    assert [(d["trade_id"], d["mode"], d["price_fen"]) for d in deals] == [
+        (trade["id"], "agreement", 3_000_000)
+    ]
+    stats = (await client.get("/api/v1/stats")).json()["deals"]
+    assert stats["by_mode"] == {"agreement": {"count": 1, "volume_fen": 3_000_000}}
+    assert stats["count"] == 1
+    assert stats["by_industry"]["new_materials"]["volume_fen"] == 3_000_000
+    await _verify(client)

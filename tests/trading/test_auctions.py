@@ -89,6 +89,7 @@ async def test_a_full_auction(
     await session.commit()
     closed = (await client.get(url)).json()
     assert closed["status"] == "sold"
+    assert closed["buyer_org_id"] == b.org.id  # the deal's parties are known now
     assert closed["reserve_fen"] == 1_500_000
     commitment = hashlib.sha256(f"1500000:{closed['reserve_salt']}".encode()).hexdigest()
     assert commitment == closed["reserve_commitment"] == trade["reserve_commitment"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -148,3 +148,25 @@ class Objection(Base):
     raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PaymentTerms(StrEnum):
+    lump_sum = "lump_sum"  # 一次性支付
+    instalments = "instalments"  # 分期支付
+    royalty = "royalty"  # 提成支付
+    free_then_royalty = "free_then_royalty"  # 先免费许可后付费: royalty on conversion
+
+
+class Contract(Base):
+    """The technology contract of a deal (技术合同) and its registration (认定登记)."""
+
+    __tablename__ = "contracts"
+
+    trade_id: Mapped[int] = mapped_column(ForeignKey("trades.id"), primary_key=True)
+    contract_number: Mapped[str] = mapped_column(String(100))
+    signed_on: Mapped[date] = mapped_column()
+    payment_terms: Mapped[PaymentTerms] = mapped_column(_enum(PaymentTerms, "payment_terms"))
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    registration_number: Mapped[str | None] = mapped_column(String(100))
+    registered_on: Mapped[date | None] = mapped_column()

@@ -208,6 +208,8 @@ async def close_trade(session: AsyncSession, trade: Trade, now: datetime) -> Non
     result = auction.close(terms, state)
     trade.status = TradeStatus.sold if result.sold else TradeStatus.unsold
     trade.closed_at = now
+    if result.sold:  # the deal's buyer: the winner's organisation
+        trade.buyer_org_id = next(r.org_id for r in registrations if r.alias == result.winner)
     events = _Events(session, trade, now)
     await events.record(
         "trade.closed",

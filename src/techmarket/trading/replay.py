@@ -129,6 +129,14 @@ class Auctions:
             )
         a.deposits[alias] = expected
 
+    def _contract_recorded(
+        self, index: int, a: _Auction, data: dict[str, Any], at: datetime
+    ) -> None:
+        if a.closed is None or a.closed["result"] != "sold":
+            raise RuleViolation(index, "a contract for an auction that was not sold")
+
+    _contract_registered = _contract_recorded
+
     def finish(self) -> None:
         pass
 
@@ -143,6 +151,7 @@ class _Agreement:
     notice_ends_at: datetime | None = None
     objections: dict[int, str] = field(default_factory=dict)
     done: bool = False
+    concluded: bool = False
 
 
 @register
@@ -168,6 +177,10 @@ class Agreements:
         if a is None:
             return  # another mode's trade (or its approval before opening)
         a.seq = data["seq"]
+        if kind in ("trade.contract_recorded", "trade.contract_registered"):
+            if not a.concluded:
+                raise RuleViolation(index, "a contract for an agreement that was not concluded")
+            return
         if a.done:
             raise RuleViolation(index, f"{kind} after trade {trade_id} ended")
         if kind == "trade.offer":
@@ -206,7 +219,7 @@ class Agreements:
                 raise RuleViolation(index, "concluded with an objection open or upheld")
             if data["price_fen"] != a.price:
                 raise RuleViolation(index, "concluded at another price than agreed")
-            a.done = True
+            a.done = a.concluded = True
         else:
             raise RuleViolation(index, f"{kind} has no place in agreement pricing")
 

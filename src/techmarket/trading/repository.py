@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -114,3 +114,57 @@ async def notice_board(session: AsyncSession, now: datetime) -> list[dict[str, A
         }
         for t, title, s, b in (await session.execute(stmt)).all()
     ]
+
+
+def _deal_rows() -> Any:
+    return (
+        select(Trade, Achievement.title, Achievement.industry, Achievement.region_code)
+        .join(Achievement, Achievement.id == Trade.achievement_id)
+        .where(Trade.status == TradeStatus.sold)
+    )
+
+
+async def deals(session: AsyncSession, after_id: int | None, limit: int) -> list[dict[str, Any]]:
+    stmt = _deal_rows()
+    if after_id is not None:
+        stmt = stmt.where(Trade.id > after_id)
+    rows = (await session.execute(stmt.order_by(Trade.id).limit(limit))).all()
+    return [
+        {
+            "trade_id": t.id,
+            "mode": str(t.mode),
+            "title": title,
+            "industry": str(industry),
+            "region_code": region,
+            "price_fen": t.price_fen,
+            "seller_org_id": t.seller_org_id,
+            "buyer_org_id": t.buyer_org_id,
+            "concluded_at": t.closed_at,
+        }
+        for t, title, industry, region in rows
+    ]
+
+
+async def deal_stats(session: AsyncSession) -> dict[str, Any]:
+    """Counts and volume of deals per mode, industry and province, in one pass."""
+    province = func.substr(Achievement.region_code, 1, 2) + "0000"
+    out: dict[str, Any] = {}
+    for name, column in (
+        ("by_mode", Trade.mode),
+        ("by_industry", Achievement.industry),
+        ("by_province", province),
+    ):
+        stmt = (
+            select(column, func.count(), func.coalesce(func.sum(Trade.price_fen), 0))
+            .join(Achievement, Achievement.id == Trade.achievement_id)
+            .where(Trade.status == TradeStatus.sold)
+            .group_by(column)
+        )
+        out[name] = {
+            str(key): {"count": int(n), "volume_fen": int(volume)}
+            for key, n, volume in (await session.execute(stmt)).all()
+        }
+    totals = [v for v in out["by_mode"].values()]
+    out["count"] = sum(v["count"] for v in totals)
+    out["volume_fen"] = sum(v["volume_fen"] for v in totals)
+    return out

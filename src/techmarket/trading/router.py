@@ -8,14 +8,16 @@ from fastapi import APIRouter, Header, Query, status
 
 from techmarket.db import Session
 from techmarket.deps import Anyone, AppSettings, Authenticated, Now, Operator, Verified
-from techmarket.models.trade import Registration, Trade, TradeStatus
+from techmarket.models.trade import Contract, Registration, Trade, TradeStatus
 from techmarket.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, next_cursor
-from techmarket.trading import agreements, auctions, engine
+from techmarket.trading import agreements, auctions, deals, engine
 from techmarket.trading import repository as repo
 from techmarket.trading.schemas import (
     AgreementCreate,
     BidCreate,
     BidResult,
+    ContractCreate,
+    ContractRegistration,
     ObjectionCreate,
     OfferCreate,
     RegistrationRead,
@@ -166,6 +168,47 @@ async def dismiss_objection(
     )
 
 
+@router.post("/{trade_id}/contract", status_code=status.HTTP_201_CREATED)
+async def record_contract(
+    trade_id: int, data: ContractCreate, session: Session, principal: Verified, now: Now
+) -> dict[str, Any]:
+    """A party records the deal's technology contract (合同编号, signing date, payment
+    terms, e.g. 先免费许可后付费)."""
+    contract, index = await deals.record_contract(
+        session,
+        principal,
+        trade_id,
+        data.contract_number,
+        data.signed_on,
+        data.payment_terms,
+        now,
+    )
+    return _contract(contract, index)
+
+
+@router.post("/{trade_id}/contract/registration")
+async def register_contract(
+    trade_id: int, data: ContractRegistration, session: Session, principal: Verified, now: Now
+) -> dict[str, Any]:
+    """A party records the contract's registration (技术合同认定登记)."""
+    contract, index = await deals.register_contract(
+        session, principal, trade_id, data.registration_number, data.registered_on, now
+    )
+    return _contract(contract, index)
+
+
+def _contract(contract: Contract, ledger_index: int) -> dict[str, Any]:
+    return {
+        "trade_id": contract.trade_id,
+        "contract_number": contract.contract_number,
+        "signed_on": contract.signed_on.isoformat(),
+        "payment_terms": str(contract.payment_terms),
+        "registration_number": contract.registration_number,
+        "registered_on": contract.registered_on.isoformat() if contract.registered_on else None,
+        "ledger_index": ledger_index,
+    }
+
+
 @router.post(
     "/{trade_id}/registrations",
     response_model=RegistrationRead,
@@ -225,6 +268,17 @@ notices_router = APIRouter(prefix="/api/v1", tags=["trades"])
 async def list_notices(session: Session, now: Now) -> dict[str, Any]:
     """The public notice board (公示): every agreed deal on notice, no login needed."""
     return {"notices": await agreements.notices(session, now)}
+
+
+@notices_router.get("/deals")
+async def list_deals(
+    session: Session,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> dict[str, Any]:
+    """Concluded trades (deals), public: mode, title, field, region, price, parties."""
+    found = await deals.deals(session, decode_cursor(cursor), limit)
+    return {"items": found, "next_cursor": next_cursor([d["trade_id"] for d in found], limit)}
 
 
 @notices_router.post(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Discriminator, Field, Tag, model_validator
+
+from techmarket.models.trade import PaymentTerms
 
 Fen = Annotated[int, Field(gt=0, le=10**15)]
 
@@ -118,3 +120,14 @@ class BidResult(BaseModel):
     leader_alias: str
     ends_at: datetime
     seq: int
+
+
+class ContractCreate(BaseModel):
+    contract_number: str = Field(min_length=1, max_length=100, description="合同编号")
+    signed_on: date
+    payment_terms: PaymentTerms
+
+
+class ContractRegistration(BaseModel):
+    registration_number: str = Field(min_length=1, max_length=100, description="认定登记号")
+    registered_on: date
