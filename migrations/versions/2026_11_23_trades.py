@@ -1,5 +1,4 @@
-"""trades: auctions and agreement pricing, registrations, bids, offers, objections,
-contracts
+"""trades: the three pricing modes, registrations, bids, offers, objections, contracts
 
 Revision ID: 2026_11_23_trades
 Revises: 2026_11_23_listings
@@ -29,6 +28,7 @@ def upgrade() -> None:
             "mode",
             sa.Enum(
                 "agreement",
+                "listed",
                 "auction",
                 name="trade_mode",
                 native_enum=False,
@@ -42,6 +42,7 @@ def upgrade() -> None:
             sa.Enum(
                 "pending_approval",
                 "open",
+                "listed",
                 "notice",
                 "sold",
                 "unsold",

@@ -16,12 +16,14 @@ from techmarket.models.org import _enum
 
 class TradeMode(StrEnum):
     agreement = "agreement"  # 协议定价
+    listed = "listed"  # 挂牌交易 (an auction once two or more buyers registered intent)
     auction = "auction"  # 竞价拍卖
 
 
 class TradeStatus(StrEnum):
     pending_approval = "pending_approval"  # the seller's TTO approves mode and price
     open = "open"  # auction: registration and bidding; agreement: negotiating
+    listed = "listed"  # listed trading: taking intents until the listing ends
     notice = "notice"  # agreement: the agreed price on public notice (公示)
     sold = "sold"  # auction won / agreement concluded: a deal
     unsold = "unsold"  # 流拍

@@ -17,7 +17,7 @@ from techmarket.listings import lifecycle as listing_lifecycle
 from techmarket.models.listing import AchievementStatus
 from techmarket.models.trade import DepositStatus, Registration, Trade, TradeMode, TradeStatus
 from techmarket.trading import repository as repo
-from techmarket.trading.schemas import AuctionCreate
+from techmarket.trading.schemas import AuctionCreate, ListedCreate
 
 ALIAS_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -78,7 +78,7 @@ async def record_event(
 
 async def open_trade(session: AsyncSession, trade: Trade, now: datetime) -> int:
     """The trade opens (after its TTO approval where needed): its terms on the ledger."""
-    trade.status = TradeStatus.open
+    trade.status = TradeStatus.listed if trade.mode == TradeMode.listed else TradeStatus.open
     return await record_event(
         session,
         trade,
@@ -96,27 +96,41 @@ async def open_trade(session: AsyncSession, trade: Trade, now: datetime) -> int:
 
 
 async def create(
-    session: AsyncSession, principal: Principal, data: AuctionCreate, now: datetime
+    session: AsyncSession, principal: Principal, data: AuctionCreate | ListedCreate, now: datetime
 ) -> tuple[Trade, int | None]:
-    """The seller opens an auction on its own published achievement; universities and
-    institutes first need their TTO's approval of mode and price."""
+    """The seller opens an auction, or a listing at a fixed price, on its own published
+    achievement; universities and institutes first need their TTO's approval."""
     achievement = await achievements.load(session, principal, data.achievement_id, lock=True)
     authorize(principal, Action.listing_manage, achievement.org_id)
     if achievement.status != AchievementStatus.published:
         raise Conflict(f"the achievement is {achievement.status}, not published")
-    if data.ends_at <= now:
-        raise InvalidInput("ends_at must be in the future")
+    if isinstance(data, ListedCreate):
+        mode, ends_at, reserve, terms = (
+            TradeMode.listed,
+            data.listing_ends_at,
+            None,
+            data.model_dump(mode="json", exclude={"achievement_id", "mode"}),
+        )
+    else:
+        mode, ends_at, reserve, terms = (
+            TradeMode.auction,
+            data.ends_at,
+            data.reserve_fen,
+            public_terms(data),
+        )
+    if ends_at <= now:
+        raise InvalidInput("the trade must end in the future")
     salt = secrets.token_hex(32)
     trade = Trade(
         achievement_id=achievement.id,
         seller_org_id=achievement.org_id,
-        mode=TradeMode.auction,
+        mode=mode,
         status=TradeStatus.pending_approval,
-        terms=public_terms(data),
-        reserve_fen=data.reserve_fen,
+        terms=terms,
+        reserve_fen=reserve,
         reserve_salt=salt,
-        reserve_commitment=reserve_commitment(data.reserve_fen, salt),
-        ends_at=data.ends_at,
+        reserve_commitment=reserve_commitment(reserve, salt),
+        ends_at=ends_at,
         seq=0,
         created_by=principal.user.id,
         created_at=now,
@@ -174,14 +188,19 @@ async def reject(
 async def register(
     session: AsyncSession, principal: Principal, trade_id: int, now: datetime
 ) -> tuple[Registration, int]:
-    """A verified organisation registers to bid: its deposit is held, it gets an alias."""
+    """A verified organisation registers to bid (or, on a listing, its intent to buy): its
+    deposit is held, it gets an alias."""
     trade = await load(session, trade_id, lock=True)
     authorize(principal, Action.listing_manage, principal.org.id)  # verified, acting for itself
     if principal.org.id == trade.seller_org_id:
         raise OwnTrade()
-    if trade.status != TradeStatus.open:
+    if (
+        trade.status not in (TradeStatus.open, TradeStatus.listed)
+        or trade.mode == TradeMode.agreement
+    ):
         raise TradeNotOpen(f"the trade is {trade.status}")
-    if now > datetime.fromisoformat(trade.terms["registration_deadline"]):
+    deadline = trade.terms.get("registration_deadline") or trade.terms["listing_ends_at"]
+    if now > datetime.fromisoformat(deadline):
         raise RegistrationClosed()
     taken = await repo.registrations(session, trade.id)
     if any(r.org_id == principal.org.id for r in taken):
@@ -194,7 +213,7 @@ async def register(
         alias=alias,
         deposit_fen=trade.terms["deposit_fen"],
         deposit_status=DepositStatus.held,
-        priority_right=principal.org.id in trade.terms["priority_holder_org_ids"],
+        priority_right=principal.org.id in trade.terms.get("priority_holder_org_ids", []),
         registered_at=now,
     )
     session.add(registration)

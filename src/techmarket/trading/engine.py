@@ -12,7 +12,7 @@ from techmarket.accounts.policy import Principal
 from techmarket.errors import DomainError
 from techmarket.listings import achievements
 from techmarket.models.trade import Bid, BidRequest, DepositStatus, Registration, Trade, TradeStatus
-from techmarket.trading import auction, broadcast
+from techmarket.trading import auction, broadcast, listed
 from techmarket.trading import repository as repo
 from techmarket.trading.auctions import load, record_event
 
@@ -123,7 +123,7 @@ async def _bid(
 ) -> dict[str, Any]:
     if principal.org.id == trade.seller_org_id:
         raise BidRefused("own_trade", "the seller's organisation may not bid")
-    if trade.status == TradeStatus.pending_approval:
+    if trade.status in (TradeStatus.pending_approval, TradeStatus.listed):
         raise BidRefused("not_open", "the auction is not open")
     if trade.status != TradeStatus.open:
         raise BidRefused("closed", "the auction has closed")
@@ -201,29 +201,67 @@ async def close_due(session: AsyncSession, now: datetime) -> int:
 
 
 async def close_trade(session: AsyncSession, trade: Trade, now: datetime) -> None:
-    """Sold to the leader if the price reaches the reserve, else unsold (流拍). The reserve
-    and its salt are revealed; losers' deposits are released, the winner's applied."""
+    """Sold to the leader if the price reaches the reserve, else unsold (流拍)."""
     registrations = await repo.registrations(session, trade.id)
     terms, state = state_of(trade, registrations)
     result = auction.close(terms, state)
-    trade.status = TradeStatus.sold if result.sold else TradeStatus.unsold
+    winner = next((r for r in registrations if r.alias == result.winner), None)
+    await _settle(session, trade, registrations, winner, result.price_fen, now)
+
+
+async def end_listings(session: AsyncSession, now: datetime) -> int:
+    """At a listing's end: unsold with no intent, a deal at the listed price with one,
+    an auction among exactly those buyers with two or more (exactly once)."""
+    due = await repo.due_for_close(session, now, TradeStatus.listed)
+    for trade in due:
+        registrations = await repo.registrations(session, trade.id)
+        outcome = listed.outcome_at_end(len(registrations))
+        if outcome != "auction":
+            sole = registrations[0] if outcome == "sold" else None
+            trade.price_fen = trade.terms["listed_price_fen"] if sole else None
+            await _settle(session, trade, registrations, sole, trade.price_fen, now)
+            continue
+        trade.terms = listed.auction_terms(trade.terms, now)
+        trade.ends_at = datetime.fromisoformat(trade.terms["ends_at"])
+        trade.status = TradeStatus.open
+        events = _Events(session, trade, now)
+        await events.record(
+            "trade.converted",
+            {"terms": trade.terms, "aliases": sorted(r.alias for r in registrations)},
+        )
+        await session.flush()
+        await events.broadcast()
+    return len(due)
+
+
+async def _settle(
+    session: AsyncSession,
+    trade: Trade,
+    registrations: list[Registration],
+    winner: Registration | None,
+    price_fen: int | None,
+    now: datetime,
+) -> None:
+    """The close: the reserve revealed, the winner's deposit applied and the others
+    released, the achievement transferred or on offer again."""
+    trade.status = TradeStatus.sold if winner else TradeStatus.unsold
     trade.closed_at = now
-    if result.sold:  # the deal's buyer: the winner's organisation
-        trade.buyer_org_id = next(r.org_id for r in registrations if r.alias == result.winner)
+    if winner:  # the deal's buyer: the winner's organisation
+        trade.buyer_org_id = winner.org_id
     events = _Events(session, trade, now)
     await events.record(
         "trade.closed",
         {
-            "result": "sold" if result.sold else "unsold",
-            "final_price_fen": result.price_fen if result.sold else None,
-            "winner_alias": result.winner,
+            "result": "sold" if winner else "unsold",
+            "final_price_fen": price_fen if winner else None,
+            "winner_alias": winner.alias if winner else None,
             "ends_at": trade.ends_at.isoformat(),
             "reserve_fen": trade.reserve_fen or 0,
             "reserve_salt": trade.reserve_salt,
         },
     )
     for registration in registrations:
-        won = registration.alias == result.winner
+        won = registration is winner
         registration.deposit_status = DepositStatus.applied if won else DepositStatus.released
         await events.record(
             "trade.deposit",
@@ -233,7 +271,7 @@ async def close_trade(session: AsyncSession, trade: Trade, now: datetime) -> Non
                 "deposit": registration.deposit_status.value,
             },
         )
-    await achievements.move_out_of_trade(session, trade.achievement_id, result.sold, now)
+    await achievements.move_out_of_trade(session, trade.achievement_id, winner is not None, now)
     await session.flush()
     await events.broadcast()
 

@@ -23,6 +23,7 @@ class _Auction:
     leader: str | None = None
     closed: dict[str, Any] | None = None
     deposits: dict[str, str] = field(default_factory=dict)
+    listing: bool = False  # a listing (挂牌) not (yet) converted to an auction
 
 
 def _ts(body: dict[str, Any]) -> datetime:
@@ -42,15 +43,18 @@ class Auctions:
         trade_id = data.get("trade_id")
         if kind == "trade.approved" or trade_id in self.other_modes:
             return
-        if kind == "trade.opened" and data["mode"] != "auction":
+        if kind == "trade.opened" and data["mode"] not in ("auction", "listed"):
             self.other_modes.add(trade_id)
             return
         if kind == "trade.opened":
+            listing = data["mode"] == "listed"
+            end = data["terms"]["listing_ends_at" if listing else "ends_at"]
             self.trades[trade_id] = _Auction(
                 terms=data["terms"],
                 commitment=data["reserve_commitment"],
-                ends_at=datetime.fromisoformat(data["terms"]["ends_at"]),
+                ends_at=datetime.fromisoformat(end),
                 seq=data["seq"],
+                listing=listing,
             )
             return
         auction = self.trades.get(trade_id)
@@ -71,6 +75,8 @@ class Auctions:
 
     def _bid_accepted(self, index: int, a: _Auction, data: dict[str, Any], at: datetime) -> None:
         alias, amount, terms = data["alias"], data["amount_fen"], a.terms
+        if a.listing:
+            raise RuleViolation(index, "a bid on a listing that never became an auction")
         if alias not in a.registered:
             raise RuleViolation(index, f"bid by {alias}, who never registered")
         if a.closed is not None or at >= a.ends_at:
@@ -101,12 +107,30 @@ class Auctions:
         if datetime.fromisoformat(data["ends_at"]) != a.ends_at:
             raise RuleViolation(index, f"extended to {data['ends_at']}, the rules say {a.ends_at}")
 
+    def _converted(self, index: int, a: _Auction, data: dict[str, Any], at: datetime) -> None:
+        """A listing with two or more intents becomes an auction among exactly them,
+        starting at the listed price."""
+        terms = data["terms"]
+        if not a.listing or at < a.ends_at or len(a.registered) < 2:
+            raise RuleViolation(index, "converted without two or more intents at its end")
+        if sorted(data["aliases"]) != sorted(a.registered) or (
+            terms["start_price_fen"] != a.terms["listed_price_fen"]
+        ):
+            raise RuleViolation(index, "the auction is not among those buyers from the price")
+        a.terms, a.listing = terms, False
+        a.ends_at = datetime.fromisoformat(terms["ends_at"])
+
     def _closed(self, index: int, a: _Auction, data: dict[str, Any], at: datetime) -> None:
         if at < a.ends_at or datetime.fromisoformat(data["ends_at"]) != a.ends_at:
             raise RuleViolation(index, "closed before its (extended) end")
         reserve, salt = data["reserve_fen"], data["reserve_salt"]
         if reserve_commitment(reserve, salt) != a.commitment:
             raise RuleViolation(index, "revealed reserve does not match its commitment")
+        if a.listing:  # ended with one intent (a deal at the listed price) or none
+            if len(a.registered) > 1:
+                raise RuleViolation(index, "a listing with several intents must be auctioned")
+            (a.leader,) = a.registered or (None,)
+            a.price = a.terms["listed_price_fen"] if a.leader else None
         sold = a.leader is not None and a.price is not None and a.price >= reserve
         expected = {
             "result": "sold" if sold else "unsold",

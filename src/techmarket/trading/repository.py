@@ -18,6 +18,7 @@ from techmarket.models.trade import (
     Offer,
     Registration,
     Trade,
+    TradeMode,
     TradeStatus,
 )
 
@@ -45,12 +46,14 @@ async def bid_request(
     return await session.get(BidRequest, (trade_id, org_id, key))
 
 
-async def due_for_close(session: AsyncSession, now: datetime, limit: int = 100) -> list[Trade]:
-    """Open trades whose (extended) end has passed, locked; rows another process is
-    closing right now are skipped, so each trade is closed exactly once."""
+async def due_for_close(
+    session: AsyncSession, now: datetime, status: TradeStatus = TradeStatus.open, limit: int = 100
+) -> list[Trade]:
+    """Trades in ``status`` whose (extended) end has passed, locked; rows another process
+    is closing right now are skipped, so each trade is closed exactly once."""
     stmt = (
         select(Trade)
-        .where(Trade.status == TradeStatus.open, Trade.ends_at <= now)
+        .where(Trade.status == status, Trade.ends_at <= now, Trade.mode != TradeMode.agreement)
         .order_by(Trade.ends_at)
         .limit(limit)
         .with_for_update(skip_locked=True)

@@ -39,6 +39,23 @@ class AuctionCreate(BaseModel):
         return self
 
 
+class ListedCreate(BaseModel):
+    achievement_id: int
+    mode: Literal["listed"]
+    listed_price_fen: Fen
+    deposit_fen: int = Field(ge=0, le=10**15)
+    listing_ends_at: datetime
+    increment_fen: Fen = Field(description="for the auction if two or more buyers intend")
+    auction_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
+    extension_seconds: int = Field(default=300, ge=30, le=3600)
+
+    @model_validator(mode="after")
+    def _aware(self) -> ListedCreate:
+        if self.listing_ends_at.tzinfo is None:
+            raise ValueError("listing_ends_at needs a timezone (RFC 3339)")
+        return self
+
+
 class AgreementCreate(BaseModel):
     achievement_id: int
     mode: Literal["agreement"]
@@ -53,7 +70,9 @@ def _mode(value: object) -> str:
 
 
 TradeCreate = Annotated[
-    Annotated[AuctionCreate, Tag("auction")] | Annotated[AgreementCreate, Tag("agreement")],
+    Annotated[AuctionCreate, Tag("auction")]
+    | Annotated[AgreementCreate, Tag("agreement")]
+    | Annotated[ListedCreate, Tag("listed")],
     Discriminator(_mode),
 ]
 

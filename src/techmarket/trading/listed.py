@@ -1,0 +1,31 @@
+"""Listed trading rules (挂牌交易): pure, no I/O.
+
+A fixed price for a listing period; buyers register intent and pay the deposit. At the
+end: nobody → unsold; one → a deal at the listed price; two or more → an auction among
+exactly those buyers, starting at the listed price, their deposits carried over."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+Outcome = Literal["unsold", "sold", "auction"]
+
+
+def outcome_at_end(intents: int) -> Outcome:
+    if intents == 0:
+        return "unsold"
+    return "sold" if intents == 1 else "auction"
+
+
+def auction_terms(terms: dict[str, Any], ended_at: datetime) -> dict[str, Any]:
+    """The terms of the auction a listing converts into, from its end."""
+    listing_end = datetime.fromisoformat(terms["listing_ends_at"])
+    start = max(listing_end, ended_at)
+    return {
+        **terms,
+        "start_price_fen": terms["listed_price_fen"],
+        "registration_deadline": listing_end.isoformat(),  # exactly those who intended
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(minutes=terms["auction_minutes"])).isoformat(),
+    }
