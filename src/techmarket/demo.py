@@ -13,14 +13,15 @@ from techmarket.accounts import repository as repo
 from techmarket.accounts.credit_code import check_character
 from techmarket.accounts.policy import Principal
 from techmarket.accounts.service import hash_password
+from techmarket.config import get_settings
 from techmarket.listings import achievements, demands
 from techmarket.listings.patent_numbers import check_character as patent_check
 from techmarket.listings.schemas import AchievementCreate, DemandCreate
 from techmarket.listings.taxonomy import IpType
 from techmarket.models.listing import Achievement, AchievementStatus, Demand
 from techmarket.models.org import Organisation, OrgKind, OrgStatus, Role, User
-from techmarket.trading import auctions
-from techmarket.trading.schemas import AuctionCreate
+from techmarket.trading import agreements, auctions
+from techmarket.trading.schemas import AuctionCreate, ListedCreate
 
 # Demo data only: printed at start so a person can log in; never a default login.
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105
@@ -270,9 +271,51 @@ async def _listings(session: AsyncSession, now: datetime) -> None:
         )
         await demands.publish(session, poster, demand.id, now)
     await _live_auction(session, now)
+    await _other_trades(session, now)
 
 
 LIVE_AUCTION_TITLE = demo_listings.achievements()[0].title
+AGREEMENT_TITLE = demo_listings.achievements()[5].title  # a ZJU achievement
+LISTED_TITLE = demo_listings.achievements()[1].title  # a NIMTE achievement
+
+
+async def _published(session: AsyncSession, title: str) -> Achievement | None:
+    stmt = select(Achievement).where(Achievement.title == title)
+    found = (await session.execute(stmt)).scalar_one()
+    return found if found.status == AchievementStatus.published else None
+
+
+async def _other_trades(session: AsyncSession, now: datetime) -> None:
+    """An agreement on public notice and a listing with one intent, unless under way."""
+    if (listed := await _published(session, AGREEMENT_TITLE)) is not None:
+        seller = await _principal(session, LISTERS[0][0])
+        buyer = await _principal(session, DEMAND_POSTERS[0])
+        trade, _ = await agreements.create(
+            session, seller, listed.id, buyer.org.id, 80_000_000, now
+        )
+        await auctions.approve(session, await _principal(session, LISTERS[0][1]), trade.id, now)
+        await agreements.offer(session, seller, trade.id, 80_000_000, "首次报价", now)
+        await agreements.offer(session, buyer, trade.id, 68_000_000, "还价", now)
+        await agreements.accept(session, seller, trade.id, get_settings(), now)
+    if (listed := await _published(session, LISTED_TITLE)) is not None:
+        seller = await _principal(session, LISTERS[1][0])
+        trade, _ = await auctions.create(
+            session,
+            seller,
+            ListedCreate(
+                achievement_id=listed.id,
+                mode="listed",
+                listed_price_fen=50_000_000,
+                deposit_fen=5_000_000,
+                listing_ends_at=now + timedelta(days=7),
+                increment_fen=1_000_000,
+            ),
+            now,
+        )
+        await auctions.approve(session, await _principal(session, LISTERS[1][1]), trade.id, now)
+        await auctions.register(
+            session, await _principal(session, DEMAND_POSTERS[1]), trade.id, now
+        )
 
 
 async def _live_auction(session: AsyncSession, now: datetime) -> None:
