@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from techmarket.models.listing import (
     Achievement,
     AchievementEvent,
+    AchievementStatus,
     Demand,
     DemandResponse,
     DemandStatus,
@@ -181,8 +182,6 @@ async def decline_other_responses(
 async def own_published_achievements(
     session: AsyncSession, org_id: int, ids: list[int]
 ) -> set[int]:
-    from techmarket.models.listing import AchievementStatus
-
     stmt = select(Achievement.id).where(
         Achievement.id.in_(ids),
         Achievement.org_id == org_id,

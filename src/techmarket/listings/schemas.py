@@ -8,7 +8,13 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from techmarket.listings.patent_numbers import normalise as normalise_patent_number
-from techmarket.listings.taxonomy import CooperationMode, Industry, IpType, TransferMode
+from techmarket.listings.taxonomy import (
+    PATENT_TYPES,
+    CooperationMode,
+    Industry,
+    IpType,
+    TransferMode,
+)
 from techmarket.models.listing import AchievementStatus, DemandStatus, ResponseStatus
 from techmarket.regions import validate_region_code
 
@@ -45,8 +51,6 @@ class AchievementFields(BaseModel):
 class AchievementCreate(AchievementFields):
     @model_validator(mode="after")
     def _patents_have_numbers(self) -> AchievementCreate:
-        from techmarket.listings.taxonomy import PATENT_TYPES
-
         if self.ip_type in PATENT_TYPES and not self.patent_numbers:
             raise ValueError("patent_numbers: a patent needs its application number")
         return self
