@@ -1,0 +1,327 @@
+"""Bidding benchmark: one hot auction, bidders over websockets against a real server
+process; pgbench running the bid transaction's SQL on the same database in the same run;
+and fan-out from a bid's commit to the last of 5,000 watchers.
+
+    .venv/bin/python -m bench.bids [--bidders 100] [--seconds 15] [--watchers 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+from tests.listings.fixtures import achievement  # a valid achievement payload
+from websockets.asyncio.client import connect
+
+from bench.common import bench_database, percentiles
+from techmarket.accounts.policy import Principal
+from techmarket.accounts.service import hash_token
+from techmarket.db import make_sessionmaker
+from techmarket.listings import achievements
+from techmarket.listings.schemas import AchievementCreate
+from techmarket.models.org import AccessToken, Organisation, OrgKind, OrgStatus, User
+from techmarket.trading import auctions
+from techmarket.trading.schemas import AuctionCreate
+from techmarket.trading.ws import RATE
+
+STEP = 100
+T0 = time.monotonic_ns()  # bid amounts count microseconds from here
+PACE = RATE * 0.9  # bids a second per bidder, under the per-connection limit
+
+
+async def setup(engine: AsyncEngine, bidders: int) -> tuple[int, list[str]]:
+    """A seller, ``bidders`` registered bidders with bearer tokens, one open auction."""
+    now = datetime.now(UTC)
+    tokens = []
+    async with make_sessionmaker(engine).begin() as session:
+        principals = []
+        for i in range(bidders + 1):
+            org = Organisation(
+                name=f"基准企业{i}",
+                kind=OrgKind.enterprise,
+                region_code="330100",
+                credit_code=f"B{i:017d}",
+                status=OrgStatus.verified,
+                created_at=now,
+            )
+            session.add(org)
+            await session.flush()
+            user = User(
+                org_id=org.id,
+                email=f"b{i}@bench.example.com",
+                display_name="b",
+                password_hash="!",  # noqa: S106 (no login: bearer tokens only)
+                roles=["admin"],
+                is_active=True,
+                created_at=now,
+            )
+            session.add(user)
+            await session.flush()
+            token = f"bench-token-{i}"
+            session.add(
+                AccessToken(
+                    user_id=user.id,
+                    token_hash=hash_token(token),
+                    created_at=now,
+                    expires_at=now + timedelta(days=1),
+                )
+            )
+            principals.append(Principal(user=user, org=org))
+            tokens.append(token)
+        seller, buyers = principals[0], principals[1:]
+        listed = await achievements.create(session, seller, AchievementCreate(**achievement()), now)
+        await achievements.submit(session, seller, listed.id, now)
+        trade, _ = await auctions.create(
+            session,
+            seller,
+            AuctionCreate(
+                achievement_id=listed.id,
+                start_price_fen=STEP,
+                increment_fen=STEP,
+                deposit_fen=0,
+                registration_deadline=now + timedelta(days=1),
+                starts_at=now,
+                ends_at=now + timedelta(days=1),
+            ),
+            now,
+        )
+        for buyer in buyers:
+            await auctions.register(session, buyer, trade.id, now)
+    return trade.id, tokens[1:]
+
+
+def start_server(url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    from tests.e2e.servers import free_port
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "TECHMARKET_DATABASE_URL": url,
+        "TECHMARKET_DATA_DIR": str(workdir),
+        "TECHMARKET_LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "techmarket.cli", "serve", "--port", str(port), "--no-migrate"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+async def bidding(
+    base: str, trade_id: int, tokens: list[str], seconds: float, pace: float
+) -> tuple[int, int, list[float]]:
+    """Every bidder bids at ``pace`` bids a second over its websocket. Amounts rise with
+    time (and differ per bidder), so a bid mostly stands unless one sent later got in
+    first, as in a lively auction. Returns (accepted, refused, ack latencies in ms)."""
+    accepted = refused = 0
+    latencies: list[float] = []
+    deadline = time.monotonic() + seconds
+    ws_base = base.replace("http://", "ws://")
+
+    async def bidder(token: str, seed: int) -> None:
+        nonlocal accepted, refused
+        url = f"{ws_base}/ws/trades/{trade_id}?token={token}"
+        async with connect(url, max_queue=None) as ws:
+            await ws.recv()  # the snapshot
+            n = 0
+            while time.monotonic() < deadline:
+                n += 1
+                request = f"{seed}-{n}"
+                sent = time.perf_counter()
+                micros = (time.monotonic_ns() - T0) // 1000
+                amount = STEP * (micros * len(tokens) + seed + 1)
+                bid = {"type": "bid", "request_id": request, "amount_fen": amount}
+                await ws.send(json.dumps(bid))
+                async for raw in ws:
+                    msg = json.loads(raw)
+                    if msg.get("request_id") == request:
+                        break
+                latencies.append((time.perf_counter() - sent) * 1000)
+                if msg["type"] == "ack":
+                    accepted += 1
+                else:
+                    refused += 1
+                await asyncio.sleep(max(0.0, 1 / pace - (time.perf_counter() - sent)))
+
+    await asyncio.gather(*(bidder(t, i) for i, t in enumerate(tokens)))
+    return accepted, refused, latencies
+
+
+PGBENCH_SCRIPT = """\\set amount random(1, 1000000000)
+BEGIN;
+SELECT * FROM trades WHERE id = :trade FOR UPDATE;
+SELECT * FROM trade_registrations WHERE trade_id = :trade ORDER BY id;
+SELECT * FROM ledger_head WHERE id = 1 FOR UPDATE;
+WITH head AS (SELECT size FROM ledger_head WHERE id = 1),
+entry AS (INSERT INTO ledger_entries (idx, ts, type, subject, canonical, leaf_hash)
+  SELECT size, now(), 'trade.bid_accepted', 'trade/' || :trade,
+         convert_to('{"data":{"amount_fen":' || :amount || '}}', 'UTF8'),
+         sha256(convert_to(:amount::text, 'UTF8')) FROM head),
+nodes AS (INSERT INTO ledger_nodes (level, idx, hash)
+  SELECT * FROM unnest(ARRAY[0]::smallint[], ARRAY[(SELECT size FROM head)]::bigint[],
+                       ARRAY[sha256(convert_to(:amount::text, 'UTF8'))]::bytea[]))
+UPDATE ledger_head SET size = size + 1, last_leaf_hash = sha256(convert_to(:amount::text, 'UTF8')),
+  frontier = ARRAY[sha256(convert_to(:amount::text, 'UTF8'))] WHERE id = 1;
+INSERT INTO bids (trade_id, registration_id, alias, amount_fen, kind, seq, ledger_index, at)
+  SELECT :trade, id, alias, :amount, 'bid', (SELECT seq + 1 FROM trades WHERE id = :trade),
+         (SELECT size - 1 FROM ledger_head), now()
+  FROM trade_registrations WHERE trade_id = :trade LIMIT 1;
+UPDATE trades SET price_fen = :amount, leader_alias = 'ZZZZ', seq = seq + 1 WHERE id = :trade;
+SELECT pg_notify('trade_events', '{"trade_id":0,"messages":[]}');
+END;
+"""
+
+
+def pgbench(url: str, bin_dir: Path, trade_id: int, clients: int, seconds: int) -> float:
+    """Transactions a second of the bid transaction's statements, run by pgbench."""
+    parsed = make_url(url)
+    script = Path(tempfile.mkdtemp()) / "bid.sql"
+    script.write_text(PGBENCH_SCRIPT)
+    result = subprocess.run(
+        [
+            str(bin_dir / "pgbench"),
+            "-n",
+            "-h",
+            parsed.query["host"],
+            "-U",
+            "postgres",
+            "-c",
+            str(clients),
+            "-j",
+            "2",
+            "-T",
+            str(seconds),
+            "-D",
+            f"trade={trade_id}",
+            "-f",
+            str(script),
+            parsed.database or "",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    match = re.search(r"tps = ([0-9.]+)", result.stdout)
+    assert match, result.stdout + result.stderr
+    return float(match.group(1))
+
+
+async def fan_out(
+    bases: list[str], trade_id: int, token: str, watchers: int, bids: int
+) -> list[float]:
+    """Per bid: from its acknowledgement (sent after commit) to the last watcher hearing
+    of it. The watchers run in this process too, so their own reading counts in."""
+    heard: dict[int, list[float]] = {}
+    everyone: dict[int, asyncio.Event] = {}
+    connected = asyncio.Semaphore(0)
+
+    async def watch(base: str) -> None:
+        url = base.replace("http://", "ws://") + f"/ws/trades/{trade_id}"
+        async with connect(url, max_queue=None) as ws:
+            await ws.recv()
+            connected.release()
+            async for raw in ws:
+                arrived = time.perf_counter()
+                msg = json.loads(raw)
+                if msg["type"] == "bid":
+                    times = heard.setdefault(msg["seq"], [])
+                    times.append(arrived)
+                    if len(times) == watchers:
+                        everyone.setdefault(msg["seq"], asyncio.Event()).set()
+
+    tasks = [asyncio.create_task(watch(bases[i % len(bases)])) for i in range(watchers)]
+    for _ in range(watchers):
+        await connected.acquire()
+    delays = []
+    async with httpx.AsyncClient(timeout=30) as http:
+        trade = (await http.get(f"{bases[0]}/api/v1/trades/{trade_id}")).json()
+        amount = (trade["current_price_fen"] or 0) + STEP
+        for _ in range(bids):
+            response = await http.post(
+                f"{bases[0]}/api/v1/trades/{trade_id}/bids",
+                json={"amount_fen": amount},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            committed = time.perf_counter()
+            assert response.status_code == 200, response.text
+            seq = response.json()["seq"]
+            await asyncio.wait_for(everyone.setdefault(seq, asyncio.Event()).wait(), 60)
+            delays.append((max(heard[seq]) - committed) * 1000)
+            amount += STEP
+            await asyncio.sleep(0.2)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return delays
+
+
+async def main(bidders: int, seconds: int, watchers: int) -> None:
+    async with bench_database("techmarket_bench_bids") as (engine, embedded):
+        assert embedded is not None, "pgbench needs the embedded server's binaries"
+        url = engine.url.render_as_string(hide_password=False)
+        trade_id, tokens = await setup(engine, bidders)
+        workdir = Path(tempfile.mkdtemp())
+        servers = [start_server(url, workdir) for _ in range(2)]
+        try:
+            base = servers[0][1]
+            accepted, refused, latencies = await bidding(base, trade_id, tokens, seconds, PACE)
+            rate = accepted / seconds
+            print(
+                f"saturated: {bidders} bidders, {rate:.0f} accepted bids/s "
+                f"({(accepted + refused) / seconds:.0f} bids/s handled, {refused} refused)"
+            )
+            print(f"  ack latency {percentiles(latencies)}")
+            half_pace = max(0.2, (accepted + refused) / seconds / 2 / bidders)
+            accepted2, refused2, latencies2 = await bidding(
+                base, trade_id, tokens, seconds, half_pace
+            )
+            print(
+                f"half load: {(accepted2 + refused2) / seconds:.0f} bids/s offered, "
+                f"ack latency {percentiles(latencies2)}"
+            )
+            delays = await fan_out([s[1] for s in servers], trade_id, tokens[0], watchers, 30)
+            print(
+                f"fan-out to {watchers} watchers on 2 processes, commit to last receipt: "
+                f"{percentiles(delays)}  (goal p99 <= 150 ms)"
+            )
+            # Last: pgbench writes rows of its own into the trade and the ledger.
+            tps = pgbench(url, embedded.bin_dir, trade_id, bidders, seconds)
+            handled = (accepted + refused) / seconds
+            print(f"pgbench, the bid transaction's SQL, {bidders} clients: {tps:.0f} tps")
+            print(f"ratio  accepted bids/s / pgbench tps: {rate / tps:.2f}  (goal >= 0.7)")
+            print(f"ratio  handled bids/s / pgbench tps: {handled / tps:.2f}")
+        finally:
+            for process, _ in servers:
+                process.terminate()
+                process.wait(30)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--bidders", type=int, default=100)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--watchers", type=int, default=5000)
+    args = parser.parse_args()
+    asyncio.run(main(args.bidders, args.seconds, args.watchers))
