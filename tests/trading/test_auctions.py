@@ -17,7 +17,7 @@ from techmarket.models.org import OrgKind
 from techmarket.trading import engine
 from tests.factories import Account, account
 from tests.ledger.helpers import export_lines, public_key, rewind_ledger
-from tests.trading.helpers import bid, open_auction
+from tests.trading.helpers import auction_terms, bid, open_auction
 
 M = 100_000  # one increment
 
@@ -217,3 +217,31 @@ async def test_the_verifier_catches_a_forged_winner(
     with pytest.raises(VerificationFailed, match="close recorded") as caught:
         await _verify(client)
     assert caught.value.index == closed_at
+
+
+async def test_relisting_after_no_sale_starts_at_most_20_percent_lower(
+    client: httpx.AsyncClient, session: AsyncSession, clock: FixedClock
+) -> None:
+    seller = await account(session, client)
+    trade = await open_auction(client, seller, reserve_fen=9_000_000)
+    clock.advance(timedelta(hours=2))
+    await engine.close_due(session, clock.now())  # no bids: 流拍
+    await session.commit()
+    seller = await account(session, client, org=seller.org)
+    later = {
+        "registration_deadline": (clock.now() + timedelta(hours=1)).isoformat(),
+        "starts_at": clock.now().isoformat(),
+        "ends_at": (clock.now() + timedelta(hours=1)).isoformat(),
+    }
+    too_low = await client.post(
+        "/api/v1/trades",
+        json=auction_terms(trade["achievement_id"], start_price_fen=799_900, **later),
+        headers=seller.headers,
+    )
+    assert too_low.json()["code"] == "relist_too_low"
+    relisted = await client.post(
+        "/api/v1/trades",
+        json=auction_terms(trade["achievement_id"], start_price_fen=800_000, **later),
+        headers=seller.headers,
+    )
+    assert relisted.status_code == 201, relisted.text

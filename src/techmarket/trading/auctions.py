@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from datetime import datetime
 from typing import Any
@@ -40,6 +41,31 @@ class OwnTrade(Forbidden):
 class RegistrationClosed(Conflict):
     code = "registration_closed"
     title = "Registration for this auction has closed"
+
+
+class RelistTooLow(InvalidInput):
+    code = "relist_too_low"
+    title = "A relisting may start at most 20% below the unsold one"
+
+
+# After 流拍, a re-auction (or relisting) may start at most this far below the last start.
+RELIST_FLOOR = 0.8
+
+
+def starting_price(terms: dict[str, Any]) -> int:
+    return int(terms.get("start_price_fen") or terms["listed_price_fen"])
+
+
+async def _check_relisting(session: AsyncSession, achievement_id: int, start_fen: int) -> None:
+    previous = await repo.last_unsold(session, achievement_id)
+    if previous is None:
+        return
+    floor = math.ceil(starting_price(previous.terms) * RELIST_FLOOR)
+    if start_fen < floor:
+        raise RelistTooLow(
+            f"the last unsold trade started at {starting_price(previous.terms)}; "
+            f"start at {floor} or more"
+        )
 
 
 class AlreadyRegistered(Conflict):
@@ -120,6 +146,7 @@ async def create(
         )
     if ends_at <= now:
         raise InvalidInput("the trade must end in the future")
+    await _check_relisting(session, achievement.id, starting_price(terms))
     salt = secrets.token_hex(32)
     trade = Trade(
         achievement_id=achievement.id,

@@ -171,3 +171,15 @@ async def deal_stats(session: AsyncSession) -> dict[str, Any]:
     out["count"] = sum(v["count"] for v in totals)
     out["volume_fen"] = sum(v["volume_fen"] for v in totals)
     return out
+
+
+async def last_unsold(session: AsyncSession, achievement_id: int) -> Trade | None:
+    """The achievement's most recent trade, if it ended unsold (流拍)."""
+    stmt = (
+        select(Trade)
+        .where(Trade.achievement_id == achievement_id)
+        .order_by(Trade.id.desc())
+        .limit(1)
+    )
+    last = (await session.execute(stmt)).scalar_one_or_none()
+    return last if last is not None and last.status == TradeStatus.unsold else None
