@@ -95,6 +95,7 @@ async def setup(engine: AsyncEngine, bidders: int) -> tuple[int, list[str]]:
                 starts_at=now,
                 ends_at=now + timedelta(days=1),
             ),
+            30,  # signing period, days
             now,
         )
         for buyer in buyers:

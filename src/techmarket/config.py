@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     login_failure_window_seconds: int = Field(default=900, ge=1)
     scheduler_interval_seconds: float = Field(default=5.0, gt=0, le=3600)
     notice_period_days: int = Field(default=15, ge=1, le=365)
+    signing_period_days: int = Field(
+        default=30, ge=1, le=365, description="for a winner to record the contract"
+    )
     ledger_origin: str = Field(default="techmarket.example/ledger", min_length=1)
     ledger_key_path: Path | None = Field(
         default=None, description="Ed25519 signer key file; default <data_dir>/ledger.key"

@@ -310,6 +310,7 @@ async def _other_trades(session: AsyncSession, now: datetime) -> None:
                 listing_ends_at=now + timedelta(days=7),
                 increment_fen=1_000_000,
             ),
+            get_settings().signing_period_days,
             now,
         )
         await auctions.approve(session, await _principal(session, LISTERS[1][1]), trade.id, now)
@@ -339,6 +340,7 @@ async def _live_auction(session: AsyncSession, now: datetime) -> None:
             starts_at=now,
             ends_at=now + timedelta(days=2),
         ),
+        get_settings().signing_period_days,
         now,
     )
     await auctions.approve(session, await _principal(session, LISTERS[0][1]), trade.id, now)

@@ -14,13 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from techmarket.clock import Clock
 from techmarket.listings.repository import expire_demands
 from techmarket.trading.agreements import conclude_due
-from techmarket.trading.engine import close_due, end_listings
+from techmarket.trading.engine import close_due, end_listings, forfeit_due
 
 log = logging.getLogger("techmarket.scheduler")
 
 Job = Callable[[AsyncSession, datetime], Awaitable[Any]]
 
-JOBS: list[Job] = [end_listings, close_due, conclude_due, expire_demands]
+JOBS: list[Job] = [end_listings, close_due, conclude_due, forfeit_due, expire_demands]
 
 
 async def run_due(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> None:

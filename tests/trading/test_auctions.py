@@ -96,7 +96,47 @@ async def test_a_full_auction(
     late = await bid(client, a, trade["id"], 1_800_000)
     assert late.json()["code"] == "closed"
     achievement = (await client.get(f"/api/v1/achievements/{trade['achievement_id']}")).json()
+    assert achievement["status"] == "in_trade"  # until the contract is recorded
+    signed = await client.post(
+        f"{url}/contract",
+        json={"contract_number": "HT-1", "signed_on": "2026-12-01", "payment_terms": "lump_sum"},
+        headers=university.headers,
+    )
+    assert signed.status_code == 201, signed.text
+    achievement = (await client.get(f"/api/v1/achievements/{trade['achievement_id']}")).json()
     assert achievement["status"] == "transferred"
+    await _verify(client)
+
+
+async def test_a_winner_who_does_not_sign_forfeits_the_deposit(
+    client: httpx.AsyncClient, session: AsyncSession, clock: FixedClock
+) -> None:
+    seller = await account(session, client)
+    trade = await open_auction(client, seller)
+    url = f"/api/v1/trades/{trade['id']}"
+    winner = await account(session, client)
+    await client.post(f"{url}/registrations", headers=winner.headers)
+    clock.advance(timedelta(minutes=15))
+    await bid(client, winner, trade["id"], 1_000_000)
+    clock.advance(timedelta(hours=1))
+    await engine.close_due(session, clock.now())
+    clock.advance(timedelta(days=29))
+    assert await engine.forfeit_due(session, clock.now()) == 0  # still within 30 days
+    clock.advance(timedelta(days=1))
+    assert await engine.forfeit_due(session, clock.now()) == 1
+    assert await engine.forfeit_due(session, clock.now()) == 0
+    await session.commit()
+    defaulted = (await client.get(url)).json()
+    assert defaulted["status"] == "defaulted"
+    seller = await account(session, client, org=seller.org)
+    late = await client.post(
+        f"{url}/contract",
+        json={"contract_number": "HT-2", "signed_on": "2027-01-01", "payment_terms": "royalty"},
+        headers=seller.headers,
+    )
+    assert late.json()["code"] == "not_a_deal"
+    achievement = (await client.get(f"/api/v1/achievements/{trade['achievement_id']}")).json()
+    assert achievement["status"] == "published"  # on offer again
     await _verify(client)
 
 

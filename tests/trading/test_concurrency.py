@@ -42,7 +42,7 @@ async def _auction(
         )
         await achievements.submit(session, seller, listed.id, START)
         trade, _ = await auctions.create(
-            session, seller, AuctionCreate(**auction_terms(listed.id)), START
+            session, seller, AuctionCreate(**auction_terms(listed.id)), 30, START
         )
         principals = [await _principal(session) for _ in range(bidders)]
         for principal in principals:

@@ -28,6 +28,7 @@ class TradeStatus(StrEnum):
     sold = "sold"  # auction won / agreement concluded: a deal
     unsold = "unsold"  # 流拍
     cancelled = "cancelled"  # an objection was upheld
+    defaulted = "defaulted"  # the winner did not sign within the signing period
     rejected = "rejected"
 
 
@@ -41,6 +42,7 @@ class DepositStatus(StrEnum):
     held = "held"
     released = "released"
     applied = "applied"  # the winner's, towards the price
+    forfeited = "forfeited"  # the winner did not sign the contract in time
 
 
 class Trade(Base):

@@ -258,7 +258,6 @@ async def conclude_due(session: AsyncSession, now: datetime) -> int:
             continue
         trade.status, trade.closed_at = TradeStatus.sold, now
         await record_event(session, trade, "trade.concluded", {"price_fen": trade.price_fen}, now)
-        await achievements.move_out_of_trade(session, trade.achievement_id, True, now)
         concluded += 1
     await session.flush()
     return concluded

@@ -122,7 +122,11 @@ async def open_trade(session: AsyncSession, trade: Trade, now: datetime) -> int:
 
 
 async def create(
-    session: AsyncSession, principal: Principal, data: AuctionCreate | ListedCreate, now: datetime
+    session: AsyncSession,
+    principal: Principal,
+    data: AuctionCreate | ListedCreate,
+    signing_days: int,
+    now: datetime,
 ) -> tuple[Trade, int | None]:
     """The seller opens an auction, or a listing at a fixed price, on its own published
     achievement; universities and institutes first need their TTO's approval."""
@@ -146,6 +150,7 @@ async def create(
         )
     if ends_at <= now:
         raise InvalidInput("the trade must end in the future")
+    terms = {**terms, "signing_days": signing_days}  # for the winner to sign, or forfeit
     await _check_relisting(session, achievement.id, starting_price(terms))
     salt = secrets.token_hex(32)
     trade = Trade(

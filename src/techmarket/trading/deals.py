@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.accounts.policy import Action, NotYourOrg, Principal, authorize
 from techmarket.errors import Conflict, NotFound
+from techmarket.listings import achievements
 from techmarket.models.trade import Contract, PaymentTerms, Trade, TradeStatus
 from techmarket.trading import repository as repo
 from techmarket.trading.auctions import load, record_event
@@ -57,6 +58,7 @@ async def record_contract(
     )
     session.add(contract)
     await session.flush()
+    await achievements.move_out_of_trade(session, trade.achievement_id, True, now)  # transferred
     index = await record_event(
         session,
         trade,

@@ -271,9 +271,34 @@ async def _settle(
                 "deposit": registration.deposit_status.value,
             },
         )
-    await achievements.move_out_of_trade(session, trade.achievement_id, winner is not None, now)
+    if winner is None:  # on offer again; a deal waits for its contract
+        await achievements.move_out_of_trade(session, trade.achievement_id, False, now)
     await session.flush()
     await events.broadcast()
+
+
+async def forfeit_due(session: AsyncSession, now: datetime) -> int:
+    """A winner who did not record the contract within the signing period forfeits the
+    deposit; the achievement is on offer again (exactly once)."""
+    defaulted = 0
+    for trade in await repo.unsigned_deals(session):
+        assert trade.closed_at is not None
+        if now < trade.closed_at + timedelta(days=trade.terms["signing_days"]):
+            continue
+        registrations = await repo.registrations(session, trade.id)
+        winner = next(r for r in registrations if r.org_id == trade.buyer_org_id)
+        winner.deposit_status = DepositStatus.forfeited
+        trade.status = TradeStatus.defaulted
+        events = _Events(session, trade, now)
+        await events.record(
+            "trade.deposit",
+            {"alias": winner.alias, "deposit_fen": winner.deposit_fen, "deposit": "forfeited"},
+        )
+        await events.record("trade.defaulted", {"alias": winner.alias})
+        await achievements.move_out_of_trade(session, trade.achievement_id, False, now)
+        defaulted += 1
+    await session.flush()
+    return defaulted
 
 
 class _Events:

@@ -24,6 +24,9 @@ class _Auction:
     closed: dict[str, Any] | None = None
     deposits: dict[str, str] = field(default_factory=dict)
     listing: bool = False  # a listing (挂牌) not (yet) converted to an auction
+    closed_at: datetime | None = None
+    contract: bool = False
+    defaulted: bool = False
 
 
 def _ts(body: dict[str, Any]) -> datetime:
@@ -140,10 +143,13 @@ class Auctions:
         recorded = {k: data[k] for k in expected}
         if recorded != expected:
             raise RuleViolation(index, f"close recorded {recorded}, the bids say {expected}")
-        a.closed = expected
+        a.closed, a.closed_at = expected, at
 
     def _deposit(self, index: int, a: _Auction, data: dict[str, Any], at: datetime) -> None:
         alias = data["alias"]
+        if data["deposit"] == "forfeited":
+            self._forfeit(index, a, alias, at)
+            return
         if a.closed is None or alias not in a.registered or alias in a.deposits:
             raise RuleViolation(index, f"deposit of {alias} moved out of turn")
         expected = "applied" if alias == a.closed["winner_alias"] else "released"
@@ -153,11 +159,28 @@ class Auctions:
             )
         a.deposits[alias] = expected
 
+    def _forfeit(self, index: int, a: _Auction, alias: str, at: datetime) -> None:
+        """Only the winner's deposit, only after the signing period, only unsigned."""
+        if a.closed is None or alias != a.closed["winner_alias"] or a.contract:
+            raise RuleViolation(
+                index, f"deposit of {alias} forfeited though not a defaulting winner"
+            )
+        assert a.closed_at is not None
+        if at < a.closed_at + timedelta(days=a.terms["signing_days"]):
+            raise RuleViolation(index, "deposit forfeited before the signing period ended")
+        a.deposits[alias] = "forfeited"
+
+    def _defaulted(self, index: int, a: _Auction, data: dict[str, Any], at: datetime) -> None:
+        if a.deposits.get(data["alias"]) != "forfeited":
+            raise RuleViolation(index, "defaulted without the winner's deposit forfeited")
+        a.defaulted = True
+
     def _contract_recorded(
         self, index: int, a: _Auction, data: dict[str, Any], at: datetime
     ) -> None:
-        if a.closed is None or a.closed["result"] != "sold":
-            raise RuleViolation(index, "a contract for an auction that was not sold")
+        if a.closed is None or a.closed["result"] != "sold" or a.defaulted:
+            raise RuleViolation(index, "a contract for an auction without a standing deal")
+        a.contract = True
 
     _contract_registered = _contract_recorded
 

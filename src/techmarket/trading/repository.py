@@ -14,6 +14,7 @@ from techmarket.models.org import Organisation
 from techmarket.models.trade import (
     Bid,
     BidRequest,
+    Contract,
     Objection,
     Offer,
     Registration,
@@ -183,3 +184,19 @@ async def last_unsold(session: AsyncSession, achievement_id: int) -> Trade | Non
     )
     last = (await session.execute(stmt)).scalar_one_or_none()
     return last if last is not None and last.status == TradeStatus.unsold else None
+
+
+async def unsigned_deals(session: AsyncSession) -> list[Trade]:
+    """Auction and listing deals still without a contract, locked (skipping those another
+    process holds)."""
+    stmt = (
+        select(Trade)
+        .outerjoin(Contract, Contract.trade_id == Trade.id)
+        .where(
+            Trade.status == TradeStatus.sold,
+            Trade.mode != TradeMode.agreement,
+            Contract.trade_id.is_(None),
+        )
+        .with_for_update(of=Trade, skip_locked=True)
+    )
+    return list((await session.execute(stmt)).scalars())

@@ -64,7 +64,7 @@ def _registration(r: Registration, ledger_index: int | None = None) -> Registrat
 
 @router.post("", response_model=TradeRead, status_code=status.HTTP_201_CREATED)
 async def open_trade(
-    data: TradeCreate, session: Session, principal: Verified, now: Now
+    data: TradeCreate, session: Session, principal: Verified, settings: AppSettings, now: Now
 ) -> TradeRead:
     """The seller opens a trade on its published achievement (universities and
     institutes: once their TTO approves): an auction (the reserve committed as a hash),
@@ -80,7 +80,9 @@ async def open_trade(
                 now,
             )
         )
-    return trade_view(*await auctions.create(session, principal, data, now))
+    return trade_view(
+        *await auctions.create(session, principal, data, settings.signing_period_days, now)
+    )
 
 
 @router.get("", response_model=Page[TradeRead])
