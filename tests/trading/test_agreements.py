@@ -190,8 +190,10 @@ async def test_the_tto_may_decline_a_trade(
         f"/api/v1/trades/{created['id']}/reject", headers=university.headers
     )
     assert rejected.json()["status"] == "rejected"
+    assert rejected.json()["ledger_index"] is not None  # the TTO's decision is on the ledger
     again = (await client.get(f"/api/v1/achievements/{listed['id']}")).json()
     assert again["status"] == "published"
+    await _verify(client)
 
 
 async def test_the_verifier_catches_a_notice_cut_short(

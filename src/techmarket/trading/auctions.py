@@ -204,8 +204,9 @@ async def approve(
 
 async def reject(
     session: AsyncSession, principal: Principal, trade_id: int, now: datetime
-) -> Trade:
-    """The seller's TTO declines mode or price; the achievement is on offer again."""
+) -> tuple[Trade, int]:
+    """The seller's TTO declines mode or price (ledgered); the achievement is on offer
+    again."""
     trade = await load(session, trade_id, lock=True)
     if not visible(principal, trade):
         raise TradeNotFound()
@@ -214,7 +215,10 @@ async def reject(
         raise Conflict(f"the trade is {trade.status}")
     trade.status, trade.closed_at = TradeStatus.rejected, now
     await achievements.move_out_of_trade(session, trade.achievement_id, False, now)
-    return trade
+    index = await record_event(
+        session, trade, "trade.rejected", {"by_user_id": principal.user.id}, now
+    )
+    return trade, index
 
 
 async def register(

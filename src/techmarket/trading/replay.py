@@ -44,8 +44,8 @@ class Auctions:
     def feed(self, index: int, body: dict[str, Any]) -> None:
         data, kind = body["data"], body["type"]
         trade_id = data.get("trade_id")
-        if kind == "trade.approved" or trade_id in self.other_modes:
-            return
+        if kind in ("trade.approved", "trade.rejected") or trade_id in self.other_modes:
+            return  # before opening: the TTO's decision
         if kind == "trade.opened" and data["mode"] not in ("auction", "listed"):
             self.other_modes.add(trade_id)
             return

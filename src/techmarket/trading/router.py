@@ -122,7 +122,7 @@ async def reject_trade(
     trade_id: int, session: Session, principal: Authenticated, now: Now
 ) -> TradeRead:
     """The seller's TTO declines mode or price."""
-    return trade_view(await auctions.reject(session, principal, trade_id, now))
+    return trade_view(*await auctions.reject(session, principal, trade_id, now))
 
 
 @router.post("/{trade_id}/offers", status_code=status.HTTP_201_CREATED)
