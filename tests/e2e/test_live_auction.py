@@ -113,6 +113,12 @@ async def test_bids_reach_watchers_on_another_process(tmp_path: Path) -> None:
                         json.dumps({"type": "bid", "request_id": "x", "amount_fen": amount * 10})
                     )
                     assert (await receive(ws, lambda m: m["type"] == "error"))["code"] == code
+            listing = await http.get(f"{a.url}/api/v1/trades", params={"status": "listed"})
+            listed_id = listing.json()["items"][0]["id"]
+            async with connect(ws_url(a, listed_id, weilai)) as ws:
+                await receive(ws, lambda m: m["type"] == "snapshot")
+                await ws.send(json.dumps({"type": "bid", "request_id": "x", "amount_fen": 10**9}))
+                assert (await receive(ws, lambda m: m["type"] == "error"))["code"] == "not_open"
             async with connect(ws_url(a, trade["id"])) as anonymous:
                 await receive(anonymous, lambda m: m["type"] == "snapshot")
                 await anonymous.send(

@@ -118,6 +118,11 @@ async def test_kill_restart_and_three_processes(tmp_path: Path) -> None:
                 assert seen["result"] == "unsold"
             await asyncio.sleep(6)  # another scheduler round on every process
             assert len(await _closes(http, base, second["id"])) == 1
+            late = await token(http, base, WEILAI)
+            async with connect(ws_url(servers[1], second["id"], late)) as ws:
+                await receive(ws, lambda m: m["type"] == "snapshot")
+                await ws.send(json.dumps({"type": "bid", "request_id": "z", "amount_fen": 10**9}))
+                assert (await receive(ws, lambda m: m["type"] == "error"))["code"] == "closed"
             for ws in watchers:
                 await ws.close()
 
