@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -261,8 +260,3 @@ async def conclude_due(session: AsyncSession, now: datetime) -> int:
         concluded += 1
     await session.flush()
     return concluded
-
-
-async def notices(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
-    """The public notice board: title, parties and price of every agreement on notice."""
-    return await repo.notice_board(session, now)

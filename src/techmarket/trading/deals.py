@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,7 +10,6 @@ from techmarket.accounts.policy import Action, NotYourOrg, Principal, authorize
 from techmarket.errors import Conflict, NotFound
 from techmarket.listings import achievements
 from techmarket.models.trade import Contract, PaymentTerms, Trade, TradeStatus
-from techmarket.trading import repository as repo
 from techmarket.trading.auctions import load, record_event
 
 
@@ -98,12 +96,3 @@ async def register_contract(
         now,
     )
     return contract, index
-
-
-async def deals(session: AsyncSession, after_id: int | None, limit: int) -> list[dict[str, Any]]:
-    return await repo.deals(session, after_id, limit)
-
-
-async def deal_stats(session: AsyncSession) -> dict[str, Any]:
-    """Deal counts and volume (fen) per pricing mode, industry and province."""
-    return await repo.deal_stats(session)

@@ -269,7 +269,7 @@ notices_router = APIRouter(prefix="/api/v1", tags=["trades"])
 @notices_router.get("/notices")
 async def list_notices(session: Session, now: Now) -> dict[str, Any]:
     """The public notice board (公示): every agreed deal on notice, no login needed."""
-    return {"notices": await agreements.notices(session, now)}
+    return {"notices": await repo.notice_board(session, now)}
 
 
 @notices_router.get("/deals")
@@ -279,7 +279,7 @@ async def list_deals(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     """Concluded trades (deals), public: mode, title, field, region, price, parties."""
-    found = await deals.deals(session, decode_cursor(cursor), limit)
+    found = await repo.deals(session, decode_cursor(cursor), limit)
     return {"items": found, "next_cursor": next_cursor([d["trade_id"] for d in found], limit)}
 
 

@@ -83,14 +83,14 @@ class Watcher:
             if self.principal is not None:
                 registrations = await repo.registrations(session, trade.id)
                 mine = next((r for r in registrations if r.org_id == self.principal.org.id), None)
-        view = trade_view(trade)
+        view = trade_view(trade).model_dump(mode="json")
         await self.send(
             {
                 "type": "snapshot",
                 "seq": trade.seq,
-                "trade": view.model_dump(mode="json"),
+                "trade": view,
                 "current_price_fen": trade.price_fen,
-                "ends_at": view.model_dump(mode="json")["ends_at"],
+                "ends_at": view["ends_at"],
                 "leader_alias": trade.leader_alias,
                 "you": {"registered": mine is not None, "alias": mine.alias if mine else None},
             }
