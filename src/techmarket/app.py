@@ -21,6 +21,7 @@ from techmarket.ledger.router import router as ledger_router
 from techmarket.listings.router import router as listings_router
 from techmarket.logs import RequestLog
 from techmarket.trading.broadcast import Broadcaster
+from techmarket.trading.desk import Desk
 from techmarket.trading.router import notices_router
 from techmarket.trading.router import router as trading_router
 from techmarket.trading.ws import router as ws_router
@@ -53,6 +54,7 @@ def create_app(
             app.state.sessionmaker = make_sessionmaker(app.state.engine)
             app.state.broadcaster = Broadcaster(url)
             await app.state.broadcaster.start()
+        app.state.desk = Desk(app.state.sessionmaker, app.state.clock)
         if demo:
             logins = await demo_data.load(app.state.sessionmaker, app.state.clock.now())
             if on_demo_loaded:
@@ -67,6 +69,7 @@ def create_app(
         try:
             yield
         finally:
+            await app.state.desk.stop()
             if jobs:
                 jobs.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -92,6 +92,9 @@ def serve(
         port=port or settings.port,
         log_config=None,
         access_log=False,
+        # Small JSON messages to thousands of watchers: compressing each for each
+        # connection costs more CPU (and a zlib context per socket) than it saves.
+        ws_per_message_deflate=False,
     )
 
 

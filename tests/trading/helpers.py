@@ -1,4 +1,4 @@
-"""Setting up auctions over HTTP in tests."""
+"""Setting up auctions in tests: over HTTP, or committed for concurrency tests."""
 
 from __future__ import annotations
 
@@ -6,9 +6,17 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from techmarket.accounts.policy import Principal
+from techmarket.listings import achievements
+from techmarket.listings.schemas import AchievementCreate
+from techmarket.models.org import OrgKind
+from techmarket.trading import auctions
+from techmarket.trading.schemas import AuctionCreate
 from tests.conftest import START
-from tests.factories import Account
+from tests.factories import Account, make_org, make_user
+from tests.listings.fixtures import achievement
 from tests.listings.helpers import published_achievement
 
 
@@ -52,3 +60,28 @@ async def bid(
     return await client.post(
         f"/api/v1/trades/{trade_id}/bids", json={"amount_fen": amount, **extra}, headers=headers
     )
+
+
+async def enterprise(session: AsyncSession) -> Principal:
+    org = await make_org(session, OrgKind.enterprise)
+    return Principal(user=await make_user(session, org), org=org)
+
+
+async def committed_auction(
+    committed: async_sessionmaker[AsyncSession], bidders: int
+) -> tuple[int, list[Principal]]:
+    """An open auction (start 1,000,000 fen, increment 100,000) and ``bidders``
+    registered enterprises, committed."""
+    async with committed.begin() as session:
+        seller = await enterprise(session)
+        listed = await achievements.create(
+            session, seller, AchievementCreate(**achievement()), START
+        )
+        await achievements.submit(session, seller, listed.id, START)
+        trade, _ = await auctions.create(
+            session, seller, AuctionCreate(**auction_terms(listed.id)), 30, START
+        )
+        principals = [await enterprise(session) for _ in range(bidders)]
+        for principal in principals:
+            await auctions.register(session, principal, trade.id, START)
+    return trade.id, principals

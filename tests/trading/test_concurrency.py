@@ -10,44 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from techmarket.accounts.policy import Principal
 from techmarket.ledger.replay import rule_books
-from techmarket.listings import achievements
-from techmarket.listings.schemas import AchievementCreate
 from techmarket.models.ledger import LedgerEntry
-from techmarket.models.org import OrgKind
 from techmarket.models.trade import Bid, Trade
-from techmarket.trading import auction, auctions, engine
+from techmarket.trading import auction, engine
 from techmarket.trading.engine import BidRefused
-from techmarket.trading.schemas import AuctionCreate
 from tests.conftest import START
-from tests.factories import make_org, make_user
-from tests.listings.fixtures import achievement
-from tests.trading.helpers import auction_terms
+from tests.trading.helpers import committed_auction
 
 NOW = START + timedelta(minutes=15)
 STEP = 100_000
-
-
-async def _principal(session: AsyncSession) -> Principal:
-    org = await make_org(session, OrgKind.enterprise)
-    return Principal(user=await make_user(session, org), org=org)
-
-
-async def _auction(
-    committed: async_sessionmaker[AsyncSession], bidders: int
-) -> tuple[int, list[Principal]]:
-    async with committed.begin() as session:
-        seller = await _principal(session)
-        listed = await achievements.create(
-            session, seller, AchievementCreate(**achievement()), START
-        )
-        await achievements.submit(session, seller, listed.id, START)
-        trade, _ = await auctions.create(
-            session, seller, AuctionCreate(**auction_terms(listed.id)), 30, START
-        )
-        principals = [await _principal(session) for _ in range(bidders)]
-        for principal in principals:
-            await auctions.register(session, principal, trade.id, START)
-    return trade.id, principals
 
 
 async def _bid(
@@ -64,7 +35,7 @@ async def _bid(
 async def test_200_bids_of_one_amount_one_wins(
     committed: async_sessionmaker[AsyncSession],
 ) -> None:
-    trade_id, bidders = await _auction(committed, 200)
+    trade_id, bidders = await committed_auction(committed, 200)
     results = await asyncio.gather(*(_bid(committed, b, trade_id, 1_000_000) for b in bidders))
     accepted = [r for r in results if r is not None]
     assert len(accepted) == 1
@@ -76,7 +47,7 @@ async def test_200_bids_of_one_amount_one_wins(
 async def test_2000_racing_bids_equal_the_serial_replay_of_the_ledger(
     committed: async_sessionmaker[AsyncSession],
 ) -> None:
-    trade_id, bidders = await _auction(committed, 50)
+    trade_id, bidders = await committed_auction(committed, 50)
     rng = random.Random(5)
     attempts = [
         (bidder, 1_000_000 + STEP * rng.randint(0, 60)) for bidder in bidders for _ in range(40)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from techmarket.ledger.merkle import Block
+from techmarket.ledger.merkle import Block, Frontier
 from techmarket.models.ledger import LedgerCheckpoint, LedgerEntry, LedgerHead
 
 
@@ -26,17 +27,20 @@ async def read_head(session: AsyncSession) -> tuple[int, list[bytes]]:
 
 _APPEND = text(
     """
-    WITH entry AS (
+    WITH entries AS (
         INSERT INTO ledger_entries (idx, ts, type, subject, canonical, leaf_hash)
-        VALUES (:idx, :ts, :type, :subject, :canonical, :leaf)
+        SELECT * FROM unnest(
+            CAST(:indexes AS bigint[]), CAST(:times AS timestamptz[]), CAST(:types AS text[]),
+            CAST(:subjects AS text[]), CAST(:canonicals AS bytea[]), CAST(:leaves AS bytea[])
+        )
     ), nodes AS (
         INSERT INTO ledger_nodes (level, idx, hash)
         SELECT * FROM unnest(
-            CAST(:levels AS smallint[]), CAST(:indexes AS bigint[]), CAST(:hashes AS bytea[])
+            CAST(:levels AS smallint[]), CAST(:node_indexes AS bigint[]), CAST(:hashes AS bytea[])
         )
     )
     UPDATE ledger_head
-    SET size = :idx + 1, last_leaf_hash = :leaf, frontier = CAST(:frontier AS bytea[])
+    SET size = :size, last_leaf_hash = :last_leaf, frontier = CAST(:frontier AS bytea[])
     WHERE id = 1
     """
 )
@@ -44,30 +48,27 @@ _APPEND = text(
 
 async def write_append(
     session: AsyncSession,
-    *,
-    index: int,
-    at: datetime,
-    type_: str,
-    subject: str,
-    canonical: bytes,
-    leaf: bytes,
+    entries: Sequence[dict[str, Any]],
     nodes: Sequence[tuple[int, int, bytes]],
-    frontier: Sequence[bytes],
+    frontier: Frontier,
 ) -> None:
-    """Entry, its new complete nodes and the moved head, in one statement."""
+    """Entries (each: idx, ts, type, subject, canonical, leaf), their new complete nodes
+    and the moved head, in one statement."""
     await session.execute(
         _APPEND,
         {
-            "idx": index,
-            "ts": at,
-            "type": type_,
-            "subject": subject,
-            "canonical": canonical,
-            "leaf": leaf,
+            "indexes": [e["idx"] for e in entries],
+            "times": [e["ts"] for e in entries],
+            "types": [e["type"] for e in entries],
+            "subjects": [e["subject"] for e in entries],
+            "canonicals": [e["canonical"] for e in entries],
+            "leaves": [e["leaf"] for e in entries],
             "levels": [n[0] for n in nodes],
-            "indexes": [n[1] for n in nodes],
+            "node_indexes": [n[1] for n in nodes],
             "hashes": [n[2] for n in nodes],
-            "frontier": list(frontier),
+            "size": frontier.size,
+            "last_leaf": entries[-1]["leaf"],
+            "frontier": list(frontier.hashes),
         },
     )
 

@@ -26,30 +26,55 @@ class BadTreeSize(InvalidInput):
     title = "Tree size out of range"
 
 
+class Appender:
+    """Entries appended in the caller's transaction and written in one statement: the head
+    row is locked at the first ``add`` and stays locked until that transaction ends, so the
+    chain has one order. Indexes are known at ``add``; nothing is stored before ``write``."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._frontier: merkle.Frontier | None = None
+        self._prev = GENESIS_PREV
+        self._entries: list[dict[str, Any]] = []
+        self._nodes: list[tuple[int, int, bytes]] = []
+
+    async def add(self, type_: str, subject: str, data: dict[str, Any], at: datetime) -> int:
+        if self._frontier is None:
+            head = await repo.lock_head(self.session)
+            self._frontier = merkle.Frontier(head.size, head.frontier)
+            self._prev = head.last_leaf_hash.hex() if head.last_leaf_hash else GENESIS_PREV
+            self.session.expire(head)  # write() moves the row by SQL, not through the ORM
+        index = self._frontier.size
+        raw = encode_entry(index, at, type_, subject, data, self._prev)
+        leaf = merkle.leaf_hash(raw)
+        self._nodes += self._frontier.append(leaf)
+        self._prev = leaf.hex()
+        self._entries.append(
+            {
+                "idx": index,
+                "ts": at,
+                "type": type_,
+                "subject": subject,
+                "canonical": raw,
+                "leaf": leaf,
+            }
+        )
+        return index
+
+    async def write(self) -> None:
+        if self._entries:
+            assert self._frontier is not None
+            await repo.write_append(self.session, self._entries, self._nodes, self._frontier)
+            self._entries, self._nodes = [], []
+
+
 async def append(
     session: AsyncSession, type_: str, subject: str, data: dict[str, Any], at: datetime
 ) -> int:
-    """Append one event in the caller's transaction and return its index. The head row
-    stays locked until that transaction ends, so the chain has one order."""
-    head = await repo.lock_head(session)
-    index = head.size
-    prev = head.last_leaf_hash.hex() if head.last_leaf_hash else GENESIS_PREV
-    raw = encode_entry(index, at, type_, subject, data, prev)
-    leaf = merkle.leaf_hash(raw)
-    frontier = merkle.Frontier(head.size, head.frontier)
-    nodes = frontier.append(leaf)
-    await repo.write_append(
-        session,
-        index=index,
-        at=at,
-        type_=type_,
-        subject=subject,
-        canonical=raw,
-        leaf=leaf,
-        nodes=nodes,
-        frontier=frontier.hashes,
-    )
-    session.expire(head)  # the row was moved by SQL, not through the ORM object
+    """Append one event in the caller's transaction and return its index."""
+    appender = Appender(session)
+    index = await appender.add(type_, subject, data, at)
+    await appender.write()
     return index
 
 

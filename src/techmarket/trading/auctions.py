@@ -92,14 +92,20 @@ def public_terms(data: AuctionCreate) -> dict[str, Any]:
 
 
 async def record_event(
-    session: AsyncSession, trade: Trade, type_: str, data: dict[str, Any], now: datetime
+    session: AsyncSession,
+    trade: Trade,
+    type_: str,
+    data: dict[str, Any],
+    now: datetime,
+    appender: ledger.Appender | None = None,
 ) -> int:
     """A trade event: numbered in the trade's own sequence and appended to the ledger in
-    the caller's transaction. Returns the ledger index."""
+    the caller's transaction (through ``appender`` if given). Returns the ledger index."""
     trade.seq += 1
-    return await ledger.append(
-        session, type_, f"trade/{trade.id}", {"trade_id": trade.id, "seq": trade.seq, **data}, now
-    )
+    body = {"trade_id": trade.id, "seq": trade.seq, **data}
+    if appender is not None:
+        return await appender.add(type_, f"trade/{trade.id}", body, now)
+    return await ledger.append(session, type_, f"trade/{trade.id}", body, now)
 
 
 async def open_trade(session: AsyncSession, trade: Trade, now: datetime) -> int:

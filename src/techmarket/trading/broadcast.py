@@ -10,7 +10,7 @@ import json
 import logging
 from collections import defaultdict
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 from sqlalchemy import make_url, text
@@ -20,6 +20,22 @@ log = logging.getLogger("techmarket.broadcast")
 
 CHANNEL = "trade_events"
 QUEUE_SIZE = 1000
+PAYLOAD_LIMIT = 7900  # bytes of messages in one notification (PostgreSQL's limit is 8000)
+
+
+class Event(NamedTuple):
+    """A trade event as watchers get it: its sequence number and the encoded message."""
+
+    seq: int
+    text: str
+
+    @classmethod
+    def of(cls, msg: dict[str, Any]) -> Event:
+        return cls(msg["seq"], encode(msg))
+
+
+def encode(msg: dict[str, Any]) -> str:
+    return json.dumps(msg, ensure_ascii=False, separators=(",", ":"))
 
 
 def message(event_type: str, data: dict[str, Any], at: datetime) -> dict[str, Any] | None:
@@ -48,12 +64,30 @@ def message(event_type: str, data: dict[str, Any], at: datetime) -> dict[str, An
 
 
 async def notify(session: AsyncSession, trade_id: int, messages: list[dict[str, Any]]) -> None:
-    """Queue ``messages`` for every process; PostgreSQL delivers them at commit."""
-    if messages:
-        payload = json.dumps({"trade_id": trade_id, "messages": messages}, ensure_ascii=False)
+    """Queue ``messages`` for every process; PostgreSQL delivers them at commit, in order,
+    as many notifications as its payload limit needs."""
+    payloads: list[str] = []
+    batch: list[str] = []
+    size = 0
+    for msg in messages:
+        encoded = encode(msg)
+        length = len(encoded.encode()) + 1  # and its separator
+        if batch and size + length > PAYLOAD_LIMIT:
+            payloads.append(_payload(trade_id, batch))
+            batch, size = [], 0
+        batch.append(encoded)
+        size += length
+    if batch:
+        payloads.append(_payload(trade_id, batch))
+    if payloads:
         await session.execute(
-            text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload}
+            text("SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[])) AS p"),
+            {"channel": CHANNEL, "payloads": payloads},
         )
+
+
+def _payload(trade_id: int, encoded: list[str]) -> str:
+    return f'{{"trade_id":{trade_id},"messages":[{",".join(encoded)}]}}'
 
 
 class Broadcaster:
@@ -63,7 +97,7 @@ class Broadcaster:
     def __init__(self, database_url: str) -> None:
         url = make_url(database_url).set(drivername="postgresql")
         self._dsn = url.render_as_string(hide_password=False)
-        self._watchers: dict[int, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
+        self._watchers: dict[int, set[asyncio.Queue[Event]]] = defaultdict(set)
         self._task: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()
 
@@ -77,24 +111,26 @@ class Broadcaster:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    def subscribe(self, trade_id: int) -> asyncio.Queue[dict[str, Any]]:
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
+    def subscribe(self, trade_id: int) -> asyncio.Queue[Event]:
+        queue: asyncio.Queue[Event] = asyncio.Queue(QUEUE_SIZE)
         self._watchers[trade_id].add(queue)
         return queue
 
-    def unsubscribe(self, trade_id: int, queue: asyncio.Queue[dict[str, Any]]) -> None:
+    def unsubscribe(self, trade_id: int, queue: asyncio.Queue[Event]) -> None:
         self._watchers[trade_id].discard(queue)
         if not self._watchers[trade_id]:
             del self._watchers[trade_id]
 
     def _deliver(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        event = json.loads(payload)
-        for queue in list(self._watchers.get(event["trade_id"], ())):
-            for msg in event["messages"]:
+        notification = json.loads(payload)
+        trade_id = notification["trade_id"]
+        events = [Event.of(msg) for msg in notification["messages"]]  # encoded once
+        for queue in list(self._watchers.get(trade_id, ())):
+            for event in events:
                 try:
-                    queue.put_nowait(msg)
+                    queue.put_nowait(event)
                 except asyncio.QueueFull:  # a stalled watcher resumes from its last seq
-                    log.warning("watcher queue full for trade %s", event["trade_id"])
+                    log.warning("watcher queue full for trade %s", trade_id)
 
     async def _listen(self) -> None:
         while True:

@@ -3,6 +3,7 @@ under the trade's row lock, and every close through ``close_due``."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.accounts.policy import Principal
 from techmarket.errors import DomainError
+from techmarket.ledger import service as ledger
 from techmarket.listings import achievements
 from techmarket.models.trade import Bid, BidRequest, DepositStatus, Registration, Trade, TradeStatus
 from techmarket.trading import auction, broadcast, listed
@@ -61,6 +63,16 @@ def state_of(
     return terms, state
 
 
+@dataclass(frozen=True)
+class BidOrder:
+    """One bid as received: who, how much, up to what maximum, under which idempotency key."""
+
+    principal: Principal
+    amount_fen: int
+    max_amount_fen: int | None = None
+    key: str | None = None
+
+
 async def place_bid(
     session: AsyncSession,
     principal: Principal,
@@ -72,72 +84,108 @@ async def place_bid(
 ) -> dict[str, Any]:
     """Apply one bid received now. Returns the outcome (see schemas.BidResult) once the
     caller commits; raises BidRefused with the protocol's error code otherwise."""
-    if key is not None:
-        earlier = await repo.bid_request(session, trade_id, principal.org.id, key)
-        if earlier is not None:
-            return _replay(earlier.outcome)
-    trade = await load(session, trade_id, lock=True)  # bids on one trade go one at a time
-    try:
-        outcome = await _bid(session, principal, trade, amount_fen, max_amount_fen, now)
-    except BidRefused as refused:
-        _remember(
-            session,
-            trade_id,
-            principal,
-            key,
-            {"refused": refused.code, "detail": refused.detail},
-            now,
+    order = BidOrder(principal, amount_fen, max_amount_fen, key)
+    [result] = await place_bids(session, trade_id, [order], now)
+    if isinstance(result, BidRefused):
+        raise result
+    return result
+
+
+@dataclass
+class _Placed:
+    """An accepted bid before its rows are flushed: the bids it caused and the standing after."""
+
+    bids: list[Bid]
+    standing: dict[str, Any]
+
+
+async def place_bids(
+    session: AsyncSession, trade_id: int, orders: list[BidOrder], now: datetime
+) -> list[dict[str, Any] | BidRefused]:
+    """Apply bids received now, one after another in the given order, under the trade's
+    row lock (bids on one trade go one at a time), and write them all in this transaction.
+    Each gets its outcome (final once the caller commits) or its refusal; a retried
+    idempotency key gets the outcome it got before."""
+    trade = await load(session, trade_id, lock=True)
+    keys = {(o.principal.org.id, o.key) for o in orders if o.key is not None}
+    earlier = await repo.bid_requests(session, trade_id, keys)
+    registrations = await repo.registrations(session, trade_id)
+    events = _Events(session, trade, now)
+    placed: list[_Placed | dict[str, Any] | BidRefused | int] = []
+    first: dict[tuple[int, str], int] = {}  # where each key first came in this batch
+    with session.no_autoflush:  # the rows are written together, once
+        for order in orders:
+            key = (order.principal.org.id, order.key) if order.key is not None else None
+            if key in earlier:
+                placed.append(_replay(earlier[key]))
+            elif key in first:
+                placed.append(first[key])
+            else:
+                if key is not None:
+                    first[key] = len(placed)
+                try:
+                    placed.append(await _bid(events, registrations, order))
+                except BidRefused as refused:
+                    placed.append(refused)
+        await events.done()
+    await session.flush()  # the bids' ids
+    outcomes: list[dict[str, Any] | BidRefused] = []
+    for p in placed:
+        if isinstance(p, _Placed):
+            outcomes.append(_result(p))
+        elif isinstance(p, int):  # the same key as an order before it
+            outcomes.append(outcomes[p])
+        else:
+            outcomes.append(p)
+    for (org_id, given_key), i in first.items():
+        given = outcomes[i]
+        stored = (
+            given if isinstance(given, dict) else {"refused": given.code, "detail": given.detail}
         )
-        raise
-    _remember(session, trade_id, principal, key, outcome, now)
-    return outcome
-
-
-def _replay(outcome: dict[str, Any]) -> dict[str, Any]:
-    if "refused" in outcome:
-        raise BidRefused(outcome["refused"], outcome["detail"])
-    return outcome
-
-
-def _remember(
-    session: AsyncSession,
-    trade_id: int,
-    principal: Principal,
-    key: str | None,
-    outcome: dict[str, Any],
-    now: datetime,
-) -> None:
-    if key is not None:
         session.add(
-            BidRequest(trade_id=trade_id, org_id=principal.org.id, key=key, outcome=outcome, at=now)
+            BidRequest(trade_id=trade_id, org_id=org_id, key=given_key, outcome=stored, at=now)
         )
+    return outcomes
 
 
-async def _bid(
-    session: AsyncSession,
-    principal: Principal,
-    trade: Trade,
-    amount_fen: int,
-    max_amount_fen: int | None,
-    now: datetime,
-) -> dict[str, Any]:
-    if principal.org.id == trade.seller_org_id:
+def _replay(outcome: dict[str, Any]) -> dict[str, Any] | BidRefused:
+    if "refused" in outcome:
+        return BidRefused(outcome["refused"], outcome["detail"])
+    return outcome
+
+
+def _result(placed: _Placed) -> dict[str, Any]:
+    accepted = [
+        {
+            "bid_id": b.id,
+            "seq": b.seq,
+            "alias": b.alias,
+            "amount_fen": b.amount_fen,
+            "kind": b.kind,
+            "ledger_index": b.ledger_index,
+        }
+        for b in placed.bids
+    ]
+    return {"accepted": accepted, **placed.standing}
+
+
+async def _bid(events: _Events, registrations: list[Registration], order: BidOrder) -> _Placed:
+    trade, now = events.trade, events.now
+    if order.principal.org.id == trade.seller_org_id:
         raise BidRefused("own_trade", "the seller's organisation may not bid")
     if trade.status in (TradeStatus.pending_approval, TradeStatus.listed):
         raise BidRefused("not_open", "the auction is not open")
     if trade.status != TradeStatus.open:
         raise BidRefused("closed", "the auction has closed")
-    registrations = await repo.registrations(session, trade.id)
-    mine = next((r for r in registrations if r.org_id == principal.org.id), None)
+    mine = next((r for r in registrations if r.org_id == order.principal.org.id), None)
     if mine is None:
         raise BidRefused("not_registered", "register and pay the deposit before bidding")
     terms, state = state_of(trade, registrations)
-    outcome = auction.bid(terms, state, mine.alias, amount_fen, now, max_amount_fen)
+    outcome = auction.bid(terms, state, mine.alias, order.amount_fen, now, order.max_amount_fen)
     if outcome.refused is not None:
         raise BidRefused(outcome.refused.value, outcome.reason)
     by_alias = {r.alias: r for r in registrations}
-    accepted = []
-    events = _Events(session, trade, now)
+    bids = []
     for step in outcome.accepted:
         index = await events.record(
             "trade.bid_accepted",
@@ -158,8 +206,8 @@ async def _bid(
             ledger_index=index,
             at=now,
         )
-        session.add(bid)
-        accepted.append(bid)
+        events.session.add(bid)
+        bids.append(bid)
     if outcome.extended_to is not None:
         await events.record("trade.extended", {"ends_at": outcome.extended_to.isoformat()})
     new = outcome.state
@@ -170,25 +218,13 @@ async def _bid(
         if registration.max_amount_fen != maximum:
             registration.max_set_seq = registration.max_set_seq or trade.seq
             registration.max_amount_fen = maximum
-    await session.flush()
-    await events.broadcast()
-    return {
-        "accepted": [
-            {
-                "bid_id": b.id,
-                "seq": b.seq,
-                "alias": b.alias,
-                "amount_fen": b.amount_fen,
-                "kind": b.kind,
-                "ledger_index": b.ledger_index,
-            }
-            for b in accepted
-        ],
+    standing = {
         "current_price_fen": trade.price_fen,
         "leader_alias": trade.leader_alias,
         "ends_at": trade.ends_at.isoformat(),
         "seq": trade.seq,
     }
+    return _Placed(bids, standing)
 
 
 async def close_due(session: AsyncSession, now: datetime) -> int:
@@ -229,8 +265,8 @@ async def end_listings(session: AsyncSession, now: datetime) -> int:
             "trade.converted",
             {"terms": trade.terms, "aliases": sorted(r.alias for r in registrations)},
         )
+        await events.done()
         await session.flush()
-        await events.broadcast()
     return len(due)
 
 
@@ -271,10 +307,10 @@ async def _settle(
                 "deposit": registration.deposit_status.value,
             },
         )
+    await events.done()
     if winner is None:  # on offer again; a deal waits for its contract
         await achievements.move_out_of_trade(session, trade.achievement_id, False, now)
     await session.flush()
-    await events.broadcast()
 
 
 async def forfeit_due(session: AsyncSession, now: datetime) -> int:
@@ -295,6 +331,7 @@ async def forfeit_due(session: AsyncSession, now: datetime) -> int:
             {"alias": winner.alias, "deposit_fen": winner.deposit_fen, "deposit": "forfeited"},
         )
         await events.record("trade.defaulted", {"alias": winner.alias})
+        await events.done()
         await achievements.move_out_of_trade(session, trade.achievement_id, False, now)
         defaulted += 1
     await session.flush()
@@ -302,19 +339,25 @@ async def forfeit_due(session: AsyncSession, now: datetime) -> int:
 
 
 class _Events:
-    """The trade events of one operation: each ledgered as it happens; the watchers'
-    messages sent in one NOTIFY, which PostgreSQL delivers at commit."""
+    """The trade events of one operation: each ledgered as it happens (written together by
+    ``done``); the watchers' messages sent in one NOTIFY, which PostgreSQL delivers at
+    commit."""
 
     def __init__(self, session: AsyncSession, trade: Trade, now: datetime) -> None:
         self.session, self.trade, self.now = session, trade, now
+        self.appender = ledger.Appender(session)
         self.messages: list[dict[str, Any]] = []
 
     async def record(self, event_type: str, data: dict[str, Any]) -> int:
-        index = await record_event(self.session, self.trade, event_type, data, self.now)
+        index = await record_event(
+            self.session, self.trade, event_type, data, self.now, self.appender
+        )
         msg = broadcast.message(event_type, {**data, "seq": self.trade.seq}, self.now)
         if msg is not None:
             self.messages.append(msg)
         return index
 
-    async def broadcast(self) -> None:
+    async def done(self) -> None:
+        """Write the ledger entries and queue the messages."""
+        await self.appender.write()
         await broadcast.notify(self.session, self.trade.id, self.messages)

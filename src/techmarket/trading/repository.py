@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -41,10 +41,16 @@ async def bids(session: AsyncSession, trade_id: int, after_seq: int = 0) -> list
     return list((await session.execute(stmt)).scalars())
 
 
-async def bid_request(
-    session: AsyncSession, trade_id: int, org_id: int, key: str
-) -> BidRequest | None:
-    return await session.get(BidRequest, (trade_id, org_id, key))
+async def bid_requests(
+    session: AsyncSession, trade_id: int, keys: set[tuple[int, str]]
+) -> dict[tuple[int, str], dict[str, Any]]:
+    """The outcomes already given to bid requests, by (organisation, idempotency key)."""
+    if not keys:
+        return {}
+    stmt = select(BidRequest).where(
+        BidRequest.trade_id == trade_id, tuple_(BidRequest.org_id, BidRequest.key).in_(keys)
+    )
+    return {(r.org_id, r.key): r.outcome for r in (await session.execute(stmt)).scalars()}
 
 
 async def due_for_close(

@@ -21,7 +21,7 @@ from techmarket.accounts.policy import Principal
 from techmarket.db import unit_of_work
 from techmarket.errors import DomainError, Forbidden, NotAuthenticated
 from techmarket.models.ledger import LedgerEntry
-from techmarket.trading import auctions, broadcast, engine
+from techmarket.trading import auctions, broadcast, desk, engine
 from techmarket.trading import repository as repo
 from techmarket.trading.router import trade_view
 
@@ -48,13 +48,16 @@ class Watcher:
         self.tokens, self.refilled = float(BURST), time.monotonic()
 
     async def send(self, msg: dict[str, Any]) -> None:
+        """A message for this client alone: snapshot, ack or error."""
         async with self.lock:
-            seq = msg.get("seq")
-            if msg["type"] in ("bid", "extended", "closed"):
-                if seq in self.sent:
-                    return
-                self.sent.add(seq)  # type: ignore[arg-type]
-            await self.ws.send_json(msg)
+            await self.ws.send_text(broadcast.encode(msg))
+
+    async def relay(self, event: broadcast.Event) -> None:
+        """A trade event, once (the broadcast and a resume may both carry it)."""
+        async with self.lock:
+            if event.seq not in self.sent:
+                self.sent.add(event.seq)
+                await self.ws.send_text(event.text)
 
     async def error(self, request_id: Any, code: str, message: str) -> None:
         await self.send(
@@ -111,7 +114,7 @@ class Watcher:
                 at = datetime.fromisoformat(body["ts"].replace("Z", "+00:00"))
                 msg = broadcast.message(body["type"], body["data"], at)
                 if msg is not None:
-                    await self.send(msg)
+                    await self.relay(broadcast.Event.of(msg))
 
     def allowed(self) -> bool:
         now = time.monotonic()
@@ -134,17 +137,9 @@ class Watcher:
         if not self.allowed():
             await self.error(msg.request_id, "rate_limited", f"at most {RATE:g} bids a second")
             return
+        order = engine.BidOrder(self.principal, msg.amount_fen, msg.max_amount_fen, msg.request_id)
         try:
-            async with unit_of_work(self.app.state.sessionmaker) as session:
-                result = await engine.place_bid(
-                    session,
-                    self.principal,
-                    self.trade_id,
-                    msg.amount_fen,
-                    msg.max_amount_fen,
-                    msg.request_id,
-                    self.app.state.clock.now(),
-                )
+            result = await self.app.state.desk.place(self.trade_id, order)
         except engine.BidRefused as refused:
             await self.error(msg.request_id, refused.code, refused.detail)
             return
@@ -154,6 +149,9 @@ class Watcher:
         except DomainError as exc:
             await self.error(msg.request_id, "invalid", exc.detail)
             return
+        except desk.BidsNotPlaced:  # the client resumes and retries with the same request_id
+            await self.ws.close(code=1011, reason="bid not placed, retry")
+            raise WebSocketDisconnect(1011) from None
         own = result["accepted"][0]
         await self.send(
             {
@@ -201,8 +199,9 @@ async def watch(websocket: WebSocket, trade_id: int, token: str | None = None) -
             return
 
         async def forward_events() -> None:
-            while True:
-                await watcher.send(await queue.get())
+            with contextlib.suppress(WebSocketDisconnect):  # the client went away
+                while True:
+                    await watcher.relay(await queue.get())
 
         forward = asyncio.create_task(forward_events())
         while True:

@@ -1,0 +1,54 @@
+"""Fan-out through PostgreSQL: messages reach every listening process at commit, in
+order, however many one transaction sends."""
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from techmarket.trading import broadcast
+from tests.conftest import START
+
+
+def _bid(seq: int) -> dict[str, object]:
+    data = {"seq": seq, "amount_fen": 100 * seq, "alias": "K7QX", "ends_at": START.isoformat()}
+    msg = broadcast.message("trade.bid_accepted", data, START + timedelta(seconds=seq))
+    assert msg is not None
+    return msg
+
+
+async def test_a_large_batch_arrives_whole_and_in_order(
+    engine: AsyncEngine, committed: async_sessionmaker[AsyncSession]
+) -> None:
+    broadcaster = broadcast.Broadcaster(engine.url.render_as_string(hide_password=False))
+    await broadcaster.start()
+    try:
+        watching, elsewhere = broadcaster.subscribe(7), broadcaster.subscribe(8)
+        sent = [_bid(seq) for seq in range(1, 301)]  # far beyond one notification's 8000 bytes
+        async with committed.begin() as session:
+            await broadcast.notify(session, 7, sent)
+            await asyncio.sleep(0.2)
+            assert watching.empty()  # nothing before the commit
+        got = [await asyncio.wait_for(watching.get(), 10) for _ in sent]
+        assert [e.seq for e in got] == list(range(1, 301))
+        assert [e.text for e in got] == [broadcast.encode(m) for m in sent]
+        assert elsewhere.empty()
+    finally:
+        await broadcaster.stop()
+
+
+async def test_a_rolled_back_transaction_sends_nothing(
+    engine: AsyncEngine, committed: async_sessionmaker[AsyncSession]
+) -> None:
+    broadcaster = broadcast.Broadcaster(engine.url.render_as_string(hide_password=False))
+    await broadcaster.start()
+    try:
+        watching = broadcaster.subscribe(7)
+        async with committed() as session:
+            await broadcast.notify(session, 7, [_bid(1)])
+            await session.rollback()
+        async with committed.begin() as session:
+            await broadcast.notify(session, 7, [_bid(2)])
+        assert (await asyncio.wait_for(watching.get(), 10)).seq == 2
+    finally:
+        await broadcaster.stop()

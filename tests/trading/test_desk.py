@@ -1,0 +1,142 @@
+"""The bidding desk: bids arriving together are placed in arrival order, several to a
+transaction, each answered on its own once committed."""
+
+import asyncio
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from techmarket.db import make_engine, make_sessionmaker
+from techmarket.models.ledger import LedgerEntry
+from techmarket.models.trade import Bid, BidRequest
+from techmarket.trading.auctions import TradeNotFound
+from techmarket.trading.desk import BidsNotPlaced, Desk
+from techmarket.trading.engine import BidOrder, BidRefused
+from tests.conftest import START
+from tests.trading.helpers import committed_auction
+
+START_PRICE, STEP = 1_000_000, 100_000
+
+
+class TickingClock:
+    """Each reading a millisecond later than the one before, from 15 minutes in: one
+    reading per batch, so the ledger's timestamps tell the batches apart."""
+
+    def __init__(self) -> None:
+        self.at = START + timedelta(minutes=15)
+
+    def now(self) -> datetime:
+        self.at += timedelta(milliseconds=1)
+        return self.at
+
+
+async def _ledgered_bids(
+    committed: async_sessionmaker[AsyncSession], trade_id: int
+) -> list[dict[str, object]]:
+    async with committed() as session:
+        stmt = (
+            select(LedgerEntry)
+            .where(
+                LedgerEntry.subject == f"trade/{trade_id}", LedgerEntry.type == "trade.bid_accepted"
+            )
+            .order_by(LedgerEntry.idx)
+        )
+        return [json.loads(e.canonical) for e in (await session.execute(stmt)).scalars()]
+
+
+async def test_bids_arriving_together_are_placed_in_order_several_to_a_transaction(
+    committed: async_sessionmaker[AsyncSession],
+) -> None:
+    trade_id, bidders = await committed_auction(committed, 60)
+    desk = Desk(committed, TickingClock())
+    orders = [BidOrder(b, START_PRICE + STEP * i) for i, b in enumerate(bidders)]
+
+    async def arriving(i: int, order: BidOrder) -> dict[str, Any]:
+        await asyncio.sleep(i / 2000)  # one every half millisecond, while batches run
+        return await desk.place(trade_id, order)
+
+    outcomes = await asyncio.gather(*(arriving(i, o) for i, o in enumerate(orders)))
+
+    # Each rising bid arrived after the one below it, so every one stands.
+    assert [o["accepted"][0]["amount_fen"] for o in outcomes] == [o.amount_fen for o in orders]
+    assert outcomes[-1]["current_price_fen"] == orders[-1].amount_fen
+    entries = await _ledgered_bids(committed, trade_id)
+    assert [e["data"]["amount_fen"] for e in entries] == [o.amount_fen for o in orders]
+    assert [e["index"] for e in entries] == [o["accepted"][0]["ledger_index"] for o in outcomes]
+    batches = {e["ts"] for e in entries}
+    assert 1 < len(batches) < len(orders)
+
+
+async def test_a_refusal_in_a_batch_leaves_the_others_standing(
+    committed: async_sessionmaker[AsyncSession],
+) -> None:
+    trade_id, (a, b, c) = await committed_auction(committed, 3)
+    desk = Desk(committed, TickingClock())
+    first, same, higher = await asyncio.gather(
+        desk.place(trade_id, BidOrder(a, START_PRICE + STEP)),
+        desk.place(trade_id, BidOrder(b, START_PRICE + STEP)),
+        desk.place(trade_id, BidOrder(c, START_PRICE + 3 * STEP)),
+        return_exceptions=True,
+    )
+    assert isinstance(same, BidRefused) and same.code == "too_low"
+    assert isinstance(first, dict) and isinstance(higher, dict)
+    assert higher["current_price_fen"] == START_PRICE + 3 * STEP
+    assert len(await _ledgered_bids(committed, trade_id)) == 2
+
+
+async def test_a_request_sent_twice_is_placed_once_with_one_outcome(
+    committed: async_sessionmaker[AsyncSession],
+) -> None:
+    trade_id, (a, b) = await committed_auction(committed, 2)
+    desk = Desk(committed, TickingClock())
+    order = BidOrder(a, START_PRICE + STEP, key="r-1")
+    together = await asyncio.gather(
+        desk.place(trade_id, order), desk.place(trade_id, order), return_exceptions=True
+    )
+    later = await desk.place(trade_id, order)  # a retry after the batch committed
+    assert together[0] == together[1] == later
+
+    with pytest.raises(BidRefused) as first:
+        await desk.place(trade_id, BidOrder(b, START_PRICE + STEP, key="r-2"))
+    with pytest.raises(BidRefused) as again:  # the refusal is kept, not reconsidered
+        await desk.place(trade_id, BidOrder(b, START_PRICE + 5 * STEP, key="r-2"))
+    assert first.value.code == again.value.code == "too_low"
+
+    async with committed() as session:
+        bids = (await session.execute(select(Bid).where(Bid.trade_id == trade_id))).scalars()
+        requests = (await session.execute(select(BidRequest))).scalars()
+        assert len(list(bids)) == 1
+        assert sorted(r.key for r in requests) == ["r-1", "r-2"]
+
+
+async def test_every_bid_of_a_failed_batch_hears_why(
+    committed: async_sessionmaker[AsyncSession],
+) -> None:
+    _, (a, b) = await committed_auction(committed, 2)
+    desk = Desk(committed, TickingClock())
+    failures = await asyncio.gather(
+        desk.place(987_654, BidOrder(a, START_PRICE)),
+        desk.place(987_654, BidOrder(b, START_PRICE)),
+        return_exceptions=True,
+    )
+    assert all(isinstance(f, TradeNotFound) for f in failures)
+    assert failures[0] is not failures[1]  # each raised on its own
+
+
+async def test_when_the_database_fails_every_bid_of_the_batch_is_not_placed(
+    committed: async_sessionmaker[AsyncSession],
+) -> None:
+    _, (a, b) = await committed_auction(committed, 2)
+    unreachable = make_engine("postgresql+asyncpg://nobody@127.0.0.1:9/none", pool_size=1)
+    desk = Desk(make_sessionmaker(unreachable), TickingClock())
+    failures = await asyncio.gather(
+        desk.place(1, BidOrder(a, START_PRICE)),
+        desk.place(1, BidOrder(b, START_PRICE)),
+        return_exceptions=True,
+    )
+    await unreachable.dispose()
+    assert all(isinstance(f, BidsNotPlaced) for f in failures)
