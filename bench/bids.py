@@ -39,7 +39,8 @@ from techmarket.trading.ws import RATE
 STEP = 100
 T0 = time.monotonic_ns()  # bid amounts count microseconds from here
 PACE = RATE * 0.9  # bids a second per bidder, under the per-connection limit
-WATCHER_PROCESSES = 4
+WATCHER_PROCESSES = 2
+SETTLE = 0.5  # seconds between the fan-out's bids
 
 
 async def setup(engine: AsyncEngine, bidders: int) -> tuple[int, list[str]]:
@@ -269,7 +270,7 @@ async def fan_out(
             placed = await http.get(f"{bases[0]}/api/v1/trades/{trade_id}/bids?after_seq={seq - 1}")
             placed_at[seq] = datetime.fromisoformat(placed.json()["bids"][0]["at"]).timestamp()
             amount += STEP
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(SETTLE)  # each bid's fan-out on its own
     await asyncio.sleep(2)  # the last bid's messages arrive
     heard: dict[int, list[tuple[int, float]]] = {}
     for client in clients:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -25,6 +26,15 @@ from techmarket.trading.desk import Desk
 from techmarket.trading.router import notices_router
 from techmarket.trading.router import router as trading_router
 from techmarket.trading.ws import router as ws_router
+
+
+def _tune_collector() -> None:
+    """A serving process holds thousands of long-lived websocket objects, and the garbage
+    collector's full passes over them stalled the fan-out of a bid by hundreds of
+    milliseconds (bench/bids.py). What start-up built is never scanned again, and the
+    young generation is collected less often."""
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
 
 
 def create_app(
@@ -61,6 +71,7 @@ def create_app(
                 on_demo_loaded(logins)
         jobs = None
         if own_engine:  # a serving process (tests drive the scheduler themselves)
+            _tune_collector()
             jobs = asyncio.create_task(
                 scheduler.run_forever(
                     app.state.sessionmaker, app.state.clock, settings.scheduler_interval_seconds

@@ -28,11 +28,18 @@ async def test_a_large_batch_arrives_whole_and_in_order(
         async with committed.begin() as session:
             await broadcast.notify(session, 7, sent)
             await asyncio.sleep(0.2)
-            assert watching.empty()  # nothing before the commit
-        got = [await asyncio.wait_for(watching.get(), 10) for _ in sent]
+            nothing_yet = asyncio.create_task(watching.take())
+            await asyncio.sleep(0.2)
+            assert not nothing_yet.done()  # nothing before the commit
+        got = await asyncio.wait_for(nothing_yet, 10)
+        while len(got) < len(sent):
+            got += await asyncio.wait_for(watching.take(), 10)
         assert [e.seq for e in got] == list(range(1, 301))
         assert [e.text for e in got] == [broadcast.encode(m) for m in sent]
-        assert elsewhere.empty()
+        elsewhere_got = asyncio.create_task(elsewhere.take())
+        await asyncio.sleep(0.2)
+        assert not elsewhere_got.done()
+        elsewhere_got.cancel()
     finally:
         await broadcaster.stop()
 
@@ -49,6 +56,6 @@ async def test_a_rolled_back_transaction_sends_nothing(
             await session.rollback()
         async with committed.begin() as session:
             await broadcast.notify(session, 7, [_bid(2)])
-        assert (await asyncio.wait_for(watching.get(), 10)).seq == 2
+        assert [e.seq for e in await asyncio.wait_for(watching.take(), 10)] == [2]
     finally:
         await broadcaster.stop()

@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections import defaultdict
+from collections import defaultdict, deque
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -90,14 +90,40 @@ def _payload(trade_id: int, encoded: list[str]) -> str:
     return f'{{"trade_id":{trade_id},"messages":[{",".join(encoded)}]}}'
 
 
+class Inbox:
+    """A watcher's events not yet sent, oldest first, at most QUEUE_SIZE of them; its
+    sender takes all there are at once."""
+
+    def __init__(self) -> None:
+        self._events: deque[Event] = deque()
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put(self, event: Event) -> bool:
+        if len(self._events) >= QUEUE_SIZE:
+            return False
+        self._events.append(event)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+        return True
+
+    async def take(self) -> list[Event]:
+        """Every event waiting, after waiting for one if there is none."""
+        while not self._events:
+            self._waiter = asyncio.get_running_loop().create_future()
+            await self._waiter
+        events = list(self._events)
+        self._events.clear()
+        return events
+
+
 class Broadcaster:
     """One per process: a LISTEN connection (re-established if it drops) and, per trade,
-    the queues of the websockets watching it."""
+    the inboxes of the websockets watching it."""
 
     def __init__(self, database_url: str) -> None:
         url = make_url(database_url).set(drivername="postgresql")
         self._dsn = url.render_as_string(hide_password=False)
-        self._watchers: dict[int, set[asyncio.Queue[Event]]] = defaultdict(set)
+        self._watchers: dict[int, set[Inbox]] = defaultdict(set)
         self._task: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()
 
@@ -111,13 +137,13 @@ class Broadcaster:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    def subscribe(self, trade_id: int) -> asyncio.Queue[Event]:
-        queue: asyncio.Queue[Event] = asyncio.Queue(QUEUE_SIZE)
-        self._watchers[trade_id].add(queue)
-        return queue
+    def subscribe(self, trade_id: int) -> Inbox:
+        inbox = Inbox()
+        self._watchers[trade_id].add(inbox)
+        return inbox
 
-    def unsubscribe(self, trade_id: int, queue: asyncio.Queue[Event]) -> None:
-        self._watchers[trade_id].discard(queue)
+    def unsubscribe(self, trade_id: int, inbox: Inbox) -> None:
+        self._watchers[trade_id].discard(inbox)
         if not self._watchers[trade_id]:
             del self._watchers[trade_id]
 
@@ -125,12 +151,10 @@ class Broadcaster:
         notification = json.loads(payload)
         trade_id = notification["trade_id"]
         events = [Event.of(msg) for msg in notification["messages"]]  # encoded once
-        for queue in list(self._watchers.get(trade_id, ())):
-            for event in events:
-                try:
-                    queue.put_nowait(event)
-                except asyncio.QueueFull:  # a stalled watcher resumes from its last seq
-                    log.warning("watcher queue full for trade %s", trade_id)
+        for inbox in self._watchers.get(trade_id, ()):
+            if not all([inbox.put(event) for event in events]):
+                # a stalled watcher: it resumes from the last seq it got
+                log.warning("watcher inbox full for trade %s", trade_id)
 
     async def _listen(self) -> None:
         while True:

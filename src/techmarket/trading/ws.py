@@ -44,20 +44,17 @@ class Watcher:
         self.app = websocket.app
         self.principal: Principal | None = None
         self.sent: set[int] = set()
-        self.lock = asyncio.Lock()
         self.tokens, self.refilled = float(BURST), time.monotonic()
 
     async def send(self, msg: dict[str, Any]) -> None:
         """A message for this client alone: snapshot, ack or error."""
-        async with self.lock:
-            await self.ws.send_text(broadcast.encode(msg))
+        await self.ws.send_text(broadcast.encode(msg))
 
     async def relay(self, event: broadcast.Event) -> None:
         """A trade event, once (the broadcast and a resume may both carry it)."""
-        async with self.lock:
-            if event.seq not in self.sent:
-                self.sent.add(event.seq)
-                await self.ws.send_text(event.text)
+        if event.seq not in self.sent:
+            self.sent.add(event.seq)
+            await self.ws.send_text(event.text)
 
     async def error(self, request_id: Any, code: str, message: str) -> None:
         await self.send(
@@ -190,7 +187,7 @@ async def watch(websocket: WebSocket, trade_id: int, token: str | None = None) -
         await websocket.close(code=4401)
         return
     broadcaster = websocket.app.state.broadcaster
-    queue = broadcaster.subscribe(trade_id)  # before the snapshot: nothing slips between
+    inbox = broadcaster.subscribe(trade_id)  # before the snapshot: nothing slips between
     forward = None
     try:
         if not await watcher.snapshot():
@@ -201,7 +198,8 @@ async def watch(websocket: WebSocket, trade_id: int, token: str | None = None) -
         async def forward_events() -> None:
             with contextlib.suppress(WebSocketDisconnect):  # the client went away
                 while True:
-                    await watcher.relay(await queue.get())
+                    for event in await inbox.take():
+                        await watcher.relay(event)
 
         forward = asyncio.create_task(forward_events())
         while True:
@@ -209,7 +207,7 @@ async def watch(websocket: WebSocket, trade_id: int, token: str | None = None) -
     except WebSocketDisconnect:
         pass
     finally:
-        broadcaster.unsubscribe(trade_id, queue)
+        broadcaster.unsubscribe(trade_id, inbox)
         if forward:
             forward.cancel()
             with contextlib.suppress(asyncio.CancelledError):
