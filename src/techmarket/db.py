@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import warnings
@@ -11,6 +12,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import psutil
 from fastapi import Depends, Request
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import (
@@ -75,8 +77,22 @@ class EmbeddedPostgres:
         server = pgserver.get_server(self.pgdata, cleanup_mode="stop", start=False)
         server.ensure_pgdata_inited()
         self._write_settings()
+        self._forget_dead_holders(server)
         server.start()
         return server
+
+    def _forget_dead_holders(self, server: Any) -> None:
+        """A holder that died without letting go (kill -9, a crash) stays on the library's
+        list of holders, and then no last holder would ever stop the server: drop those,
+        under the library's own inter-process lock over that list."""
+        holders = self.pgdata / ".handle_pids.json"
+        with server._lock:
+            if not holders.exists():
+                return
+            pids = json.loads(holders.read_text() or "[]")
+            alive = [pid for pid in pids if psutil.pid_exists(pid)]
+            if alive != pids:
+                holders.write_text(json.dumps(alive))
 
     def _write_settings(self) -> None:
         """Server settings for this machine, in ``techmarket.conf`` beside postgresql.conf

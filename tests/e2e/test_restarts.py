@@ -133,3 +133,5 @@ async def test_kill_restart_and_three_processes(tmp_path: Path) -> None:
         finally:
             for server in servers:
                 server.stop()
+    # The last process out stopped the embedded server, though the first was killed.
+    assert not (tmp_path / "pgdata" / "postmaster.pid").exists()
