@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import BigInteger, String, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -44,13 +45,18 @@ async def bids(session: AsyncSession, trade_id: int, after_seq: int = 0) -> list
 async def bid_requests(
     session: AsyncSession, trade_id: int, keys: set[tuple[int, str]]
 ) -> dict[tuple[int, str], dict[str, Any]]:
-    """The outcomes already given to bid requests, by (organisation, idempotency key)."""
+    """The outcomes already given to bid requests, by (organisation, idempotency key).
+    (One statement text whatever the number of keys: it stays prepared.)"""
     if not keys:
         return {}
+    orgs, names = zip(*keys, strict=True)
     stmt = select(BidRequest).where(
-        BidRequest.trade_id == trade_id, tuple_(BidRequest.org_id, BidRequest.key).in_(keys)
+        BidRequest.trade_id == trade_id,
+        BidRequest.org_id == any_(bindparam("orgs", sorted(set(orgs)), type_=ARRAY(BigInteger))),
+        BidRequest.key == any_(bindparam("keys", sorted(set(names)), type_=ARRAY(String))),
     )
-    return {(r.org_id, r.key): r.outcome for r in (await session.execute(stmt)).scalars()}
+    found = (await session.execute(stmt)).scalars()
+    return {(r.org_id, r.key): r.outcome for r in found if (r.org_id, r.key) in keys}
 
 
 async def due_for_close(
