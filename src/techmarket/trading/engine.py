@@ -1,5 +1,6 @@
-"""The bidding engine: every bid, from HTTP or a websocket, goes through ``place_bid``
-under the trade's row lock, and every close through ``close_due``."""
+"""The bidding engine: every bid, from HTTP (``place_bid``) or a websocket (in batches,
+through the process's bidding desk), goes through ``place_bids`` under the trade's row
+lock, and every close through ``close_due``."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The live auction websocket, ``/ws/trades/{trade_id}`` (protocol: DESIGN.md).
 
-Bids go through the same engine as HTTP, each in its own short transaction; events come
+Bids go to the process's bidding desk (the same engine as HTTP, in batches); events come
 from the process's broadcaster. Subscribe first, then snapshot, then de-duplicate by seq."""
 
 from __future__ import annotations
