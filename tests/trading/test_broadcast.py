@@ -2,8 +2,10 @@
 order, however many one transaction sends."""
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from techmarket.trading import broadcast
@@ -17,45 +19,43 @@ def _bid(seq: int) -> dict[str, object]:
     return msg
 
 
+@pytest.fixture
+async def broadcaster(engine: AsyncEngine) -> AsyncIterator[broadcast.Broadcaster]:
+    """A process's listener on the test database."""
+    listening = broadcast.Broadcaster(engine.url.render_as_string(hide_password=False))
+    await listening.start()
+    yield listening
+    await listening.stop()
+
+
 async def test_a_large_batch_arrives_whole_and_in_order(
-    engine: AsyncEngine, committed: async_sessionmaker[AsyncSession]
+    broadcaster: broadcast.Broadcaster, committed: async_sessionmaker[AsyncSession]
 ) -> None:
-    broadcaster = broadcast.Broadcaster(engine.url.render_as_string(hide_password=False))
-    await broadcaster.start()
-    try:
-        watching, elsewhere = broadcaster.subscribe(7), broadcaster.subscribe(8)
-        sent = [_bid(seq) for seq in range(1, 301)]  # far beyond one notification's 8000 bytes
-        async with committed.begin() as session:
-            await broadcast.notify(session, 7, sent)
-            await asyncio.sleep(0.2)
-            nothing_yet = asyncio.create_task(watching.take())
-            await asyncio.sleep(0.2)
-            assert not nothing_yet.done()  # nothing before the commit
-        got = await asyncio.wait_for(nothing_yet, 10)
-        while len(got) < len(sent):
-            got += await asyncio.wait_for(watching.take(), 10)
-        assert [e.seq for e in got] == list(range(1, 301))
-        assert [e.text for e in got] == [broadcast.encode(m) for m in sent]
-        elsewhere_got = asyncio.create_task(elsewhere.take())
+    watching, elsewhere = broadcaster.subscribe(7), broadcaster.subscribe(8)
+    sent = [_bid(seq) for seq in range(1, 301)]  # far beyond one notification's 8000 bytes
+    async with committed.begin() as session:
+        await broadcast.notify(session, 7, sent)
+        nothing_yet = asyncio.create_task(watching.take())
         await asyncio.sleep(0.2)
-        assert not elsewhere_got.done()
-        elsewhere_got.cancel()
-    finally:
-        await broadcaster.stop()
+        assert not nothing_yet.done()  # nothing before the commit
+    got = await asyncio.wait_for(nothing_yet, 10)
+    while len(got) < len(sent):
+        got += await asyncio.wait_for(watching.take(), 10)
+    assert [e.seq for e in got] == list(range(1, 301))
+    assert [e.text for e in got] == [broadcast.encode(m) for m in sent]
+    elsewhere_got = asyncio.create_task(elsewhere.take())
+    await asyncio.sleep(0.2)
+    assert not elsewhere_got.done()
+    elsewhere_got.cancel()
 
 
 async def test_a_rolled_back_transaction_sends_nothing(
-    engine: AsyncEngine, committed: async_sessionmaker[AsyncSession]
+    broadcaster: broadcast.Broadcaster, committed: async_sessionmaker[AsyncSession]
 ) -> None:
-    broadcaster = broadcast.Broadcaster(engine.url.render_as_string(hide_password=False))
-    await broadcaster.start()
-    try:
-        watching = broadcaster.subscribe(7)
-        async with committed() as session:
-            await broadcast.notify(session, 7, [_bid(1)])
-            await session.rollback()
-        async with committed.begin() as session:
-            await broadcast.notify(session, 7, [_bid(2)])
-        assert [e.seq for e in await asyncio.wait_for(watching.take(), 10)] == [2]
-    finally:
-        await broadcaster.stop()
+    watching = broadcaster.subscribe(7)
+    async with committed() as session:
+        await broadcast.notify(session, 7, [_bid(1)])
+        await session.rollback()
+    async with committed.begin() as session:
+        await broadcast.notify(session, 7, [_bid(2)])
+    assert [e.seq for e in await asyncio.wait_for(watching.take(), 10)] == [2]
