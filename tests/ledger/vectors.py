@@ -1,4 +1,4 @@
-"""Loading the public test vectors in ../shared/testdata."""
+"""Loading the public test vectors in testdata/ (copied from upstream; see testdata/README.md)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-TESTDATA = Path(__file__).resolve().parents[3] / "shared" / "testdata"
-if not TESTDATA.is_dir():  # a clone checked out next to shared/, e.g. in CI
-    TESTDATA = Path(__file__).resolve().parents[2].parent / "shared" / "testdata"
+TESTDATA = Path(__file__).resolve().parent / "testdata"
 
 # The leaves the RFC 6962 vectors' trees are built from (hex).
 LEAVES = [
