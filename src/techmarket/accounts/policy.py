@@ -110,8 +110,8 @@ _MEMBERS = Rule(ALL_KINDS, verified=False)  # any member, whatever the organisat
 _OPERATOR = Rule(OPERATOR, Whose.any)
 
 # The one table: an action is allowed if any of its rules allows it; when none does, the
-# first rule says why. Auditors write nothing; the operator reviews organisations,
-# moderates listings and rules on objections, and never trades.
+# first rule says why. Auditors write nothing (but their own users); the operator reviews
+# organisations, moderates listings and rules on objections, and never trades.
 RULES: dict[Action, tuple[Rule, ...]] = {
     Action.org_read_private: (_MEMBERS, _OPERATOR),
     Action.org_manage_users: (Rule(ALL_KINDS, roles=frozenset({Role.admin})),),

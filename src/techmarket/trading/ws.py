@@ -139,7 +139,7 @@ class Watcher:
             await self.error(msg.request_id, refused.code, refused.detail)
             if refused.code == "unauthorized":  # the login or organisation is no longer valid
                 close = 4000 + refused.status  # 4401, or 4403
-                await self.ws.close(code=close, reason=refused.detail[:120])
+                await self.ws.close(code=close, reason="unauthorized")
                 raise WebSocketDisconnect(close) from None
             return
         except (NotAuthenticated, Forbidden) as exc:
