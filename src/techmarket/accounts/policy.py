@@ -1,16 +1,18 @@
-"""Who may do what: every authorisation rule of the platform, in one place.
+"""Who may do what: every authorisation rule of the platform, in one table.
 
-Routers declare the caller they accept with the dependencies in ``deps``; object-level
-checks (same organisation, role, operator) go through ``authorize``.
+``RULES`` says, for each action, which kinds of organisation, which roles of their users
+and whose objects; ``authorize`` applies it at the moment of the action, from every door
+(HTTP routes, the websocket, the bidding engine). Routers declare the caller they accept
+with the dependencies in ``deps``; what a caller may see is ``may_see``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from techmarket.errors import Forbidden
+from techmarket.listings import lifecycle
 from techmarket.models.org import Organisation, OrgKind, OrgStatus, Role, User
 
 
@@ -34,12 +36,20 @@ class MissingRole(Forbidden):
     title = "Your role does not allow this"
 
 
+class WrongKind(Forbidden):
+    code = "wrong_org_kind"
+    title = "Your kind of organisation cannot do this"
+
+
 @dataclass(frozen=True)
 class Principal:
-    """An authenticated caller: a user acting for their organisation."""
+    """An authenticated caller: a user acting for their organisation, with the hash of
+    the token it presented (None for the platform's own jobs), so that the token can be
+    checked again at the moment of each bid."""
 
     user: User
     org: Organisation
+    token_hash: bytes | None = None
 
     @property
     def roles(self) -> frozenset[str]:
@@ -59,24 +69,103 @@ class Action(StrEnum):
     org_manage_users = "org.manage_users"
     org_review = "org.review"  # verify, reject, suspend
     listing_read_private = "listing.read_private"  # drafts, history, responses received
-    listing_manage = "listing.manage"  # create, edit, submit, withdraw, respond, decide
-    listing_approve = "listing.approve"  # the TTO's internal approval (安心屋)
+    listing_manage = "listing.manage"  # achievements: create, import, edit, submit, withdraw
+    listing_approve = "listing.approve"  # the TTO's approval (安心屋) of achievements and trades
     listing_moderate = "listing.moderate"  # the operator suspends a listing
+    demand_manage = "demand.manage"  # post, edit, publish, close; decide on responses
+    demand_respond = "demand.respond"  # respond (揭榜), withdraw the response
+    trade_open = "trade.open"  # auction, listing or agreement on one's own achievement
+    trade_register = "trade.register"  # register to bid / intent to buy; deposit held
+    trade_bid = "trade.bid"
+    trade_negotiate = "trade.negotiate"  # offers and acceptance, as seller or named buyer
+    trade_object = "trade.object"  # objection during public notice
+    objection_rule = "objection.rule"  # uphold or dismiss
+    contract_record = "contract.record"  # contract and its registration, by a deal's party
 
 
-class WrongKind(Forbidden):
-    code = "wrong_org_kind"
-    title = "Your kind of organisation cannot do this"
+class Whose(StrEnum):
+    own = "own"  # objects of the user's own organisation
+    any = "any"  # anyone's (the user acts for its organisation on another's object)
 
 
-def _require_verified(principal: Principal) -> None:
-    if not principal.verified:
-        raise OrgNotVerified(f"organisation status is {principal.org.status}")
+ALL_KINDS = frozenset(OrgKind)
+ALL_ROLES = frozenset(Role)
+# The market's participants; the operator runs the market and the auditor reads it.
+MARKET = frozenset({OrgKind.university, OrgKind.institute, OrgKind.enterprise, OrgKind.agency})
+OPERATOR = frozenset({OrgKind.operator})
 
 
-def _same_org(principal: Principal, owner_org_id: int) -> None:
-    if principal.org.id != owner_org_id:
-        raise NotYourOrg()
+@dataclass(frozen=True)
+class Rule:
+    """Users with one of ``roles``, of a verified (unless not ``verified``) organisation
+    of one of ``kinds``, on objects of ``whose`` organisation."""
+
+    kinds: frozenset[OrgKind]
+    whose: Whose = Whose.own
+    roles: frozenset[Role] = ALL_ROLES
+    verified: bool = True
+
+
+_MEMBERS = Rule(ALL_KINDS, verified=False)  # any member, whatever the organisation's status
+_OPERATOR = Rule(OPERATOR, Whose.any)
+
+# The one table: an action is allowed if any of its rules allows it; when none does, the
+# first rule says why. Auditors write nothing (but their own users); the operator reviews
+# organisations, moderates listings and rules on objections, and never trades.
+RULES: dict[Action, tuple[Rule, ...]] = {
+    Action.org_read_private: (_MEMBERS, _OPERATOR),
+    Action.org_manage_users: (Rule(ALL_KINDS, roles=frozenset({Role.admin})),),
+    Action.org_review: (_OPERATOR,),
+    Action.listing_read_private: (_MEMBERS, _OPERATOR),
+    Action.listing_manage: (Rule(MARKET),),
+    Action.listing_approve: (Rule(lifecycle.NEEDS_TTO_APPROVAL, roles=frozenset({Role.tto})),),
+    Action.listing_moderate: (_OPERATOR,),
+    Action.demand_manage: (Rule(frozenset({OrgKind.enterprise})),),
+    Action.demand_respond: (Rule(MARKET - {OrgKind.enterprise}),),
+    Action.trade_open: (Rule(MARKET),),
+    Action.trade_register: (Rule(MARKET, Whose.any),),
+    Action.trade_bid: (Rule(MARKET, Whose.any),),
+    Action.trade_negotiate: (Rule(MARKET, Whose.any),),
+    Action.trade_object: (Rule(MARKET, Whose.any),),
+    Action.objection_rule: (_OPERATOR,),
+    Action.contract_record: (Rule(MARKET, Whose.any),),
+}
+
+
+def _refusal(
+    principal: Principal, rule: Rule, action: Action, owner_org_id: int | None
+) -> Forbidden | None:
+    """Why ``rule`` does not let ``principal`` do ``action``, or None if it does."""
+    if rule.whose == Whose.own and principal.org.id != owner_org_id:
+        return NotYourOrg()
+    if principal.org.kind not in rule.kinds:
+        if rule.kinds == OPERATOR:
+            return NotOperator()
+        allowed = ", ".join(sorted(rule.kinds))
+        return WrongKind(f"{action} is for organisations of kind {allowed}")
+    if rule.verified and not principal.verified:
+        return OrgNotVerified(f"organisation status is {principal.org.status}")
+    if not principal.roles & rule.roles:
+        return MissingRole(f"{action} needs the role {' or '.join(sorted(rule.roles))}")
+    return None
+
+
+def authorize(principal: Principal, action: Action, owner_org_id: int | None = None) -> None:
+    """Raise a Forbidden subclass unless ``principal`` may do ``action`` on an object
+    owned by organisation ``owner_org_id`` (None: acting for itself on another's)."""
+    first: Forbidden | None = None
+    for rule in RULES[action]:
+        refusal = _refusal(principal, rule, action, owner_org_id)
+        if refusal is None:
+            return
+        first = first or refusal
+    assert first is not None
+    raise first
+
+
+def may_take_part(org: Organisation) -> bool:
+    """Whether ``org`` may be a party to a trade (e.g. be named as the buyer)."""
+    return org.status == OrgStatus.verified and org.kind in MARKET
 
 
 def may_see(principal: Principal | None, owner_org_id: int, *, public: bool) -> bool:
@@ -87,60 +176,11 @@ def may_see(principal: Principal | None, owner_org_id: int, *, public: bool) -> 
     return principal is not None and (principal.is_operator or principal.org.id == owner_org_id)
 
 
-def _member_or_operator(principal: Principal, owner_org_id: int) -> None:
-    if not may_see(principal, owner_org_id, public=False):
-        raise NotYourOrg()
-
-
-def _org_admin(principal: Principal, owner_org_id: int) -> None:
-    _same_org(principal, owner_org_id)
-    _require_verified(principal)
-    if Role.admin not in principal.roles:
-        raise MissingRole("only an administrator of the organisation may do this")
-
-
-def _verified_member(principal: Principal, owner_org_id: int) -> None:
-    _same_org(principal, owner_org_id)
-    _require_verified(principal)
-
-
-def _tto(principal: Principal, owner_org_id: int) -> None:
-    _verified_member(principal, owner_org_id)
-    if Role.tto not in principal.roles:
-        raise MissingRole("only the technology transfer office (TTO) may approve")
-
-
-def _operator(principal: Principal, owner_org_id: int) -> None:
-    if not principal.is_operator:
-        raise NotOperator()
-
-
-_RULES: dict[Action, Callable[[Principal, int], None]] = {
-    Action.org_read_private: _member_or_operator,
-    Action.org_manage_users: _org_admin,
-    Action.org_review: _operator,
-    Action.listing_read_private: _member_or_operator,
-    Action.listing_manage: _verified_member,
-    Action.listing_approve: _tto,
-    Action.listing_moderate: _operator,
-}
-
-
-def authorize(principal: Principal, action: Action, owner_org_id: int) -> None:
-    """Raise a Forbidden subclass unless ``principal`` may do ``action`` on an object
-    owned by organisation ``owner_org_id``."""
-    _RULES[action](principal, owner_org_id)
-
-
 def require_verified(principal: Principal) -> None:
-    _require_verified(principal)
+    if not principal.verified:
+        raise OrgNotVerified(f"organisation status is {principal.org.status}")
 
 
 def require_operator(principal: Principal) -> None:
-    _operator(principal, principal.org.id)
-
-
-def require_kind(principal: Principal, kinds: frozenset[OrgKind], what: str) -> None:
-    if principal.org.kind not in kinds:
-        allowed = ", ".join(sorted(kinds))
-        raise WrongKind(f"{what} is for organisations of kind {allowed}")
+    if not principal.is_operator:
+        raise NotOperator()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import BigInteger, LargeBinary, and_, any_, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.models.org import (
@@ -94,6 +95,33 @@ async def user_for_token(
     )
     row = (await session.execute(stmt)).first()
     return None if row is None else (row[0], row[1])
+
+
+async def users_now(
+    session: AsyncSession, user_ids: list[int], token_hashes: list[bytes], now: datetime
+) -> tuple[dict[int, tuple[User, Organisation]], set[bytes]]:
+    """The active ones among these users, with their organisations as they stand now, and
+    which of these tokens are still live; one statement (of one text, so it stays prepared)."""
+    live_token = and_(
+        AccessToken.user_id == User.id,
+        AccessToken.token_hash == any_(bindparam("hashes", token_hashes, type_=ARRAY(LargeBinary))),
+        AccessToken.revoked_at.is_(None),
+        AccessToken.expires_at > now,
+    )
+    stmt = (
+        select(User, Organisation, AccessToken.token_hash)
+        .join(Organisation, Organisation.id == User.org_id)
+        .outerjoin(AccessToken, live_token)
+        .where(User.id == any_(bindparam("ids", user_ids, type_=ARRAY(BigInteger))), User.is_active)
+        .execution_options(populate_existing=True)  # not what this session read before
+    )
+    users: dict[int, tuple[User, Organisation]] = {}
+    live: set[bytes] = set()
+    for user, org, token_hash in (await session.execute(stmt)).all():
+        users[user.id] = (user, org)
+        if token_hash is not None:
+            live.add(token_hash)
+    return users, live
 
 
 async def revoke_token(session: AsyncSession, token_hash: bytes, now: datetime) -> None:

@@ -262,7 +262,27 @@ async def authenticate(session: AsyncSession, token: str, now: datetime) -> Prin
     if found is None:
         raise TokenInvalid()
     user, org = found
-    return Principal(user=user, org=org)
+    return Principal(user=user, org=org, token_hash=hash_token(token))
+
+
+async def as_they_stand(
+    session: AsyncSession, principals: list[Principal], now: datetime
+) -> list[Principal | None]:
+    """Each principal as it stands now, its user and organisation read again; None where
+    its token has been revoked or has expired, or its user deactivated, since it was
+    authenticated (one query, however many)."""
+    hashes = sorted({p.token_hash for p in principals if p.token_hash is not None})
+    users, live = await repo.users_now(
+        session, sorted({p.user.id for p in principals}), hashes, now
+    )
+    current: list[Principal | None] = []
+    for p in principals:
+        found = users.get(p.user.id)
+        if found is None or (p.token_hash is not None and p.token_hash not in live):
+            current.append(None)
+        else:
+            current.append(Principal(user=found[0], org=found[1], token_hash=p.token_hash))
+    return current
 
 
 async def logout(session: AsyncSession, token: str, now: datetime) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from techmarket.accounts.policy import Action, Principal, authorize, may_see, require_kind
+from techmarket.accounts.policy import Action, Principal, authorize, may_see
 from techmarket.errors import Conflict, InvalidInput, NotFound
 from techmarket.ledger import service as ledger
 from techmarket.listings import lifecycle
@@ -64,7 +64,6 @@ async def create(
     session: AsyncSession, principal: Principal, data: AchievementCreate, now: datetime
 ) -> Achievement:
     authorize(principal, Action.listing_manage, principal.org.id)
-    require_kind(principal, lifecycle.CAN_LIST, "listing achievements")
     achievement = Achievement(**new_achievement(principal, data, now))
     session.add(achievement)
     await session.flush()

@@ -14,7 +14,6 @@ from techmarket.accounts.policy import (
     Principal,
     authorize,
     may_see,
-    require_kind,
 )
 from techmarket.errors import Conflict, InvalidInput, NotFound
 from techmarket.ledger import service as ledger
@@ -71,8 +70,7 @@ def search_vector(d: Demand | DemandCreate) -> str:
 async def create(
     session: AsyncSession, principal: Principal, data: DemandCreate, now: datetime
 ) -> Demand:
-    authorize(principal, Action.listing_manage, principal.org.id)
-    require_kind(principal, lifecycle.CAN_POST_DEMANDS, "posting demands")
+    authorize(principal, Action.demand_manage, principal.org.id)
     if data.deadline <= now:
         raise DeadlinePassed()
     demand = Demand(
@@ -111,7 +109,7 @@ async def update(
     session: AsyncSession, principal: Principal, demand_id: int, data: DemandUpdate, now: datetime
 ) -> Demand:
     demand = await load(session, principal, demand_id, now, lock=True)
-    authorize(principal, Action.listing_manage, demand.org_id)
+    authorize(principal, Action.demand_manage, demand.org_id)
     if demand.status != DemandStatus.draft:
         raise InvalidTransition("only drafts can be edited")
     for name, value in data.model_dump(exclude_unset=True).items():
@@ -155,7 +153,7 @@ async def publish(
     session: AsyncSession, principal: Principal, demand_id: int, now: datetime
 ) -> tuple[Demand, int]:
     demand = await load(session, principal, demand_id, now, lock=True)
-    authorize(principal, Action.listing_manage, demand.org_id)
+    authorize(principal, Action.demand_manage, demand.org_id)
     if demand.deadline <= now:
         raise DeadlinePassed()
     _move(demand, DemandStatus.published, now)
@@ -171,7 +169,7 @@ async def close(
     session: AsyncSession, principal: Principal, demand_id: int, now: datetime
 ) -> Demand:
     demand = await load(session, principal, demand_id, now, lock=True)
-    authorize(principal, Action.listing_manage, demand.org_id)
+    authorize(principal, Action.demand_manage, demand.org_id)
     _move(demand, DemandStatus.closed, now)
     await session.flush()
     return demand
@@ -184,8 +182,7 @@ async def respond(
     data: ResponseCreate,
     now: datetime,
 ) -> DemandResponse:
-    authorize(principal, Action.listing_manage, principal.org.id)
-    require_kind(principal, lifecycle.CAN_RESPOND, "responding to demands")
+    authorize(principal, Action.demand_respond, principal.org.id)
     demand = await load(session, principal, demand_id, now, lock=True)
     _require_open(demand, now)
     wanted = set(data.achievement_ids)
@@ -247,7 +244,7 @@ async def decide(
     demand, response = await _load_response(session, principal, demand_id, response_id, now)
     if principal.org.id != demand.org_id:
         raise NotYourOrg("only the demand's owner decides on responses")
-    authorize(principal, Action.listing_manage, demand.org_id)
+    authorize(principal, Action.demand_manage, demand.org_id)
     _require_open(demand, now)
     _move_response(response, to, now)
     if to != ResponseStatus.accepted:
@@ -280,7 +277,7 @@ async def withdraw_response(
     _, response = await _load_response(session, principal, demand_id, response_id, now)
     if principal.org.id != response.org_id:
         raise NotYourOrg("only the responder withdraws its response")
-    authorize(principal, Action.listing_manage, response.org_id)
+    authorize(principal, Action.demand_respond, response.org_id)
     _move_response(response, ResponseStatus.withdrawn, now)
     await session.flush()
     return response

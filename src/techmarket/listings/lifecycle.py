@@ -22,10 +22,6 @@ ACHIEVEMENT_PUBLIC = frozenset({A.published, A.in_trade, A.transferred})
 
 # Organisations whose achievements pass their TTO before publication (内部审批).
 NEEDS_TTO_APPROVAL = frozenset({OrgKind.university, OrgKind.institute})
-# Who may list achievements, post demands, respond to demands.
-CAN_LIST = frozenset({OrgKind.university, OrgKind.institute, OrgKind.enterprise, OrgKind.agency})
-CAN_POST_DEMANDS = frozenset({OrgKind.enterprise})
-CAN_RESPOND = frozenset({OrgKind.university, OrgKind.institute, OrgKind.agency})
 
 DEMAND: dict[D, frozenset[D]] = {
     D.draft: frozenset({D.published, D.closed}),

@@ -8,14 +8,13 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.accounts import repository as accounts_repo
-from techmarket.accounts.policy import Action, NotYourOrg, Principal, authorize, require_operator
+from techmarket.accounts.policy import Action, NotYourOrg, Principal, authorize, may_take_part
 from techmarket.config import Settings
 from techmarket.errors import Conflict, InvalidInput, NotFound
 from techmarket.listings import achievements
 from techmarket.listings import lifecycle as listing_lifecycle
 from techmarket.listings import repository as listings_repo
 from techmarket.models.listing import AchievementStatus, Demand, ResponseStatus
-from techmarket.models.org import OrgStatus
 from techmarket.models.trade import Objection, ObjectionStatus, Offer, Trade, TradeMode, TradeStatus
 from techmarket.trading import agreement
 from techmarket.trading import repository as repo
@@ -48,12 +47,14 @@ async def create(
     """The seller opens negotiation with a named, verified buyer (universities and
     institutes: once their TTO approves)."""
     listed = await achievements.load(session, principal, achievement_id, lock=True)
-    authorize(principal, Action.listing_manage, listed.org_id)
+    authorize(principal, Action.trade_open, listed.org_id)
     if listed.status != AchievementStatus.published:
         raise Conflict(f"the achievement is {listed.status}, not published")
     buyer = await accounts_repo.get_org(session, buyer_org_id)
-    if buyer is None or buyer.status != OrgStatus.verified or buyer.id == listed.org_id:
-        raise InvalidInput("buyer_org_id: name a verified organisation other than the seller")
+    if buyer is None or not may_take_part(buyer) or buyer.id == listed.org_id:
+        raise InvalidInput(
+            "buyer_org_id: name a verified organisation other than the seller that may trade"
+        )
     salt = secrets.token_hex(32)
     trade = Trade(
         achievement_id=listed.id,
@@ -107,12 +108,12 @@ def _parties(trade: Trade, principal: Principal) -> int:
     other = agreement.counterparty(trade.seller_org_id, trade.buyer_org_id, principal.org.id)
     if other is None:
         raise NotYourOrg("only the seller and the named buyer negotiate")
-    authorize(principal, Action.listing_manage, principal.org.id)
+    authorize(principal, Action.trade_negotiate)
     return other
 
 
-async def _negotiation(session: AsyncSession, trade_id: int) -> Trade:
-    trade = await load(session, trade_id, lock=True)
+async def _negotiation(session: AsyncSession, principal: Principal, trade_id: int) -> Trade:
+    trade = await load(session, principal, trade_id, lock=True)
     if trade.mode != TradeMode.agreement or trade.status != TradeStatus.open:
         raise NotNegotiating(f"the trade is {trade.status}")
     return trade
@@ -126,7 +127,7 @@ async def offer(
     note: str | None,
     now: datetime,
 ) -> tuple[Offer, int]:
-    trade = await _negotiation(session, trade_id)
+    trade = await _negotiation(session, principal, trade_id)
     _parties(trade, principal)
     made = Offer(trade_id=trade.id, org_id=principal.org.id, price_fen=price_fen, note=note, at=now)
     session.add(made)
@@ -145,7 +146,7 @@ async def accept(
     session: AsyncSession, principal: Principal, trade_id: int, settings: Settings, now: datetime
 ) -> tuple[Trade, int]:
     """Accept the other side's latest offer: the price goes on public notice."""
-    trade = await _negotiation(session, trade_id)
+    trade = await _negotiation(session, principal, trade_id)
     _parties(trade, principal)
     latest = await repo.latest_offer(session, trade.id)
     error = agreement.acceptance_error(latest.org_id if latest else None, principal.org.id)
@@ -180,8 +181,8 @@ async def object_to(
     session: AsyncSession, principal: Principal, trade_id: int, reasons: str, now: datetime
 ) -> tuple[Objection, int]:
     """Any verified organisation objects, with reasons, while the notice runs."""
-    authorize(principal, Action.listing_manage, principal.org.id)
-    trade = await load(session, trade_id, lock=True)
+    authorize(principal, Action.trade_object)
+    trade = await load(session, principal, trade_id, lock=True)
     if (
         trade.status != TradeStatus.notice
         or trade.notice_ends_at is None
@@ -216,8 +217,8 @@ async def rule(
     now: datetime,
 ) -> tuple[Trade, int]:
     """The operator upholds (the trade is cancelled) or dismisses an objection."""
-    require_operator(principal)
-    trade = await load(session, trade_id, lock=True)
+    authorize(principal, Action.objection_rule)
+    trade = await load(session, principal, trade_id, lock=True)
     objection = await repo.objection(session, trade.id, objection_id)
     if objection is None:
         raise ObjectionNotFound()

@@ -137,7 +137,7 @@ async def create(
     """The seller opens an auction, or a listing at a fixed price, on its own published
     achievement; universities and institutes first need their TTO's approval."""
     achievement = await achievements.load(session, principal, data.achievement_id, lock=True)
-    authorize(principal, Action.listing_manage, achievement.org_id)
+    authorize(principal, Action.trade_open, achievement.org_id)
     if achievement.status != AchievementStatus.published:
         raise Conflict(f"the achievement is {achievement.status}, not published")
     if isinstance(data, ListedCreate):
@@ -181,25 +181,29 @@ async def create(
     return trade, await open_trade(session, trade, now)
 
 
-async def load(session: AsyncSession, trade_id: int, *, lock: bool = False) -> Trade:
-    trade = await repo.get_trade(session, trade_id, lock=lock)
-    if trade is None:
-        raise TradeNotFound()
-    return trade
+# Trades the TTO has not approved (yet, or ever): for the seller and the operator only.
+HIDDEN = frozenset({TradeStatus.pending_approval, TradeStatus.rejected})
 
 
 def visible(principal: Principal | None, trade: Trade) -> bool:
-    """Public once open; before that, for the seller (and the operator) only."""
-    public = trade.status != TradeStatus.pending_approval
-    return may_see(principal, trade.seller_org_id, public=public)
+    return may_see(principal, trade.seller_org_id, public=trade.status not in HIDDEN)
+
+
+async def load(
+    session: AsyncSession, principal: Principal | None, trade_id: int, *, lock: bool = False
+) -> Trade:
+    """A trade ``principal`` (None: anyone) may see. The others do not exist for it, by
+    every verb: "not yours" and "not found" are the same 404, whatever state it is in."""
+    trade = await repo.get_trade(session, trade_id, lock=lock)
+    if trade is None or not visible(principal, trade):
+        raise TradeNotFound()
+    return trade
 
 
 async def approve(
     session: AsyncSession, principal: Principal, trade_id: int, now: datetime
 ) -> tuple[Trade, int]:
-    trade = await load(session, trade_id, lock=True)
-    if not visible(principal, trade):
-        raise TradeNotFound()
+    trade = await load(session, principal, trade_id, lock=True)
     authorize(principal, Action.listing_approve, trade.seller_org_id)
     if trade.status != TradeStatus.pending_approval:
         raise Conflict(f"the trade is {trade.status}")
@@ -213,9 +217,7 @@ async def reject(
 ) -> tuple[Trade, int]:
     """The seller's TTO declines mode or price (ledgered); the achievement is on offer
     again."""
-    trade = await load(session, trade_id, lock=True)
-    if not visible(principal, trade):
-        raise TradeNotFound()
+    trade = await load(session, principal, trade_id, lock=True)
     authorize(principal, Action.listing_approve, trade.seller_org_id)
     if trade.status != TradeStatus.pending_approval:
         raise Conflict(f"the trade is {trade.status}")
@@ -232,8 +234,8 @@ async def register(
 ) -> tuple[Registration, int]:
     """A verified organisation registers to bid (or, on a listing, its intent to buy): its
     deposit is held, it gets an alias."""
-    trade = await load(session, trade_id, lock=True)
-    authorize(principal, Action.listing_manage, principal.org.id)  # verified, acting for itself
+    trade = await load(session, principal, trade_id, lock=True)
+    authorize(principal, Action.trade_register)
     if principal.org.id == trade.seller_org_id:
         raise OwnTrade()
     if (

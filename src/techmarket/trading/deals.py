@@ -24,12 +24,12 @@ class ContractNotFound(NotFound):
 
 
 async def _party_to_deal(session: AsyncSession, principal: Principal, trade_id: int) -> Trade:
-    trade = await load(session, trade_id, lock=True)
+    trade = await load(session, principal, trade_id, lock=True)
     if trade.status != TradeStatus.sold:
         raise NotADeal(f"the trade is {trade.status}")
     if principal.org.id not in (trade.seller_org_id, trade.buyer_org_id):
         raise NotYourOrg("only the seller and the buyer record the contract")
-    authorize(principal, Action.listing_manage, principal.org.id)
+    authorize(principal, Action.contract_record)
     return trade
 
 

@@ -10,14 +10,15 @@ from typing import Any, ClassVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from techmarket.accounts.policy import Principal
-from techmarket.errors import DomainError
+from techmarket.accounts import service as accounts
+from techmarket.accounts.policy import Action, Principal, authorize
+from techmarket.errors import DomainError, Forbidden
 from techmarket.ledger import service as ledger
 from techmarket.listings import achievements
 from techmarket.models.trade import Bid, BidRequest, DepositStatus, Registration, Trade, TradeStatus
 from techmarket.trading import auction, broadcast, listed
 from techmarket.trading import repository as repo
-from techmarket.trading.auctions import load, record_event
+from techmarket.trading.auctions import TradeNotFound, load, record_event
 
 
 class BidRefused(DomainError):
@@ -28,13 +29,13 @@ class BidRefused(DomainError):
     keeps_changes = True
     STATUS: ClassVar[dict[str, int]] = {
         "invalid": 422, "not_registered": 403, "own_trade": 403, "too_low": 409,
-        "not_open": 409, "closed": 409,
+        "not_open": 409, "closed": 409, "unauthorized": 401,
     }  # fmt: skip
 
-    def __init__(self, code: str, detail: str) -> None:
+    def __init__(self, code: str, detail: str, status: int | None = None) -> None:
         super().__init__(detail)
         self.code = code  # type: ignore[misc]
-        self.status = self.STATUS[code]  # type: ignore[misc]
+        self.status = status or self.STATUS[code]  # type: ignore[misc]
 
 
 def state_of(
@@ -85,6 +86,7 @@ async def place_bid(
 ) -> dict[str, Any]:
     """Apply one bid received now. Returns the outcome (see schemas.BidResult) once the
     caller commits; raises BidRefused with the protocol's error code otherwise."""
+    await load(session, principal, trade_id)  # one it may not see does not exist for it
     order = BidOrder(principal, amount_fen, max_amount_fen, key)
     [result] = await place_bids(session, trade_id, [order], now)
     if isinstance(result, BidRefused):
@@ -107,7 +109,10 @@ async def place_bids(
     row lock (bids on one trade go one at a time), and write them all in this transaction.
     Each gets its outcome (final once the caller commits) or its refusal; a retried
     idempotency key gets the outcome it got before."""
-    trade = await load(session, trade_id, lock=True)
+    trade = await repo.get_trade(session, trade_id, lock=True)
+    if trade is None:
+        raise TradeNotFound()
+    unauthorised = await _unauthorised(session, orders, now)
     keys = {(o.principal.org.id, o.key) for o in orders if o.key is not None}
     earlier = await repo.bid_requests(session, trade_id, keys)
     registrations = await repo.registrations(session, trade_id)
@@ -115,9 +120,11 @@ async def place_bids(
     placed: list[_Placed | dict[str, Any] | BidRefused | int] = []
     first: dict[tuple[int, str], int] = {}  # where each key first came in this batch
     with session.no_autoflush:  # the rows are written together, once
-        for order in orders:
+        for i, order in enumerate(orders):
             key = (order.principal.org.id, order.key) if order.key is not None else None
-            if key in earlier:
+            if i in unauthorised:  # not an outcome of the bid: a retry is judged afresh
+                placed.append(unauthorised[i])
+            elif key in earlier:
                 placed.append(_replay(earlier[key]))
             elif key in first:
                 placed.append(first[key])
@@ -147,6 +154,25 @@ async def place_bids(
             BidRequest(trade_id=trade_id, org_id=org_id, key=given_key, outcome=stored, at=now)
         )
     return outcomes
+
+
+async def _unauthorised(
+    session: AsyncSession, orders: list[BidOrder], now: datetime
+) -> dict[int, BidRefused]:
+    """The orders whose bidder may not bid at this moment, by position: its token revoked
+    or expired, its user deactivated (401), its organisation no longer verified or not
+    of a kind that trades (403). Checked for the whole batch at once, under the lock."""
+    current = await accounts.as_they_stand(session, [o.principal for o in orders], now)
+    refused: dict[int, BidRefused] = {}
+    for i, principal in enumerate(current):
+        if principal is None:
+            refused[i] = BidRefused("unauthorized", "your login has ended; log in again")
+            continue
+        try:
+            authorize(principal, Action.trade_bid)
+        except Forbidden as exc:
+            refused[i] = BidRefused("unauthorized", exc.detail, exc.status)
+    return refused
 
 
 def _replay(outcome: dict[str, Any]) -> dict[str, Any] | BidRefused:

@@ -93,7 +93,7 @@ async def list_trades(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[TradeRead]:
     """Trades anyone may see (open by default)."""
-    public = set(TradeStatus) - {TradeStatus.pending_approval, TradeStatus.rejected}
+    public = set(TradeStatus) - auctions.HIDDEN
     statuses = {status_} & public if status_ else {TradeStatus.open}
     found = await repo.list_trades(session, statuses, decode_cursor(cursor), limit)
     return Page(
@@ -103,10 +103,7 @@ async def list_trades(
 
 @router.get("/{trade_id}", response_model=TradeRead)
 async def gettrade_view(trade_id: int, session: Session, principal: Anyone) -> TradeRead:
-    trade = await auctions.load(session, trade_id)
-    if not auctions.visible(principal, trade):
-        raise auctions.TradeNotFound()
-    return trade_view(trade)
+    return trade_view(await auctions.load(session, principal, trade_id))
 
 
 @router.post("/{trade_id}/approve", response_model=TradeRead)
@@ -228,9 +225,7 @@ async def list_bids(
     trade_id: int, session: Session, principal: Anyone, after_seq: int = 0
 ) -> dict[str, Any]:
     """Accepted bids, by alias, in order."""
-    trade = await auctions.load(session, trade_id)
-    if not auctions.visible(principal, trade):
-        raise auctions.TradeNotFound()
+    await auctions.load(session, principal, trade_id)
     bids = await repo.bids(session, trade_id, after_seq)
     return {
         "bids": [

@@ -74,10 +74,8 @@ class Watcher:
     async def snapshot(self) -> bool:
         async with unit_of_work(self.app.state.sessionmaker) as session:
             try:
-                trade = await auctions.load(session, self.trade_id)
+                trade = await auctions.load(session, self.principal, self.trade_id)
             except auctions.TradeNotFound:
-                return False
-            if not auctions.visible(self.principal, trade):
                 return False
             mine = None
             if self.principal is not None:
@@ -139,6 +137,10 @@ class Watcher:
             result = await self.app.state.desk.place(self.trade_id, order)
         except engine.BidRefused as refused:
             await self.error(msg.request_id, refused.code, refused.detail)
+            if refused.code == "unauthorized":  # the login or organisation is no longer valid
+                close = 4000 + refused.status  # 4401, or 4403
+                await self.ws.close(code=close, reason="unauthorized")
+                raise WebSocketDisconnect(close) from None
             return
         except (NotAuthenticated, Forbidden) as exc:
             await self.error(msg.request_id, "unauthorized", exc.detail)
