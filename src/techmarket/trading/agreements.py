@@ -246,17 +246,13 @@ async def rule(
     return trade, index
 
 
-async def conclude_due(session: AsyncSession, now: datetime) -> int:
-    """Conclude every agreement whose notice ran in full without an objection standing
-    (exactly once across processes)."""
-    concluded = 0
-    for trade in await repo.notices_due(session, now):
-        objections = [str(o.status) for o in await repo.objections(session, trade.id)]
-        assert trade.notice_ends_at is not None
-        if not agreement.may_conclude(trade.notice_ends_at, now, objections):
-            continue
-        trade.status, trade.closed_at = TradeStatus.sold, now
-        await record_event(session, trade, "trade.concluded", {"price_fen": trade.price_fen}, now)
-        concluded += 1
+async def conclude(session: AsyncSession, trade: Trade, now: datetime) -> None:
+    """Conclude an agreement whose notice ran in full without an objection standing (the
+    trade locked; the scheduler finds them)."""
+    objections = [str(o.status) for o in await repo.objections(session, trade.id)]
+    assert trade.notice_ends_at is not None
+    if not agreement.may_conclude(trade.notice_ends_at, now, objections):
+        raise NotOnNotice("the notice has not run in full, or an objection stands")
+    trade.status, trade.closed_at = TradeStatus.sold, now
+    await record_event(session, trade, "trade.concluded", {"price_fen": trade.price_fen}, now)
     await session.flush()
-    return concluded
