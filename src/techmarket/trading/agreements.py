@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +10,7 @@ from techmarket.accounts import repository as accounts_repo
 from techmarket.accounts.policy import Action, NotYourOrg, Principal, authorize, require_operator
 from techmarket.config import Settings
 from techmarket.errors import Conflict, InvalidInput, NotFound
+from techmarket.ledger import commitment
 from techmarket.listings import achievements
 from techmarket.listings import lifecycle as listing_lifecycle
 from techmarket.listings import repository as listings_repo
@@ -54,7 +54,7 @@ async def create(
     buyer = await accounts_repo.get_org(session, buyer_org_id)
     if buyer is None or buyer.status != OrgStatus.verified or buyer.id == listed.org_id:
         raise InvalidInput("buyer_org_id: name a verified organisation other than the seller")
-    salt = secrets.token_hex(32)
+    salt = commitment.new_salt()
     trade = Trade(
         achievement_id=listed.id,
         seller_org_id=listed.org_id,
@@ -128,14 +128,27 @@ async def offer(
 ) -> tuple[Offer, int]:
     trade = await _negotiation(session, trade_id)
     _parties(trade, principal)
-    made = Offer(trade_id=trade.id, org_id=principal.org.id, price_fen=price_fen, note=note, at=now)
+    salt = commitment.new_salt()
+    made = Offer(
+        trade_id=trade.id,
+        org_id=principal.org.id,
+        price_fen=price_fen,
+        salt=salt,
+        note=note,
+        at=now,
+    )
     session.add(made)
     await session.flush()
+    # Private to the two parties: the ledger holds the price's commitment until acceptance.
     index = await record_event(
         session,
         trade,
         "trade.offer",
-        {"offer_id": made.id, "org_id": principal.org.id, "price_fen": price_fen},
+        {
+            "offer_id": made.id,
+            "org_id": principal.org.id,
+            "price_commitment": commitment.commit(price_fen, salt),
+        },
         now,
     )
     return made, index
@@ -155,11 +168,21 @@ async def accept(
     trade.price_fen = latest.price_fen
     trade.status = TradeStatus.notice
     trade.notice_ends_at = agreement.notice_end(now, settings.notice_period_days)
+    revealed = [
+        {"offer_id": o.id, "price_fen": o.price_fen, "salt": o.salt}
+        for o in await repo.offers(session, trade.id)
+        if o.salt is not None  # offers from before commitments were never hidden
+    ]
     await record_event(
         session,
         trade,
         "trade.accepted",
-        {"offer_id": latest.id, "by_org_id": principal.org.id, "price_fen": latest.price_fen},
+        {
+            "offer_id": latest.id,
+            "by_org_id": principal.org.id,
+            "price_fen": latest.price_fen,
+            "offers": revealed,  # every offer of the negotiation, opened
+        },
         now,
     )
     index = await record_event(

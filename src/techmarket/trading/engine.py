@@ -269,12 +269,14 @@ async def _settle(
     price_fen: int | None,
     now: datetime,
 ) -> None:
-    """The close: the reserve revealed, the winner's deposit applied and the others
-    released, the achievement transferred or on offer again."""
+    """The close: the reserve and the priority holders behind their aliases revealed,
+    the winner's deposit applied and the others released, the achievement transferred or
+    on offer again."""
     trade.status = TradeStatus.sold if winner else TradeStatus.unsold
     trade.closed_at = now
     if winner:  # the deal's buyer: the winner's organisation
         trade.buyer_org_id = winner.org_id
+    alias_of = {r.org_id: r.alias for r in registrations}
     events = _Events(session, trade, now)
     await events.record(
         "trade.closed",
@@ -285,6 +287,10 @@ async def _settle(
             "ends_at": trade.ends_at.isoformat(),
             "reserve_fen": trade.reserve_fen or 0,
             "reserve_salt": trade.reserve_salt,
+            "priority_holders": [
+                {"org_id": h["org_id"], "salt": h["salt"], "alias": alias_of.get(h["org_id"])}
+                for h in trade.priority_holders
+            ],
         },
     )
     for registration in registrations:

@@ -110,6 +110,11 @@ async def list_trades(
     return list((await session.execute(stmt.order_by(Trade.id).limit(limit))).scalars())
 
 
+async def offers(session: AsyncSession, trade_id: int) -> list[Offer]:
+    stmt = select(Offer).where(Offer.trade_id == trade_id).order_by(Offer.id)
+    return list((await session.execute(stmt)).scalars())
+
+
 async def latest_offer(session: AsyncSession, trade_id: int) -> Offer | None:
     stmt = select(Offer).where(Offer.trade_id == trade_id).order_by(Offer.id.desc()).limit(1)
     return (await session.execute(stmt)).scalar_one_or_none()
