@@ -136,6 +136,7 @@ async def test_a_winner_who_does_not_sign_forfeits_the_deposit(
     await session.commit()
     defaulted = (await client.get(url)).json()
     assert defaulted["status"] == "defaulted"
+    assert defaulted["reserve_salt"] is not None  # the close revealed it; it stays public
     seller = await account(session, client, org=seller.org)
     late = await client.post(
         f"{url}/contract",
