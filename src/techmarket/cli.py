@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -272,22 +272,26 @@ def _verifier(key: str) -> Verifier:
 
 
 @contextmanager
-def _export_lines(export: Path | None, url: str | None) -> Iterator[Iterator[str]]:
+def _export_lines(export: Path | None, url: str | None) -> Iterator[Iterable[bytes]]:
+    """The export's lines, from a file or a live server (read as bytes: lines end at
+    ``\n`` only, see ``verify.export_lines``)."""
     if (export is None) == (url is None):
         err.print("[red]give exactly one of --export FILE or --url URL[/red]")
         raise typer.Exit(2)
     if export is not None:
-        with export.open(encoding="utf-8") as lines:
+        with export.open("rb") as lines:
             yield lines
         return
     import httpx
+
+    from techmarket.ledger.verify import export_lines
 
     assert url is not None
     with httpx.stream("GET", url.rstrip("/") + "/api/v1/ledger/export", timeout=60) as response:
         if response.status_code != 200:
             err.print(f"[red]{url} answered {response.status_code}[/red]")
             raise typer.Exit(2)
-        yield response.iter_lines()
+        yield export_lines(response.iter_bytes())
 
 
 @ledger_app.command("verify")

@@ -1,35 +1,84 @@
-"""Periodic jobs that every serving process runs. Each job is idempotent and runs in its
-own short transaction, so several processes may run them at once."""
+"""Periodic jobs that every serving process runs. Each due trade is handled in its own
+short transaction, locked with SKIP LOCKED, so several processes may run the jobs at once
+and one trade that fails (logged, retried at the next run) holds up no other."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from techmarket.clock import Clock
 from techmarket.listings.repository import expire_demands
-from techmarket.trading.agreements import conclude_due
-from techmarket.trading.engine import close_due, end_listings, forfeit_due
+from techmarket.models.trade import Trade, TradeStatus
+from techmarket.trading import agreements, engine
+from techmarket.trading import repository as trades
 
 log = logging.getLogger("techmarket.scheduler")
 
-Job = Callable[[AsyncSession, datetime], Awaitable[Any]]
 
-JOBS: list[Job] = [end_listings, close_due, conclude_due, forfeit_due, expire_demands]
+@dataclass(frozen=True)
+class TradeJob:
+    """Something due on trades: how to find the next one (locked, not in ``skip``) and
+    what to do to it."""
+
+    name: str
+    next_due: Callable[[AsyncSession, datetime, Collection[int]], Awaitable[Trade | None]]
+    act: Callable[[AsyncSession, Trade, datetime], Awaitable[None]]
+
+
+END_LISTINGS = TradeJob(
+    "end listing", partial(trades.next_ended, status=TradeStatus.listed), engine.end_listing
+)
+CLOSE_AUCTIONS = TradeJob(
+    "close auction", partial(trades.next_ended, status=TradeStatus.open), engine.close_trade
+)
+CONCLUDE_AGREEMENTS = TradeJob("conclude agreement", trades.next_notice_ended, agreements.conclude)
+FORFEIT_DEPOSITS = TradeJob("forfeit deposit", trades.next_signing_lapsed, engine.forfeit)
+
+TRADE_JOBS = (END_LISTINGS, CLOSE_AUCTIONS, CONCLUDE_AGREEMENTS, FORFEIT_DEPOSITS)
+
+
+async def run(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, job: TradeJob) -> int:
+    """Do ``job`` to every trade due now, one transaction each; returns how many were
+    done. A trade that fails is rolled back alone, logged and left for the next run."""
+    tried: set[int] = set()  # this run takes each trade once, done or failed
+    done = 0
+    while True:
+        trade_id = None
+        try:
+            async with sessionmaker.begin() as session:
+                now = clock.now()
+                trade = await job.next_due(session, now, tried)
+                if trade is None:
+                    return done
+                trade_id = trade.id
+                tried.add(trade_id)
+                await job.act(session, trade, now)
+            done += 1
+        except Exception:
+            if trade_id is None:
+                raise  # finding due trades failed: nothing to skip, the run stops
+            log.exception("could not %s %s", job.name, trade_id, extra={"trade_id": trade_id})
 
 
 async def run_due(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> None:
-    for job in JOBS:
+    """Every job once."""
+    for job in TRADE_JOBS:
         try:
-            async with sessionmaker.begin() as session:
-                await job(session, clock.now())
+            await run(sessionmaker, clock, job)
         except Exception:  # one failing job must not stop the others or the loop
-            log.exception("scheduled job %s failed", job.__name__)
+            log.exception("scheduled job %s failed", job.name)
+    try:
+        async with sessionmaker.begin() as session:
+            await expire_demands(session, clock.now())
+    except Exception:
+        log.exception("scheduled job expire demands failed")
 
 
 async def run_forever(

@@ -1,20 +1,27 @@
 """The offline verifier against real exports: intact, tampered, rewritten, forged."""
 
+import asyncio
 import base64
 import copy
+import socket
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
+import uvicorn
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from typer.testing import CliRunner
 
+from techmarket.app import create_app
 from techmarket.cli import app
+from techmarket.clock import FixedClock
+from techmarket.config import Settings
 from techmarket.ledger import service as ledger
 from techmarket.ledger.canonical import canonical
 from techmarket.ledger.note import Verifier
 from techmarket.ledger.replay import rule_books
 from techmarket.ledger.verify import VerificationFailed, verify_export, verify_receipt
+from tests.factories import account
 from tests.ledger.helpers import (
     T0,
     as_superuser_without_triggers,
@@ -22,6 +29,7 @@ from tests.ledger.helpers import (
     public_key,
     seed,
 )
+from tests.listings.helpers import published_achievement
 
 runner = CliRunner()
 
@@ -244,3 +252,42 @@ async def test_truncated_export_is_refused(
         verify_export(lines[:-1], verifier)
     with pytest.raises(VerificationFailed, match="holds 4 entries but its checkpoint says 5"):
         verify_export(lines[:4] + lines[-1:], verifier)
+
+
+async def test_verify_url_with_line_separators_in_a_title(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    clock: FixedClock,
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    tmp_path: Path,
+) -> None:
+    """JSON leaves U+2028, U+2029 and U+0085 unescaped: the export's lines end only at
+    ``\\n``, and an auditor's download over HTTP must not be cut anywhere else."""
+    seller = await account(session, client)
+    await published_achievement(client, seller, title="锂电池\u2028正极材料\u2029及其\x85制备方法")
+    export = tmp_path / "ledger.jsonl"
+    export.write_bytes((await client.get("/api/v1/ledger/export")).content)
+    assert all(c in export.read_text() for c in ("\u2028", "\u2029", "\x85"))
+    key = tmp_path / "log.pub"
+    key.write_text(await public_key(client))
+    from_file = runner.invoke(app, ["ledger", "verify", "--export", str(export), "--key", str(key)])
+    assert from_file.exit_code == 0, from_file.output
+
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    listening.listen()  # connections wait in the backlog until the server takes them
+    url = f"http://127.0.0.1:{listening.getsockname()[1]}"
+    served = create_app(settings, clock=clock, engine=engine, sessionmaker=sessionmaker)
+    server = uvicorn.Server(uvicorn.Config(served, lifespan="off", log_level="warning"))
+    serving = asyncio.create_task(server.serve(sockets=[listening]))
+    try:
+        verified = await asyncio.to_thread(
+            runner.invoke, app, ["ledger", "verify", "--url", url, "--key", str(key)]
+        )
+    finally:
+        server.should_exit = True
+        await serving
+    assert verified.exit_code == 0, verified.output
+    assert "achievement.published: 1" in verified.output

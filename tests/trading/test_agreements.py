@@ -5,15 +5,16 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from techmarket import scheduler
 from techmarket.clock import FixedClock
 from techmarket.ledger import service as ledger
 from techmarket.ledger.note import Verifier
 from techmarket.ledger.replay import rule_books
 from techmarket.ledger.verify import VerificationFailed, verify_export
 from techmarket.models.org import OrgKind
-from techmarket.trading import agreements
+from techmarket.scheduler import CONCLUDE_AGREEMENTS
 from tests.factories import Account, account
 from tests.ledger.helpers import T0, export_lines, public_key
 from tests.listings.helpers import published_achievement, published_demand
@@ -55,6 +56,7 @@ async def test_offers_notice_objection_dismissed_and_conclusion(
     session: AsyncSession,
     clock: FixedClock,
     parties: tuple[Account, Account],
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     seller, buyer = parties
     trade = await _negotiation(client, seller, buyer)
@@ -91,7 +93,9 @@ async def test_offers_notice_objection_dismissed_and_conclusion(
     assert not_operator.status_code == 403
 
     clock.advance(timedelta(days=15))
-    assert await agreements.conclude_due(session, clock.now()) == 0  # an objection is open
+    assert (
+        await scheduler.run(sessionmaker, clock, CONCLUDE_AGREEMENTS) == 0
+    )  # an objection is open
     operator = await account(session, client, kind=OrgKind.operator)
     dismissed = await client.post(f"{url}/objections/{oid}/dismiss", headers=operator.headers)
     assert dismissed.json()["status"] == "notice"
@@ -100,7 +104,7 @@ async def test_offers_notice_objection_dismissed_and_conclusion(
         f"{url}/objections", json={"reasons": "迟到的异议"}, headers=latecomer.headers
     )
     assert late.json()["code"] == "not_on_notice"
-    assert await agreements.conclude_due(session, clock.now()) == 1
+    assert await scheduler.run(sessionmaker, clock, CONCLUDE_AGREEMENTS) == 1
     await session.commit()
     done = (await client.get(url)).json()
     assert done["status"] == "sold"
@@ -114,6 +118,7 @@ async def test_an_upheld_objection_cancels_the_trade(
     session: AsyncSession,
     clock: FixedClock,
     parties: tuple[Account, Account],
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     seller, buyer = parties
     trade = await _negotiation(client, seller, buyer)
@@ -130,7 +135,7 @@ async def test_an_upheld_objection_cancels_the_trade(
     upheld = await client.post(f"{url}/objections/{oid}/uphold", headers=operator.headers)
     assert upheld.json()["status"] == "cancelled"
     clock.advance(timedelta(days=16))
-    assert await agreements.conclude_due(session, clock.now()) == 0
+    assert await scheduler.run(sessionmaker, clock, CONCLUDE_AGREEMENTS) == 0
     achievement = (await client.get(f"/api/v1/achievements/{trade['achievement_id']}")).json()
     assert achievement["status"] == "published"
     await _verify(client)
@@ -242,6 +247,7 @@ async def test_a_deal_gets_its_contract_and_registration_and_counts(
     session: AsyncSession,
     clock: FixedClock,
     parties: tuple[Account, Account],
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     seller, buyer = parties
     trade = await _negotiation(client, seller, buyer)
@@ -256,7 +262,7 @@ async def test_a_deal_gets_its_contract_and_registration_and_counts(
     await client.post(f"{url}/offers", json={"price_fen": 3_000_000}, headers=seller.headers)
     await client.post(f"{url}/accept", headers=buyer.headers)
     clock.advance(timedelta(days=15))
-    await agreements.conclude_due(session, clock.now())
+    await scheduler.run(sessionmaker, clock, CONCLUDE_AGREEMENTS)
     await session.commit()
     seller_again = await account(session, client, org=seller.org)  # tokens expired meanwhile
     outsider = await account(session, client)

@@ -6,15 +6,16 @@ from datetime import datetime, timedelta
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from techmarket import scheduler
 from techmarket.clock import FixedClock
 from techmarket.ledger import service as ledger
 from techmarket.ledger.note import Verifier
 from techmarket.ledger.replay import rule_books
 from techmarket.ledger.verify import VerificationFailed, verify_export
 from techmarket.models.org import OrgKind
-from techmarket.trading import engine
+from techmarket.scheduler import CLOSE_AUCTIONS, FORFEIT_DEPOSITS
 from tests.factories import Account, account
 from tests.ledger.helpers import export_lines, public_key, rewind_ledger
 from tests.trading.helpers import auction_terms, bid, open_auction
@@ -36,7 +37,11 @@ async def _verify(client: httpx.AsyncClient) -> None:
 
 
 async def test_a_full_auction(
-    client: httpx.AsyncClient, session: AsyncSession, university: Account, clock: FixedClock
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    university: Account,
+    clock: FixedClock,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     trade = await open_auction(client, university, university, reserve_fen=1_500_000)
     assert trade["status"] == "open"
@@ -82,10 +87,10 @@ async def test_a_full_auction(
     assert "org" not in json.dumps(bids)  # aliases only
 
     # Nothing closes before the end; after it, exactly once.
-    assert await engine.close_due(session, clock.now()) == 0
+    assert await scheduler.run(sessionmaker, clock, CLOSE_AUCTIONS) == 0
     clock.advance(timedelta(hours=1))
-    assert await engine.close_due(session, clock.now()) == 1
-    assert await engine.close_due(session, clock.now()) == 0
+    assert await scheduler.run(sessionmaker, clock, CLOSE_AUCTIONS) == 1
+    assert await scheduler.run(sessionmaker, clock, CLOSE_AUCTIONS) == 0
     await session.commit()
     closed = (await client.get(url)).json()
     assert closed["status"] == "sold"
@@ -109,7 +114,10 @@ async def test_a_full_auction(
 
 
 async def test_a_winner_who_does_not_sign_forfeits_the_deposit(
-    client: httpx.AsyncClient, session: AsyncSession, clock: FixedClock
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: FixedClock,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     seller = await account(session, client)
     trade = await open_auction(client, seller)
@@ -119,15 +127,16 @@ async def test_a_winner_who_does_not_sign_forfeits_the_deposit(
     clock.advance(timedelta(minutes=15))
     await bid(client, winner, trade["id"], 1_000_000)
     clock.advance(timedelta(hours=1))
-    await engine.close_due(session, clock.now())
+    await scheduler.run(sessionmaker, clock, CLOSE_AUCTIONS)
     clock.advance(timedelta(days=29))
-    assert await engine.forfeit_due(session, clock.now()) == 0  # still within 30 days
+    assert await scheduler.run(sessionmaker, clock, FORFEIT_DEPOSITS) == 0  # still within 30 days
     clock.advance(timedelta(days=1))
-    assert await engine.forfeit_due(session, clock.now()) == 1
-    assert await engine.forfeit_due(session, clock.now()) == 0
+    assert await scheduler.run(sessionmaker, clock, FORFEIT_DEPOSITS) == 1
+    assert await scheduler.run(sessionmaker, clock, FORFEIT_DEPOSITS) == 0
     await session.commit()
     defaulted = (await client.get(url)).json()
     assert defaulted["status"] == "defaulted"
+    assert defaulted["reserve_salt"] is not None  # the close revealed it; it stays public
     seller = await account(session, client, org=seller.org)
     late = await client.post(
         f"{url}/contract",
@@ -141,7 +150,10 @@ async def test_a_winner_who_does_not_sign_forfeits_the_deposit(
 
 
 async def test_unsold_below_the_reserve(
-    client: httpx.AsyncClient, session: AsyncSession, clock: FixedClock
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: FixedClock,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     seller = await account(session, client)
     trade = await open_auction(client, seller, reserve_fen=5_000_000)
@@ -150,7 +162,7 @@ async def test_unsold_below_the_reserve(
     clock.advance(timedelta(minutes=15))
     assert (await bid(client, buyer, trade["id"], 1_000_000)).status_code == 200
     clock.advance(timedelta(hours=1))
-    await engine.close_due(session, clock.now())
+    await scheduler.run(sessionmaker, clock, CLOSE_AUCTIONS)
     await session.commit()
     closed = (await client.get(f"/api/v1/trades/{trade['id']}")).json()
     assert closed["status"] == "unsold"
@@ -160,7 +172,10 @@ async def test_unsold_below_the_reserve(
 
 
 async def test_late_bids_extend_the_end(
-    client: httpx.AsyncClient, session: AsyncSession, clock: FixedClock
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: FixedClock,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     seller = await account(session, client)
     trade = await open_auction(client, seller)
@@ -173,11 +188,11 @@ async def test_late_bids_extend_the_end(
         "+00:00", "Z"
     )
     clock.advance(timedelta(minutes=3))  # past the original end, before the new one
-    assert await engine.close_due(session, clock.now()) == 0
+    assert await scheduler.run(sessionmaker, clock, CLOSE_AUCTIONS) == 0
     assert (await bid(client, b, trade["id"], 1_100_000)).status_code == 200
     clock.advance(timedelta(minutes=5))
     assert (await bid(client, a, trade["id"], 1_200_000)).json()["code"] == "closed"
-    assert await engine.close_due(session, clock.now()) == 1
+    assert await scheduler.run(sessionmaker, clock, CLOSE_AUCTIONS) == 1
     await session.commit()
     await _verify(client)
 
@@ -222,7 +237,10 @@ async def test_idempotent_retries(
 
 
 async def test_the_verifier_catches_a_forged_winner(
-    client: httpx.AsyncClient, session: AsyncSession, clock: FixedClock
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: FixedClock,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     seller = await account(session, client)
     trade = await open_auction(client, seller)
@@ -234,7 +252,7 @@ async def test_the_verifier_catches_a_forged_winner(
     await bid(client, a, trade["id"], 1_000_000)
     await bid(client, b, trade["id"], 1_100_000)
     clock.advance(timedelta(hours=1))
-    await engine.close_due(session, clock.now())
+    await scheduler.run(sessionmaker, clock, CLOSE_AUCTIONS)
     await session.commit()
     await _verify(client)
 
@@ -260,12 +278,15 @@ async def test_the_verifier_catches_a_forged_winner(
 
 
 async def test_relisting_after_no_sale_starts_at_most_20_percent_lower(
-    client: httpx.AsyncClient, session: AsyncSession, clock: FixedClock
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: FixedClock,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     seller = await account(session, client)
     trade = await open_auction(client, seller, reserve_fen=9_000_000)
     clock.advance(timedelta(hours=2))
-    await engine.close_due(session, clock.now())  # no bids: 流拍
+    await scheduler.run(sessionmaker, clock, CLOSE_AUCTIONS)  # no bids: 流拍
     await session.commit()
     seller = await account(session, client, org=seller.org)
     later = {

@@ -4,13 +4,14 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from techmarket import scheduler
 from techmarket.clock import FixedClock
 from techmarket.ledger.note import Verifier
 from techmarket.ledger.replay import rule_books
 from techmarket.ledger.verify import verify_export
-from techmarket.trading import engine
+from techmarket.scheduler import CLOSE_AUCTIONS, END_LISTINGS
 from tests.conftest import START
 from tests.factories import Account, account
 from tests.ledger.helpers import export_lines, public_key
@@ -40,10 +41,11 @@ async def _listing(client: httpx.AsyncClient, seller: Account) -> dict[str, Any]
     return dict(created.json())
 
 
-async def _end(session: AsyncSession, clock: FixedClock, days: float = 10) -> None:
+async def _end(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: FixedClock, days: float = 10
+) -> None:
     clock.advance(timedelta(days=days, seconds=1))
-    await engine.end_listings(session, clock.now())
-    await session.commit()
+    await scheduler.run(sessionmaker, clock, END_LISTINGS)
 
 
 async def _verify(client: httpx.AsyncClient) -> None:
@@ -55,10 +57,13 @@ async def _verify(client: httpx.AsyncClient) -> None:
 
 
 async def test_no_intent_leaves_it_unsold(
-    client: httpx.AsyncClient, session: AsyncSession, clock: FixedClock
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: FixedClock,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     trade = await _listing(client, await account(session, client))
-    await _end(session, clock)
+    await _end(sessionmaker, clock)
     assert (await client.get(f"/api/v1/trades/{trade['id']}")).json()["status"] == "unsold"
     achievement = (await client.get(f"/api/v1/achievements/{trade['achievement_id']}")).json()
     assert achievement["status"] == "published"  # the seller may list it again
@@ -66,13 +71,16 @@ async def test_no_intent_leaves_it_unsold(
 
 
 async def test_one_intent_is_a_deal_at_the_listed_price(
-    client: httpx.AsyncClient, session: AsyncSession, clock: FixedClock
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: FixedClock,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     trade = await _listing(client, await account(session, client))
     buyer = await account(session, client)
     intent = await client.post(f"/api/v1/trades/{trade['id']}/registrations", headers=buyer.headers)
     assert intent.json()["deposit_status"] == "held"
-    await _end(session, clock)
+    await _end(sessionmaker, clock)
     done = (await client.get(f"/api/v1/trades/{trade['id']}")).json()
     assert (done["status"], done["current_price_fen"], done["buyer_org_id"]) == (
         "sold",
@@ -83,7 +91,10 @@ async def test_one_intent_is_a_deal_at_the_listed_price(
 
 
 async def test_several_intents_become_an_auction_among_exactly_them(
-    client: httpx.AsyncClient, session: AsyncSession, clock: FixedClock
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: FixedClock,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     trade = await _listing(client, await account(session, client))
     url = f"/api/v1/trades/{trade['id']}"
@@ -93,7 +104,7 @@ async def test_several_intents_become_an_auction_among_exactly_them(
     too_soon = await bid(client, a, trade["id"], LISTED)
     assert too_soon.json()["code"] == "not_open"  # a listing takes intents, not bids
 
-    await _end(session, clock)
+    await _end(sessionmaker, clock)
     auction = (await client.get(url)).json()
     assert auction["status"] == "open"
     assert auction["terms"]["start_price_fen"] == LISTED
@@ -106,7 +117,7 @@ async def test_several_intents_become_an_auction_among_exactly_them(
     assert (await bid(client, a, trade["id"], LISTED)).status_code == 200
     assert (await bid(client, b, trade["id"], LISTED + 50_000)).status_code == 200
     clock.advance(timedelta(minutes=31))
-    assert await engine.close_due(session, clock.now()) == 1
+    assert await scheduler.run(sessionmaker, clock, CLOSE_AUCTIONS) == 1
     await session.commit()
     done = (await client.get(url)).json()
     assert (done["status"], done["current_price_fen"], done["buyer_org_id"]) == (

@@ -1,7 +1,8 @@
 """Public, read-only ledger API for auditors and participants.
 
-The ledger holds no secrets (reserve prices only as commitments until close, bidders only
-as aliases), so every route here is open to anyone."""
+The ledger holds no secrets (reserve prices, negotiation offers and priority-right holders
+only as commitments until they become public, bidders only as aliases), so every route
+here is open to anyone."""
 
 from __future__ import annotations
 

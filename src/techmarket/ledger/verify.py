@@ -44,6 +44,18 @@ def signed_checkpoint(note: str, verifier: Verifier) -> Checkpoint:
         raise VerificationFailed(f"checkpoint: {exc}") from None
 
 
+def export_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The lines of an export arriving in chunks, split at ``\n`` only. JSON leaves
+    U+2028, U+2029 and U+0085 unescaped in an entry's text, and generic line iterators
+    (``str.splitlines``, httpx's ``iter_lines``) would cut the entry there."""
+    rest = b""
+    for chunk in chunks:
+        *lines, rest = (rest + chunk).split(b"\n")
+        yield from lines
+    if rest:
+        yield rest
+
+
 def _records(lines: Iterable[str | bytes], tail: list[str]) -> Iterator[dict[str, Any]]:
     """Entry records of an export, one by one; the final checkpoint goes into ``tail``."""
     for number, line in enumerate(lines, 1):

@@ -58,6 +58,9 @@ class Trade(Base):
     reserve_commitment: Mapped[str] = mapped_column(String(64))
     reserve_fen: Mapped[int | None] = mapped_column(BigInteger)  # secret until close
     reserve_salt: Mapped[str] = mapped_column(String(64))  # secret until close
+    # Holders of a priority purchase right: [{"org_id", "salt"}], secret until close (the
+    # public terms carry their commitments).
+    priority_holders: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # as extended
     price_fen: Mapped[int | None] = mapped_column(BigInteger)
     leader_alias: Mapped[str | None] = mapped_column(String(8))
@@ -135,6 +138,9 @@ class Offer(Base):
     trade_id: Mapped[int] = mapped_column(ForeignKey("trades.id"), index=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     price_fen: Mapped[int] = mapped_column(BigInteger)
+    # The ledger carries the price's commitment under this salt until acceptance; null
+    # for offers made before commitments, whose price the ledger published outright.
+    salt: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(String(2000))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +10,7 @@ from techmarket.accounts import repository as accounts_repo
 from techmarket.accounts.policy import Action, NotYourOrg, Principal, authorize, may_take_part
 from techmarket.config import Settings
 from techmarket.errors import Conflict, InvalidInput, NotFound
+from techmarket.ledger import commitment
 from techmarket.listings import achievements
 from techmarket.listings import lifecycle as listing_lifecycle
 from techmarket.listings import repository as listings_repo
@@ -55,7 +55,7 @@ async def create(
         raise InvalidInput(
             "buyer_org_id: name a verified organisation other than the seller that may trade"
         )
-    salt = secrets.token_hex(32)
+    salt = commitment.new_salt()
     trade = Trade(
         achievement_id=listed.id,
         seller_org_id=listed.org_id,
@@ -129,14 +129,27 @@ async def offer(
 ) -> tuple[Offer, int]:
     trade = await _negotiation(session, principal, trade_id)
     _parties(trade, principal)
-    made = Offer(trade_id=trade.id, org_id=principal.org.id, price_fen=price_fen, note=note, at=now)
+    salt = commitment.new_salt()
+    made = Offer(
+        trade_id=trade.id,
+        org_id=principal.org.id,
+        price_fen=price_fen,
+        salt=salt,
+        note=note,
+        at=now,
+    )
     session.add(made)
     await session.flush()
+    # Private to the two parties: the ledger holds the price's commitment until acceptance.
     index = await record_event(
         session,
         trade,
         "trade.offer",
-        {"offer_id": made.id, "org_id": principal.org.id, "price_fen": price_fen},
+        {
+            "offer_id": made.id,
+            "org_id": principal.org.id,
+            "price_commitment": commitment.commit(price_fen, salt),
+        },
         now,
     )
     return made, index
@@ -156,11 +169,21 @@ async def accept(
     trade.price_fen = latest.price_fen
     trade.status = TradeStatus.notice
     trade.notice_ends_at = agreement.notice_end(now, settings.notice_period_days)
+    revealed = [
+        {"offer_id": o.id, "price_fen": o.price_fen, "salt": o.salt}
+        for o in await repo.offers(session, trade.id)
+        if o.salt is not None  # offers from before commitments were never hidden
+    ]
     await record_event(
         session,
         trade,
         "trade.accepted",
-        {"offer_id": latest.id, "by_org_id": principal.org.id, "price_fen": latest.price_fen},
+        {
+            "offer_id": latest.id,
+            "by_org_id": principal.org.id,
+            "price_fen": latest.price_fen,
+            "offers": revealed,  # every offer of the negotiation, opened
+        },
         now,
     )
     index = await record_event(
@@ -247,17 +270,13 @@ async def rule(
     return trade, index
 
 
-async def conclude_due(session: AsyncSession, now: datetime) -> int:
-    """Conclude every agreement whose notice ran in full without an objection standing
-    (exactly once across processes)."""
-    concluded = 0
-    for trade in await repo.notices_due(session, now):
-        objections = [str(o.status) for o in await repo.objections(session, trade.id)]
-        assert trade.notice_ends_at is not None
-        if not agreement.may_conclude(trade.notice_ends_at, now, objections):
-            continue
-        trade.status, trade.closed_at = TradeStatus.sold, now
-        await record_event(session, trade, "trade.concluded", {"price_fen": trade.price_fen}, now)
-        concluded += 1
+async def conclude(session: AsyncSession, trade: Trade, now: datetime) -> None:
+    """Conclude an agreement whose notice ran in full without an objection standing (the
+    trade locked; the scheduler finds them)."""
+    objections = [str(o.status) for o in await repo.objections(session, trade.id)]
+    assert trade.notice_ends_at is not None
+    if not agreement.may_conclude(trade.notice_ends_at, now, objections):
+        raise NotOnNotice("the notice has not run in full, or an objection stands")
+    trade.status, trade.closed_at = TradeStatus.sold, now
+    await record_event(session, trade, "trade.concluded", {"price_fen": trade.price_fen}, now)
     await session.flush()
-    return concluded

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 import secrets
 from datetime import datetime
@@ -12,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.accounts.policy import Action, Principal, authorize, may_see
 from techmarket.errors import Conflict, Forbidden, InvalidInput, NotFound
+from techmarket.ledger import commitment
 from techmarket.ledger import service as ledger
 from techmarket.listings import achievements
 from techmarket.listings import lifecycle as listing_lifecycle
@@ -74,11 +74,18 @@ class AlreadyRegistered(Conflict):
 
 
 def reserve_commitment(reserve_fen: int | None, salt: str) -> str:
-    """SHA-256 of ``<reserve_fen>:<salt>`` (no reserve is reserve 0), in lowercase hex."""
-    return hashlib.sha256(f"{reserve_fen or 0}:{salt}".encode("ascii")).hexdigest()
+    """The reserve's commitment (no reserve is reserve 0)."""
+    return commitment.commit(reserve_fen or 0, salt)
 
 
-def public_terms(data: AuctionCreate) -> dict[str, Any]:
+def holder_commitment(holder: dict[str, Any]) -> str:
+    """The commitment to a priority-right holder (``{"org_id", "salt"}``)."""
+    return commitment.commit(holder["org_id"], holder["salt"])
+
+
+def public_terms(data: AuctionCreate, holders: list[dict[str, Any]]) -> dict[str, Any]:
+    """The auction's terms as everyone sees them: the priority holders only as
+    commitments (revealed at the close), so that no alias can be tied to a name."""
     return {
         "start_price_fen": data.start_price_fen,
         "increment_fen": data.increment_fen,
@@ -87,8 +94,23 @@ def public_terms(data: AuctionCreate) -> dict[str, Any]:
         "starts_at": data.starts_at.isoformat(),
         "ends_at": data.ends_at.isoformat(),
         "extension_seconds": data.extension_seconds,
-        "priority_holder_org_ids": sorted(set(data.priority_holder_org_ids)),
+        "priority_holder_commitments": sorted(holder_commitment(h) for h in holders),
     }
+
+
+def revealed_at_close(trade: Trade) -> bool:
+    """Whether the close has revealed the trade's secrets (reserve, priority holders)."""
+    return trade.status in (TradeStatus.sold, TradeStatus.unsold, TradeStatus.defaulted)
+
+
+def priority_holders_seen_by(viewer: Principal | None, trade: Trade) -> list[int]:
+    """The priority-right holders ``viewer`` may know of: all of them once the close
+    revealed them, and to the seller who named them (and the operator); before that a
+    holder knows only itself."""
+    holders = sorted(h["org_id"] for h in trade.priority_holders)
+    if may_see(viewer, trade.seller_org_id, public=revealed_at_close(trade)):
+        return holders
+    return [viewer.org.id] if viewer is not None and viewer.org.id in holders else []
 
 
 async def record_event(
@@ -140,6 +162,7 @@ async def create(
     authorize(principal, Action.trade_open, achievement.org_id)
     if achievement.status != AchievementStatus.published:
         raise Conflict(f"the achievement is {achievement.status}, not published")
+    holders: list[dict[str, Any]] = []
     if isinstance(data, ListedCreate):
         mode, ends_at, reserve, terms = (
             TradeMode.listed,
@@ -148,17 +171,21 @@ async def create(
             data.model_dump(mode="json", exclude={"achievement_id", "mode"}),
         )
     else:
+        holders = [
+            {"org_id": org_id, "salt": commitment.new_salt()}
+            for org_id in sorted(set(data.priority_holder_org_ids))
+        ]
         mode, ends_at, reserve, terms = (
             TradeMode.auction,
             data.ends_at,
             data.reserve_fen,
-            public_terms(data),
+            public_terms(data, holders),
         )
     if ends_at <= now:
         raise InvalidInput("the trade must end in the future")
     terms = {**terms, "signing_days": signing_days}  # for the winner to sign, or forfeit
     await _check_relisting(session, achievement.id, starting_price(terms))
-    salt = secrets.token_hex(32)
+    salt = commitment.new_salt()
     trade = Trade(
         achievement_id=achievement.id,
         seller_org_id=achievement.org_id,
@@ -168,6 +195,7 @@ async def create(
         reserve_fen=reserve,
         reserve_salt=salt,
         reserve_commitment=reserve_commitment(reserve, salt),
+        priority_holders=holders,
         ends_at=ends_at,
         seq=0,
         created_by=principal.user.id,
@@ -251,13 +279,14 @@ async def register(
         raise AlreadyRegistered()
     aliases = {r.alias for r in taken}
     alias = _new_alias(aliases)
+    holder = next((h for h in trade.priority_holders if h["org_id"] == principal.org.id), None)
     registration = Registration(
         trade_id=trade.id,
         org_id=principal.org.id,
         alias=alias,
         deposit_fen=trade.terms["deposit_fen"],
         deposit_status=DepositStatus.held,
-        priority_right=principal.org.id in trade.terms.get("priority_holder_org_ids", []),
+        priority_right=holder is not None,
         registered_at=now,
     )
     session.add(registration)
@@ -270,7 +299,8 @@ async def register(
             "alias": alias,
             "deposit_fen": registration.deposit_fen,
             "deposit": "held",
-            "priority_right": registration.priority_right,
+            # Which committed holder this alias is, without saying who (opened at close).
+            "priority_commitment": holder_commitment(holder) if holder else None,
         },
         now,
     )

@@ -1,6 +1,6 @@
 """The bidding engine: every bid, from HTTP (``place_bid``) or a websocket (in batches,
 through the process's bidding desk), goes through ``place_bids`` under the trade's row
-lock, and every close through ``close_due``."""
+lock; the scheduler ends listings, closes auctions and forfeits deposits through it."""
 
 from __future__ import annotations
 
@@ -254,17 +254,10 @@ async def _bid(events: _Events, registrations: list[Registration], order: BidOrd
     return _Placed(bids, standing)
 
 
-async def close_due(session: AsyncSession, now: datetime) -> int:
-    """Close every open auction whose end has passed (at start-up too: catching up on
-    whatever ended while no process ran). Exactly once across processes."""
-    due = await repo.due_for_close(session, now)
-    for trade in due:
-        await close_trade(session, trade, now)
-    return len(due)
-
-
 async def close_trade(session: AsyncSession, trade: Trade, now: datetime) -> None:
-    """Sold to the leader if the price reaches the reserve, else unsold (流拍)."""
+    """At the auction's (extended) end, the trade locked: sold to the leader if the price
+    reaches the reserve, else unsold (流拍). The scheduler closes each auction whose end
+    has passed (at start-up too, catching up on whatever ended while no process ran)."""
     registrations = await repo.registrations(session, trade.id)
     terms, state = state_of(trade, registrations)
     result = auction.close(terms, state)
@@ -272,29 +265,26 @@ async def close_trade(session: AsyncSession, trade: Trade, now: datetime) -> Non
     await _settle(session, trade, registrations, winner, result.price_fen, now)
 
 
-async def end_listings(session: AsyncSession, now: datetime) -> int:
-    """At a listing's end: unsold with no intent, a deal at the listed price with one,
-    an auction among exactly those buyers with two or more (exactly once)."""
-    due = await repo.due_for_close(session, now, TradeStatus.listed)
-    for trade in due:
-        registrations = await repo.registrations(session, trade.id)
-        outcome = listed.outcome_at_end(len(registrations))
-        if outcome != "auction":
-            sole = registrations[0] if outcome == "sold" else None
-            trade.price_fen = trade.terms["listed_price_fen"] if sole else None
-            await _settle(session, trade, registrations, sole, trade.price_fen, now)
-            continue
-        trade.terms = listed.auction_terms(trade.terms, now)
-        trade.ends_at = datetime.fromisoformat(trade.terms["ends_at"])
-        trade.status = TradeStatus.open
-        events = _Events(session, trade, now)
-        await events.record(
-            "trade.converted",
-            {"terms": trade.terms, "aliases": sorted(r.alias for r in registrations)},
-        )
-        await events.done()
-        await session.flush()
-    return len(due)
+async def end_listing(session: AsyncSession, trade: Trade, now: datetime) -> None:
+    """At a listing's end, the trade locked: unsold with no intent, a deal at the listed
+    price with one, an auction among exactly those buyers with two or more."""
+    registrations = await repo.registrations(session, trade.id)
+    outcome = listed.outcome_at_end(len(registrations))
+    if outcome != "auction":
+        sole = registrations[0] if outcome == "sold" else None
+        trade.price_fen = trade.terms["listed_price_fen"] if sole else None
+        await _settle(session, trade, registrations, sole, trade.price_fen, now)
+        return
+    trade.terms = listed.auction_terms(trade.terms, now)
+    trade.ends_at = datetime.fromisoformat(trade.terms["ends_at"])
+    trade.status = TradeStatus.open
+    events = _Events(session, trade, now)
+    await events.record(
+        "trade.converted",
+        {"terms": trade.terms, "aliases": sorted(r.alias for r in registrations)},
+    )
+    await events.done()
+    await session.flush()
 
 
 async def _settle(
@@ -305,12 +295,14 @@ async def _settle(
     price_fen: int | None,
     now: datetime,
 ) -> None:
-    """The close: the reserve revealed, the winner's deposit applied and the others
-    released, the achievement transferred or on offer again."""
+    """The close: the reserve and the priority holders behind their aliases revealed,
+    the winner's deposit applied and the others released, the achievement transferred or
+    on offer again."""
     trade.status = TradeStatus.sold if winner else TradeStatus.unsold
     trade.closed_at = now
     if winner:  # the deal's buyer: the winner's organisation
         trade.buyer_org_id = winner.org_id
+    alias_of = {r.org_id: r.alias for r in registrations}
     events = _Events(session, trade, now)
     await events.record(
         "trade.closed",
@@ -321,6 +313,10 @@ async def _settle(
             "ends_at": trade.ends_at.isoformat(),
             "reserve_fen": trade.reserve_fen or 0,
             "reserve_salt": trade.reserve_salt,
+            "priority_holders": [
+                {"org_id": h["org_id"], "salt": h["salt"], "alias": alias_of.get(h["org_id"])}
+                for h in trade.priority_holders
+            ],
         },
     )
     for registration in registrations:
@@ -340,29 +336,22 @@ async def _settle(
     await session.flush()
 
 
-async def forfeit_due(session: AsyncSession, now: datetime) -> int:
-    """A winner who did not record the contract within the signing period forfeits the
-    deposit; the achievement is on offer again (exactly once)."""
-    defaulted = 0
-    for trade in await repo.unsigned_deals(session):
-        assert trade.closed_at is not None
-        if now < trade.closed_at + timedelta(days=trade.terms["signing_days"]):
-            continue
-        registrations = await repo.registrations(session, trade.id)
-        winner = next(r for r in registrations if r.org_id == trade.buyer_org_id)
-        winner.deposit_status = DepositStatus.forfeited
-        trade.status = TradeStatus.defaulted
-        events = _Events(session, trade, now)
-        await events.record(
-            "trade.deposit",
-            {"alias": winner.alias, "deposit_fen": winner.deposit_fen, "deposit": "forfeited"},
-        )
-        await events.record("trade.defaulted", {"alias": winner.alias})
-        await events.done()
-        await achievements.move_out_of_trade(session, trade.achievement_id, False, now)
-        defaulted += 1
+async def forfeit(session: AsyncSession, trade: Trade, now: datetime) -> None:
+    """A winner who did not record the contract within the signing period (the trade
+    locked) forfeits the deposit; the achievement is on offer again."""
+    registrations = await repo.registrations(session, trade.id)
+    winner = next(r for r in registrations if r.org_id == trade.buyer_org_id)
+    winner.deposit_status = DepositStatus.forfeited
+    trade.status = TradeStatus.defaulted
+    events = _Events(session, trade, now)
+    await events.record(
+        "trade.deposit",
+        {"alias": winner.alias, "deposit_fen": winner.deposit_fen, "deposit": "forfeited"},
+    )
+    await events.record("trade.defaulted", {"alias": winner.alias})
+    await events.done()
+    await achievements.move_out_of_trade(session, trade.achievement_id, False, now)
     await session.flush()
-    return defaulted
 
 
 class _Events:

@@ -1,6 +1,12 @@
-"""Ledger replay of auctions, from the ledger alone: every accepted bid obeyed the
-increment, the order and the (extended) end time; the close names the real leader at the
-real price; the revealed reserve matches its commitment; deposits move as the result says."""
+"""Ledger replay of trades, from the ledger alone. Auctions: every accepted bid obeyed the
+increment, the order and the (extended) end time; only committed priority holders matched;
+the close names the real leader at the real price; the revealed reserve and priority
+holders match their commitments; deposits move as the result says. Agreements: see
+``Agreements``.
+
+Entries written before offers and priority holders were committed to carry them openly
+(``price_fen`` in an offer, ``priority_right`` in a registration): the ledger is
+append-only, so they are replayed as they are."""
 
 from __future__ import annotations
 
@@ -8,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from techmarket.ledger import commitment
 from techmarket.ledger.replay import RuleViolation, register
-from techmarket.trading.auctions import reserve_commitment
 
 
 @dataclass
@@ -19,6 +25,8 @@ class _Auction:
     ends_at: datetime
     seq: int
     registered: dict[str, bool] = field(default_factory=dict)  # alias -> priority right
+    holders: set[str] = field(default_factory=set)  # priority holders' commitments
+    holder_alias: dict[str, str] = field(default_factory=dict)  # commitment -> alias
     price: int | None = None
     leader: str | None = None
     closed: dict[str, Any] | None = None
@@ -31,6 +39,14 @@ class _Auction:
 
 def _ts(body: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(body["ts"].replace("Z", "+00:00"))
+
+
+def _reveals(index: int, data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The reveals an entry lists under ``key`` (none in entries from before them)."""
+    reveals = data.get(key, [])
+    if not isinstance(reveals, list) or not all(isinstance(r, dict) for r in reveals):
+        raise RuleViolation(index, f"{key} is not a list of reveals")
+    return reveals
 
 
 @register
@@ -58,6 +74,7 @@ class Auctions:
                 ends_at=datetime.fromisoformat(end),
                 seq=data["seq"],
                 listing=listing,
+                holders=set(data["terms"].get("priority_holder_commitments", [])),
             )
             return
         auction = self.trades.get(trade_id)
@@ -74,7 +91,12 @@ class Auctions:
     def _registered(self, index: int, a: _Auction, data: dict[str, Any], at: datetime) -> None:
         if a.closed is not None:
             raise RuleViolation(index, "registration after the close")
-        a.registered[data["alias"]] = bool(data["priority_right"])
+        alias, holder = data["alias"], data.get("priority_commitment")
+        if holder is not None:
+            if holder not in a.holders or holder in a.holder_alias:
+                raise RuleViolation(index, f"{alias} claims a priority right not in the terms")
+            a.holder_alias[holder] = alias
+        a.registered[alias] = holder is not None or data.get("priority_right") is True
 
     def _bid_accepted(self, index: int, a: _Auction, data: dict[str, Any], at: datetime) -> None:
         alias, amount, terms = data["alias"], data["amount_fen"], a.terms
@@ -127,8 +149,9 @@ class Auctions:
         if at < a.ends_at or datetime.fromisoformat(data["ends_at"]) != a.ends_at:
             raise RuleViolation(index, "closed before its (extended) end")
         reserve, salt = data["reserve_fen"], data["reserve_salt"]
-        if reserve_commitment(reserve, salt) != a.commitment:
+        if not commitment.opens(a.commitment, reserve, salt):
             raise RuleViolation(index, "revealed reserve does not match its commitment")
+        self._holders_revealed(index, a, _reveals(index, data, "priority_holders"))
         if a.listing:  # ended with one intent (a deal at the listed price) or none
             if len(a.registered) > 1:
                 raise RuleViolation(index, "a listing with several intents must be auctioned")
@@ -144,6 +167,27 @@ class Auctions:
         if recorded != expected:
             raise RuleViolation(index, f"close recorded {recorded}, the bids say {expected}")
         a.closed, a.closed_at = expected, at
+
+    def _holders_revealed(self, index: int, a: _Auction, revealed: list[dict[str, Any]]) -> None:
+        """The close opens every priority holder's commitment, naming the alias (if any)
+        under which that holder registered."""
+        opened: dict[str, str | None] = {}
+        for holder in revealed:
+            org_id, salt = holder.get("org_id"), holder.get("salt")
+            found = next((c for c in a.holders if commitment.opens(c, org_id, salt)), None)
+            if found is None or found in opened:
+                raise RuleViolation(
+                    index, f"revealed priority holder {org_id} matches no commitment of the terms"
+                )
+            opened[found] = holder.get("alias")
+            if opened[found] != a.holder_alias.get(found):
+                raise RuleViolation(
+                    index,
+                    f"priority holder {org_id} revealed behind {opened[found]}, "
+                    f"registered as {a.holder_alias.get(found)}",
+                )
+        if set(opened) != a.holders:
+            raise RuleViolation(index, "the close leaves a committed priority holder unrevealed")
 
     def _deposit(self, index: int, a: _Auction, data: dict[str, Any], at: datetime) -> None:
         alias = data["alias"]
@@ -193,7 +237,9 @@ class _Agreement:
     seller: int
     buyer: int
     seq: int
-    last_offer: tuple[int, int] | None = None  # (org, price)
+    last_offer: tuple[int, int] | None = None  # (org, offer id)
+    committed: dict[int, str] = field(default_factory=dict)  # offer id -> price commitment
+    prices: dict[int, int] = field(default_factory=dict)  # offer id -> price, once public
     price: int | None = None
     notice_ends_at: datetime | None = None
     objections: dict[int, str] = field(default_factory=dict)
@@ -203,8 +249,10 @@ class _Agreement:
 
 @register
 class Agreements:
-    """Agreement pricing: offers only between the parties, acceptance of the other side's
-    latest offer at its price, a notice that ran its full period, no upheld objection."""
+    """Agreement pricing: offers only between the parties, each a commitment to its price;
+    acceptance of the other side's latest offer, revealing every offer's price (each
+    checked against its commitment); a notice that ran its full period; no upheld
+    objection."""
 
     families: tuple[str, ...] = ("trade.",)
 
@@ -233,12 +281,22 @@ class Agreements:
         if kind == "trade.offer":
             if a.notice_ends_at is not None or data["org_id"] not in (a.seller, a.buyer):
                 raise RuleViolation(index, "an offer outside the negotiation")
-            a.last_offer = (data["org_id"], data["price_fen"])
+            if "price_commitment" in data:
+                a.committed[data["offer_id"]] = data["price_commitment"]
+            else:  # written before offers were committed to
+                a.prices[data["offer_id"]] = data["price_fen"]
+            a.last_offer = (data["org_id"], data["offer_id"])
         elif kind == "trade.accepted":
             by = data["by_org_id"]
-            if a.last_offer is None or by == a.last_offer[0] or by not in (a.seller, a.buyer):
+            if (
+                a.last_offer is None
+                or by == a.last_offer[0]
+                or by not in (a.seller, a.buyer)
+                or data["offer_id"] != a.last_offer[1]
+            ):
                 raise RuleViolation(index, "accepted other than the other side's latest offer")
-            if data["price_fen"] != a.last_offer[1]:
+            self._offers_revealed(index, a, _reveals(index, data, "offers"))
+            if data["price_fen"] != a.prices[a.last_offer[1]]:
                 raise RuleViolation(index, "accepted a price nobody offered")
             a.price = data["price_fen"]
         elif kind == "trade.notice_opened":
@@ -269,6 +327,20 @@ class Agreements:
             a.done = a.concluded = True
         else:
             raise RuleViolation(index, f"{kind} has no place in agreement pricing")
+
+    def _offers_revealed(self, index: int, a: _Agreement, revealed: list[dict[str, Any]]) -> None:
+        """Acceptance opens the commitment of every offer made in the negotiation."""
+        by_id = {r.get("offer_id"): r for r in revealed}
+        if len(by_id) != len(revealed) or set(by_id) != set(a.committed):
+            raise RuleViolation(index, "the acceptance does not reveal exactly the offers made")
+        for offer_id, committed in a.committed.items():
+            price, salt = by_id[offer_id].get("price_fen"), by_id[offer_id].get("salt")
+            if not commitment.opens(committed, price, salt):
+                raise RuleViolation(
+                    index, f"revealed price of offer {offer_id} does not match its commitment"
+                )
+            a.prices[offer_id] = by_id[offer_id]["price_fen"]
+        a.committed.clear()
 
     def finish(self) -> None:
         pass

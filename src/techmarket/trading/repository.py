@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, String, any_, bindparam, func, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    String,
+    all_,
+    any_,
+    bindparam,
+    exists,
+    func,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -17,6 +29,7 @@ from techmarket.models.trade import (
     BidRequest,
     Contract,
     Objection,
+    ObjectionStatus,
     Offer,
     Registration,
     Trade,
@@ -59,19 +72,33 @@ async def bid_requests(
     return {(r.org_id, r.key): r.outcome for r in found if (r.org_id, r.key) in keys}
 
 
-async def due_for_close(
-    session: AsyncSession, now: datetime, status: TradeStatus = TradeStatus.open, limit: int = 100
-) -> list[Trade]:
-    """Trades in ``status`` whose (extended) end has passed, locked; rows another process
-    is closing right now are skipped, so each trade is closed exactly once."""
+def _not_in(skip: Collection[int]) -> ColumnElement[bool]:
+    # One statement text whatever the number of trades skipped: it stays prepared.
+    return Trade.id != all_(bindparam("skip", sorted(skip), type_=ARRAY(BigInteger)))
+
+
+async def _first_unlocked(session: AsyncSession, stmt: Select[Trade]) -> Trade | None:
+    """The first trade ``stmt`` finds, locked; rows another process holds are skipped, so
+    each due trade is handled exactly once, and only the trade handled is locked."""
+    locked = stmt.limit(1).with_for_update(of=Trade, skip_locked=True)
+    return (await session.execute(locked)).scalar_one_or_none()
+
+
+async def next_ended(
+    session: AsyncSession, now: datetime, skip: Collection[int], status: TradeStatus
+) -> Trade | None:
+    """An auction (``open``) or a listing (``listed``) whose (extended) end has passed."""
     stmt = (
         select(Trade)
-        .where(Trade.status == status, Trade.ends_at <= now, Trade.mode != TradeMode.agreement)
+        .where(
+            Trade.status == status,
+            Trade.ends_at <= now,
+            Trade.mode != TradeMode.agreement,
+            _not_in(skip),
+        )
         .order_by(Trade.ends_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
     )
-    return list((await session.execute(stmt)).scalars())
+    return await _first_unlocked(session, stmt)
 
 
 async def list_trades(
@@ -81,6 +108,11 @@ async def list_trades(
     if after_id is not None:
         stmt = stmt.where(Trade.id > after_id)
     return list((await session.execute(stmt.order_by(Trade.id).limit(limit))).scalars())
+
+
+async def offers(session: AsyncSession, trade_id: int) -> list[Offer]:
+    stmt = select(Offer).where(Offer.trade_id == trade_id).order_by(Offer.id)
+    return list((await session.execute(stmt)).scalars())
 
 
 async def latest_offer(session: AsyncSession, trade_id: int) -> Offer | None:
@@ -98,15 +130,26 @@ async def objections(session: AsyncSession, trade_id: int) -> list[Objection]:
     return list((await session.execute(stmt)).scalars())
 
 
-async def notices_due(session: AsyncSession, now: datetime) -> list[Trade]:
-    """Agreements on notice whose period has ended, locked (skipping those another process
-    holds), so each concludes exactly once."""
+async def next_notice_ended(
+    session: AsyncSession, now: datetime, skip: Collection[int]
+) -> Trade | None:
+    """An agreement whose public notice ran in full with no objection standing (raised and
+    not yet ruled on, or upheld)."""
+    standing = exists().where(
+        Objection.trade_id == Trade.id,
+        Objection.status.in_([ObjectionStatus.raised, ObjectionStatus.upheld]),
+    )
     stmt = (
         select(Trade)
-        .where(Trade.status == TradeStatus.notice, Trade.notice_ends_at <= now)
-        .with_for_update(skip_locked=True)
+        .where(
+            Trade.status == TradeStatus.notice,
+            Trade.notice_ends_at <= now,
+            ~standing,
+            _not_in(skip),
+        )
+        .order_by(Trade.notice_ends_at)
     )
-    return list((await session.execute(stmt)).scalars())
+    return await _first_unlocked(session, stmt)
 
 
 async def notice_board(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
@@ -198,9 +241,11 @@ async def last_unsold(session: AsyncSession, achievement_id: int) -> Trade | Non
     return last if last is not None and last.status == TradeStatus.unsold else None
 
 
-async def unsigned_deals(session: AsyncSession) -> list[Trade]:
-    """Auction and listing deals still without a contract, locked (skipping those another
-    process holds)."""
+async def next_signing_lapsed(
+    session: AsyncSession, now: datetime, skip: Collection[int]
+) -> Trade | None:
+    """An auction or listing deal whose signing period ended without a contract."""
+    signing_days = Trade.terms["signing_days"].as_integer()
     stmt = (
         select(Trade)
         .outerjoin(Contract, Contract.trade_id == Trade.id)
@@ -208,7 +253,9 @@ async def unsigned_deals(session: AsyncSession) -> list[Trade]:
             Trade.status == TradeStatus.sold,
             Trade.mode != TradeMode.agreement,
             Contract.trade_id.is_(None),
+            Trade.closed_at + func.make_interval(0, 0, 0, signing_days) <= now,
+            _not_in(skip),
         )
-        .with_for_update(of=Trade, skip_locked=True)
+        .order_by(Trade.closed_at)
     )
-    return list((await session.execute(stmt)).scalars())
+    return await _first_unlocked(session, stmt)

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, status
 
+from techmarket.accounts.policy import Principal
 from techmarket.db import Session
 from techmarket.deps import Anyone, AppSettings, Authenticated, Now, Operator, Verified
 from techmarket.models.trade import Contract, Registration, Trade, TradeStatus
@@ -28,9 +29,13 @@ from techmarket.trading.schemas import (
 router = APIRouter(prefix="/api/v1/trades", tags=["trades"])
 
 
-def trade_view(trade: Trade, ledger_index: int | None = None) -> TradeRead:
-    """What anyone may see of a trade (the reserve only once it closed)."""
-    closed = trade.status in (TradeStatus.sold, TradeStatus.unsold)
+def trade_view(
+    trade: Trade, ledger_index: int | None = None, *, viewer: Principal | None = None
+) -> TradeRead:
+    """What ``viewer`` may see of a trade: the reserve and the priority holders only
+    once the close revealed them (before that, the seller sees whom it named, a holder
+    itself)."""
+    closed = auctions.revealed_at_close(trade)
     return TradeRead(
         id=trade.id,
         achievement_id=trade.achievement_id,
@@ -42,6 +47,7 @@ def trade_view(trade: Trade, ledger_index: int | None = None) -> TradeRead:
         reserve_commitment=trade.reserve_commitment,
         reserve_fen=(trade.reserve_fen or 0) if closed else None,
         reserve_salt=trade.reserve_salt if closed else None,
+        priority_holder_org_ids=auctions.priority_holders_seen_by(viewer, trade),
         current_price_fen=trade.price_fen,
         leader_alias=trade.leader_alias,
         ends_at=trade.ends_at,
@@ -78,10 +84,12 @@ async def open_trade(
                 data.buyer_org_id,
                 data.asking_price_fen,
                 now,
-            )
+            ),
+            viewer=principal,
         )
     return trade_view(
-        *await auctions.create(session, principal, data, settings.signing_period_days, now)
+        *await auctions.create(session, principal, data, settings.signing_period_days, now),
+        viewer=principal,
     )
 
 
@@ -103,7 +111,7 @@ async def list_trades(
 
 @router.get("/{trade_id}", response_model=TradeRead)
 async def gettrade_view(trade_id: int, session: Session, principal: Anyone) -> TradeRead:
-    return trade_view(await auctions.load(session, principal, trade_id))
+    return trade_view(await auctions.load(session, principal, trade_id), viewer=principal)
 
 
 @router.post("/{trade_id}/approve", response_model=TradeRead)
@@ -111,7 +119,7 @@ async def approvetrade_view(
     trade_id: int, session: Session, principal: Authenticated, now: Now
 ) -> TradeRead:
     """The seller's TTO approves mode and price; the trade opens (both ledgered)."""
-    return trade_view(*await auctions.approve(session, principal, trade_id, now))
+    return trade_view(*await auctions.approve(session, principal, trade_id, now), viewer=principal)
 
 
 @router.post("/{trade_id}/reject", response_model=TradeRead)
@@ -119,7 +127,7 @@ async def reject_trade(
     trade_id: int, session: Session, principal: Authenticated, now: Now
 ) -> TradeRead:
     """The seller's TTO declines mode or price."""
-    return trade_view(*await auctions.reject(session, principal, trade_id, now))
+    return trade_view(*await auctions.reject(session, principal, trade_id, now), viewer=principal)
 
 
 @router.post("/{trade_id}/offers", status_code=status.HTTP_201_CREATED)
@@ -138,7 +146,9 @@ async def accept_offer(
     trade_id: int, session: Session, principal: Verified, settings: AppSettings, now: Now
 ) -> TradeRead:
     """Accept the other side's latest offer: the price goes on public notice (公示)."""
-    return trade_view(*await agreements.accept(session, principal, trade_id, settings, now))
+    return trade_view(
+        *await agreements.accept(session, principal, trade_id, settings, now), viewer=principal
+    )
 
 
 @router.post("/{trade_id}/objections", status_code=status.HTTP_201_CREATED)
@@ -155,7 +165,10 @@ async def uphold_objection(
     trade_id: int, objection_id: int, session: Session, principal: Operator, now: Now
 ) -> TradeRead:
     """The operator upholds the objection: the trade is cancelled."""
-    return trade_view(*await agreements.rule(session, principal, trade_id, objection_id, True, now))
+    return trade_view(
+        *await agreements.rule(session, principal, trade_id, objection_id, True, now),
+        viewer=principal,
+    )
 
 
 @router.post("/{trade_id}/objections/{objection_id}/dismiss", response_model=TradeRead)
@@ -163,7 +176,8 @@ async def dismiss_objection(
     trade_id: int, objection_id: int, session: Session, principal: Operator, now: Now
 ) -> TradeRead:
     return trade_view(
-        *await agreements.rule(session, principal, trade_id, objection_id, False, now)
+        *await agreements.rule(session, principal, trade_id, objection_id, False, now),
+        viewer=principal,
     )
 
 
@@ -288,5 +302,6 @@ async def trade_from_response(
 ) -> TradeRead:
     """The accepted responder opens agreement pricing with the demand's owner."""
     return trade_view(
-        *await agreements.from_response(session, principal, demand_id, response_id, now)
+        *await agreements.from_response(session, principal, demand_id, response_id, now),
+        viewer=principal,
     )

@@ -99,6 +99,10 @@ class TradeRead(BaseModel):
     reserve_commitment: str
     reserve_fen: int | None = Field(description="revealed at close (null: none, or not yet)")
     reserve_salt: str | None
+    priority_holder_org_ids: list[int] = Field(
+        description="holders of 优先购买权 you may know of: public once the auction closed; "
+        "before that the seller sees whom it named, a holder only itself"
+    )
     current_price_fen: int | None
     leader_alias: str | None
     ends_at: datetime
