@@ -1,5 +1,6 @@
 """The API's interactive documentation at /docs, offline: Swagger UI's files come from a
-Python package and are served by this service, never from a CDN."""
+Python package (fastapi-offline's copy of Swagger UI 5, which reads OpenAPI 3.1) and are
+served by this service, never from a CDN."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
+from importlib.resources import files
 
 ASSETS = "/static/swagger-ui"
+SWAGGER_UI_FILES = files("fastapi_offline") / "static"
 OAUTH2_REDIRECT = "/docs/oauth2-redirect"
 
 router = APIRouter(include_in_schema=False)
@@ -22,7 +24,7 @@ async def swagger_ui(request: Request) -> HTMLResponse:
         title="techmarket API 文档",
         swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
         swagger_css_url=f"{ASSETS}/swagger-ui.css",
-        swagger_favicon_url=f"{ASSETS}/favicon-32x32.png",
+        swagger_favicon_url=f"{ASSETS}/favicon.png",
         oauth2_redirect_url=OAUTH2_REDIRECT,
         # No badge that sends the document to an online validator.
         swagger_ui_parameters={"validatorUrl": None},
@@ -36,5 +38,5 @@ async def swagger_ui_redirect() -> HTMLResponse:
 
 def install(app: FastAPI) -> None:
     """Serve the documentation; the app must be built with ``docs_url=None``."""
-    app.mount(ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
+    app.mount(ASSETS, StaticFiles(directory=str(SWAGGER_UI_FILES)), name="swagger-ui")
     app.include_router(router)
