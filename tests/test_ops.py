@@ -97,13 +97,13 @@ def test_invalid_settings_fail_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_unexpected_errors_do_not_leak(settings: Settings, engine: AsyncEngine) -> None:
     app = create_app(settings, engine=engine)
 
-    @app.get("/boom")
+    @app.get("/api/v1/boom")
     async def boom() -> None:
         raise RuntimeError("secret internals")
 
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        response = await client.get("/boom")
+        response = await client.get("/api/v1/boom")
     assert response.status_code == 500
     assert response.json()["code"] == "internal_error"
     assert "secret" not in response.text

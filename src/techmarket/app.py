@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from techmarket import demo as demo_data
-from techmarket import errors, health, migrate, scheduler, stats
+from techmarket import errors, health, migrate, scheduler, stats, web
 from techmarket.accounts.router import router as accounts_router
 from techmarket.clock import Clock, SystemClock
 from techmarket.config import Settings, get_settings
@@ -96,6 +96,8 @@ def create_app(
         summary="Technology market and auction platform with a verifiable ledger",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served offline by techmarket.web.docs
+        redoc_url=None,  # ReDoc would load from a CDN
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
@@ -115,4 +117,5 @@ def create_app(
     app.include_router(notices_router)
     app.include_router(ws_router)
     app.include_router(ledger_router)
+    web.install(app)  # the pages, and page errors as pages (replacing errors' handlers there)
     return app

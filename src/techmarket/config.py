@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     ledger_key_path: Path | None = Field(
         default=None, description="Ed25519 signer key file; default <data_dir>/ledger.key"
     )
+    session_key_path: Path | None = Field(
+        default=None,
+        description="secret that signs the web pages' form tokens; default <data_dir>/session.key",
+    )
     log_level: str = "INFO"
 
     @field_validator("database_url")
@@ -71,6 +75,10 @@ class Settings(BaseSettings):
     @property
     def signing_key_path(self) -> Path:
         return self.ledger_key_path or self.data_dir / "ledger.key"
+
+    @property
+    def session_secret_path(self) -> Path:
+        return self.session_key_path or self.data_dir / "session.key"
 
 
 @lru_cache

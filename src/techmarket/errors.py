@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("techmarket.errors")
@@ -91,38 +92,53 @@ _HTTP_CODES = {
 }
 
 
-def install(app: FastAPI) -> None:
-    """Render every error, including framework and unexpected ones, as problem details."""
+async def domain_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    response = problem(exc.status, exc.code, exc.title, exc.detail, request, **exc.extra)
+    response.headers.update(exc.headers)
+    return response
 
-    @app.exception_handler(DomainError)
-    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        response = problem(exc.status, exc.code, exc.title, exc.detail, request, **exc.extra)
+
+async def validation_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+    return problem(
+        422,
+        "validation_error",
+        "Invalid request",
+        "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors),
+        request,
+        errors=errors,
+    )
+
+
+async def http_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    response = problem(exc.status_code, code, str(exc.detail), str(exc.detail), request)
+    if exc.headers:
         response.headers.update(exc.headers)
-        return response
+    return response
 
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
-        return problem(
-            422,
-            "validation_error",
-            "Invalid request",
-            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors),
-            request,
-            errors=errors,
-        )
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = _HTTP_CODES.get(exc.status_code, "http_error")
-        response = problem(exc.status_code, code, str(exc.detail), str(exc.detail), request)
-        if exc.headers:
-            response.headers.update(exc.headers)
-        return response
+async def unexpected_problem(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(500, "internal_error", "Internal error", "An unexpected error occurred", request)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(
-            500, "internal_error", "Internal error", "An unexpected error occurred", request
-        )
+
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+
+# Every error, including framework and unexpected ones, as problem details. The web pages
+# wrap these handlers (techmarket.web.error_pages) to answer people with pages instead.
+HANDLERS: dict[type[Exception], Handler] = {
+    DomainError: domain_problem,
+    RequestValidationError: validation_problem,
+    StarletteHTTPException: http_problem,
+    Exception: unexpected_problem,
+}
+
+
+def install(app: FastAPI) -> None:
+    """Render every error as problem details."""
+    for exc_class, handler in HANDLERS.items():
+        app.add_exception_handler(exc_class, handler)

@@ -152,16 +152,18 @@ async def next_notice_ended(
     return await _first_unlocked(session, stmt)
 
 
-async def notice_board(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
+def _notices() -> Any:
     seller, buyer = aliased(Organisation), aliased(Organisation)
-    stmt = (
+    return (
         select(Trade, Achievement.title, seller.name, buyer.name)
         .join(Achievement, Achievement.id == Trade.achievement_id)
         .join(seller, seller.id == Trade.seller_org_id)
         .join(buyer, buyer.id == Trade.buyer_org_id)
         .where(Trade.status == TradeStatus.notice)
-        .order_by(Trade.notice_ends_at)
     )
+
+
+async def _notice_rows(session: AsyncSession, stmt: Any) -> list[dict[str, Any]]:
     return [
         {
             "trade_id": t.id,
@@ -173,6 +175,32 @@ async def notice_board(session: AsyncSession, now: datetime) -> list[dict[str, A
         }
         for t, title, s, b in (await session.execute(stmt)).all()
     ]
+
+
+async def notice_board(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
+    return await _notice_rows(session, _notices().order_by(Trade.notice_ends_at))
+
+
+async def newest_notices(session: AsyncSession, limit: int) -> list[dict[str, Any]]:
+    """The deals most recently put on public notice (those ending last)."""
+    stmt = _notices().order_by(Trade.notice_ends_at.desc(), Trade.id.desc()).limit(limit)
+    return await _notice_rows(session, stmt)
+
+
+async def open_auctions(session: AsyncSession, limit: int) -> list[tuple[Trade, str]]:
+    """Auctions taking bids (a listing turned auction too), ending soonest first, with the
+    achievement's title."""
+    stmt = (
+        select(Trade, Achievement.title)
+        .join(Achievement, Achievement.id == Trade.achievement_id)
+        .where(
+            Trade.status == TradeStatus.open,
+            Trade.mode.in_([TradeMode.auction, TradeMode.listed]),
+        )
+        .order_by(Trade.ends_at, Trade.id)
+        .limit(limit)
+    )
+    return [(t, title) for t, title in (await session.execute(stmt)).all()]
 
 
 def _deal_rows() -> Any:

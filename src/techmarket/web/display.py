@@ -1,0 +1,42 @@
+"""How values are shown to people: yuan from fen, Beijing time, query-keeping page links."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from starlette.datastructures import URL
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def yuan(fen: int | None, missing: str = "—") -> str:
+    """``¥1,234,567.89`` from integer fen (exact: no float on the way)."""
+    if fen is None:
+        return missing
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}¥{whole:,}.{cents:02d}"
+
+
+def local_time(at: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An aware UTC time as read in China (Asia/Shanghai)."""
+    if at is None:
+        return "—"
+    if at.tzinfo is None:
+        raise ValueError("naive datetime: every time in techmarket is aware UTC")
+    return at.astimezone(SHANGHAI).strftime(fmt)
+
+
+def local_date(at: datetime | None) -> str:
+    return local_time(at, "%Y-%m-%d")
+
+
+def page_url(url: URL, cursor: str | None) -> str:
+    """The same page and query, at another cursor (``None``: the first page)."""
+    moved = (
+        url.remove_query_params("cursor")
+        if cursor is None
+        else url.include_query_params(cursor=cursor)
+    )
+    return moved.path + (f"?{moved.query}" if moved.query else "")

@@ -1,0 +1,124 @@
+"""What the pages say, in Chinese, when something cannot be done.
+
+Domain errors are named by their stable ``code`` (the API's problem details keep their
+English titles); validation errors by pydantic's error type. A page may pass messages of
+its own per field (e.g. the format of a region code) — see ``forms.reject``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic_core import ErrorDetails
+
+from techmarket.errors import DomainError
+
+DOMAIN: dict[str, str] = {
+    # accounts
+    "not_authenticated": "请登录后继续。",
+    "invalid_token": "登录已失效，请重新登录。",
+    "invalid_credentials": "邮箱或密码不正确。",
+    "rate_limited": "尝试次数过多，请 {retry_after} 秒后再试。",
+    "already_registered": "已经注册过了。",
+    "org_not_found": "未找到该机构。",
+    "user_not_found": "未找到该用户。",
+    "last_admin": "机构至少需要一位在职的管理员。",
+    "invalid_status_transition": "当前状态下不能进行此操作。",
+    # authorisation (accounts.policy)
+    "forbidden": "您无权进行此操作。",
+    "org_not_verified": "您的机构尚未通过认证，暂不能进行此操作。",
+    "operator_only": "只有平台运营方可以进行此操作。",
+    "not_your_org": "不是您的机构：只有所属机构的成员可以进行此操作。",
+    "missing_role": "您的角色不能进行此操作。",
+    "wrong_org_kind": "您所属的机构类型不能进行此操作。",
+    "csrf_rejected": "表单已失效（可能已在其他窗口登录或退出）。请返回、刷新页面后重新提交。",
+    # listings
+    "achievement_not_found": "未找到该科技成果。",
+    "not_editable": "只有草稿、被退回或已撤回的成果可以修改。",
+    "demand_not_found": "未找到该企业需求。",
+    "response_not_found": "未找到该揭榜方案。",
+    "demand_not_open": "该需求当前不接受揭榜。",
+    "deadline_passed": "截止日期必须晚于现在。",
+    "unreadable_upload": "文件无法读取，请上传 CSV 或 XLSX 文件。",
+    "import_rejected": "部分行有错误，未导入任何数据。",
+    "invalid_cursor": "翻页链接已失效，请从第一页重新浏览。",
+    # trading
+    "trade_not_found": "未找到该交易。",
+    "not_open": "该交易当前未开放。",
+    "own_trade": "卖方机构不能参与自己的交易。",
+    "registration_closed": "报名已截止。",
+    "relist_too_low": "重新挂牌的起始价最多比流拍价低 20%。",
+    "not_negotiating": "该交易不在议价阶段。",
+    "not_on_notice": "该交易不在公示期内。",
+    "objection_not_found": "未找到该异议。",
+    "not_a_deal": "只有已成交的交易才有合同。",
+    "contract_not_found": "尚未登记合同。",
+    "too_low": "出价过低。",
+    "not_registered": "请先报名并缴纳保证金。",
+    "closed": "竞价已结束。",
+    # ledger
+    "ledger_entry_not_found": "账本中没有这一条记录。",
+    "invalid_tree_size": "账本大小超出范围。",
+}
+
+_BY_STATUS = {
+    401: "请登录后继续。",
+    403: "您无权进行此操作。",
+    404: "未找到您要的内容。",
+    409: "当前状态下不能进行此操作。",
+    422: "提交的内容有误。",
+    429: "操作过于频繁，请稍后再试。",
+}
+
+
+def _fill(template: str, values: Mapping[str, Any]) -> str:
+    try:
+        return template.format_map(values)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+def domain(exc: DomainError) -> str:
+    """The Chinese message for a domain error (by code, else by status)."""
+    template = DOMAIN.get(exc.code) or _BY_STATUS.get(exc.status, "请求无法处理。")
+    return _fill(template, exc.extra)
+
+
+VALIDATION: dict[str, str] = {
+    "missing": "请填写此项。",
+    "string_too_short": "至少需要 {min_length} 个字符。",
+    "string_too_long": "不能超过 {max_length} 个字符。",
+    "string_pattern_mismatch": "格式不正确。",
+    "string_type": "请填写文字。",
+    "int_parsing": "请填写整数。",
+    "int_type": "请填写整数。",
+    "int_from_float": "请填写整数。",
+    "float_parsing": "请填写数字。",
+    "decimal_parsing": "请填写数字。",
+    "greater_than": "必须大于 {gt}。",
+    "greater_than_equal": "不能小于 {ge}。",
+    "less_than": "必须小于 {lt}。",
+    "less_than_equal": "不能大于 {le}。",
+    "too_short": "至少选择 {min_length} 项。",
+    "too_long": "最多选择 {max_length} 项。",
+    "enum": "请从列表中选择。",
+    "literal_error": "请从列表中选择。",
+    "bool_parsing": "请选择是或否。",
+    "date_parsing": "日期格式不正确（例如 2026-12-31）。",
+    "date_from_datetime_parsing": "日期格式不正确（例如 2026-12-31）。",
+    "datetime_parsing": "时间格式不正确（例如 2026-12-31 18:00）。",
+    "datetime_from_date_parsing": "时间格式不正确（例如 2026-12-31 18:00）。",
+    "timezone_aware": "时间须带时区。",
+    "url_parsing": "网址格式不正确。",
+    "value_error": "格式不正确。",
+    "assertion_error": "格式不正确。",
+}
+
+
+def validation(error: ErrorDetails) -> str:
+    """The Chinese message for one pydantic error."""
+    if error["type"] == "value_error" and "email" in error["msg"].lower():
+        return "邮箱格式不正确。"
+    template = VALIDATION.get(error["type"], "格式不正确。")
+    return _fill(template, error.get("ctx") or {})
