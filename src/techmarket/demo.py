@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from techmarket import demo_listings
 from techmarket.accounts import repository as repo
 from techmarket.accounts.credit_code import check_character
+from techmarket.accounts.passwords import hash_password
 from techmarket.accounts.policy import Principal
-from techmarket.accounts.service import hash_password
 from techmarket.config import get_settings
 from techmarket.listings import achievements, demands
 from techmarket.listings.patent_numbers import check_character as patent_check
@@ -155,6 +155,7 @@ async def _organisations(
     sessionmaker: async_sessionmaker[AsyncSession], now: datetime
 ) -> list[tuple[str, str, str]]:
     logins: list[tuple[str, str, str]] = []
+    demo_hash = await hash_password(DEMO_PASSWORD)  # one hash for every demo user
     async with sessionmaker.begin() as session:
         for spec in ORGS:
             org = await repo.find_org_by_name(session, spec.name)
@@ -177,7 +178,7 @@ async def _organisations(
                             org_id=org.id,
                             email=email,
                             display_name=display_name,
-                            password_hash=hash_password(DEMO_PASSWORD),
+                            password_hash=demo_hash,
                             roles=sorted(r.value for r in roles),
                             is_active=True,
                             created_at=now,

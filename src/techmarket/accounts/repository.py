@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.models.org import (
@@ -15,6 +15,8 @@ from techmarket.models.org import (
     OrgStatus,
     User,
 )
+
+_LOGIN_LOCKS = 7283101  # advisory lock space of the login throttle, one lock per address
 
 
 async def get_org(session: AsyncSession, org_id: int, *, lock: bool = False) -> Organisation | None:
@@ -112,10 +114,40 @@ async def revoke_user_tokens(session: AsyncSession, user_id: int, now: datetime)
     )
 
 
-async def recent_failures(session: AsyncSession, email: str, since: datetime) -> list[datetime]:
-    stmt = (
-        select(LoginFailure.at)
-        .where(LoginFailure.email == email, LoginFailure.at > since)
-        .order_by(LoginFailure.at)
+async def lock_login_address(session: AsyncSession, address: str) -> None:
+    """Serialise the throttle check of one client address until the transaction ends."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:space, hashtext(:address))"),
+        {"space": _LOGIN_LOCKS, "address": address},
     )
-    return list((await session.execute(stmt)).scalars())
+
+
+async def failure_tally(
+    session: AsyncSession, address: str, since: datetime, email: str | None = None
+) -> tuple[int, datetime | None]:
+    """How many logins failed from ``address`` (as ``email``, if given) after ``since``, and
+    when the latest did."""
+    stmt = select(func.count(), func.max(LoginFailure.at)).where(
+        LoginFailure.address == address, LoginFailure.at > since
+    )
+    if email is not None:
+        stmt = stmt.where(LoginFailure.email == email)
+    count, latest = (await session.execute(stmt)).one()
+    return int(count), latest
+
+
+async def add_failure(session: AsyncSession, email: str, address: str, at: datetime) -> int:
+    failure = LoginFailure(email=email, address=address, at=at)
+    session.add(failure)
+    await session.flush()
+    return failure.id
+
+
+async def forget_failure(session: AsyncSession, failure_id: int) -> None:
+    await session.execute(delete(LoginFailure).where(LoginFailure.id == failure_id))
+
+
+async def set_password_hash(session: AsyncSession, user_id: int, password_hash: str) -> None:
+    await session.execute(
+        update(User).where(User.id == user_id).values(password_hash=password_hash)
+    )

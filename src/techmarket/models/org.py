@@ -111,12 +111,19 @@ class AccessToken(Base):
 
 
 class LoginFailure(Base):
-    """One failed password login, kept for rate limiting across all server processes."""
+    """One failed password login, kept for throttling across all server processes.
+
+    It is written when the attempt starts and deleted if the password was right, so that
+    attempts running at the same time count against each other."""
 
     __tablename__ = "login_failures"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     email: Mapped[str] = mapped_column(String(254))
+    address: Mapped[str] = mapped_column(String(64))  # see accounts.throttle.client_key
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
-    __table_args__ = (Index("ix_login_failures_email_at", "email", "at"),)
+    __table_args__ = (
+        Index("ix_login_failures_address_at", "address", "at"),
+        Index("ix_login_failures_address_email_at", "address", "email", "at"),
+    )
