@@ -126,3 +126,27 @@ def test_invalid_configuration_is_reported(env: Callable[..., None]) -> None:
     result = runner.invoke(app, ["db", "current"])
     assert result.exit_code == 2
     assert "TECHMARKET_DATABASE_URL" in result.output
+
+
+def test_create_operator_refuses_a_weak_password(
+    cli_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TECHMARKET_OPERATOR_PASSWORD", "1234567890")
+    result = runner.invoke(
+        app,
+        [
+            "admin",
+            "create-operator",
+            "--email",
+            "o@p.example.com",
+            "--display-name",
+            "运营",
+            "--org-name",
+            "平台运营",
+            "--credit-code",
+            credit_code(),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "password" in result.output
+    assert "easy to guess" in result.output
