@@ -68,6 +68,10 @@ async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def has_users(session: AsyncSession) -> bool:
+    return await session.scalar(select(User.id).limit(1)) is not None
+
+
 async def list_users(session: AsyncSession, org_id: int) -> list[User]:
     stmt = select(User).where(User.org_id == org_id).order_by(User.id)
     return list((await session.execute(stmt)).scalars())
