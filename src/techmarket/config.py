@@ -34,8 +34,8 @@ class Settings(BaseSettings):
     login_free_failures_per_address: int = Field(
         default=20, ge=1, description="failed logins from one address before delays"
     )
-    login_failure_window_seconds: int = Field(default=900, ge=1)
-    login_max_delay_seconds: int = Field(default=900, ge=1)
+    login_failure_window_seconds: int = Field(default=900, ge=1, le=86400)
+    login_max_delay_seconds: int = Field(default=900, ge=1, le=86400)
     scheduler_interval_seconds: float = Field(default=5.0, gt=0, le=3600)
     notice_period_days: int = Field(default=15, ge=1, le=365)
     signing_period_days: int = Field(

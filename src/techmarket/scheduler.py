@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from techmarket.accounts.repository import forget_old_failures
 from techmarket.clock import Clock
 from techmarket.listings.repository import expire_demands
 from techmarket.trading.agreements import conclude_due
@@ -20,7 +21,14 @@ log = logging.getLogger("techmarket.scheduler")
 
 Job = Callable[[AsyncSession, datetime], Awaitable[Any]]
 
-JOBS: list[Job] = [end_listings, close_due, conclude_due, forfeit_due, expire_demands]
+JOBS: list[Job] = [
+    end_listings,
+    close_due,
+    conclude_due,
+    forfeit_due,
+    expire_demands,
+    forget_old_failures,
+]
 
 
 async def run_due(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> None:

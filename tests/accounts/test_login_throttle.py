@@ -8,12 +8,14 @@ from datetime import timedelta
 import httpx
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from techmarket import scheduler
 from techmarket.app import create_app
 from techmarket.clock import FixedClock
 from techmarket.config import Settings
-from techmarket.models.org import User
+from techmarket.models.org import LoginFailure, User
 from tests.factories import PASSWORD, make_org, make_user
 
 ATTACKER = "203.0.113.7"
@@ -197,3 +199,21 @@ async def test_password_hashing_does_not_stall_other_requests(
     started.cancel()
     assert state["on_loop"] == 0
     assert hashing_meanwhile > 0  # /healthz was answered while passwords were being checked
+
+
+async def test_failures_are_deleted_once_they_no_longer_count(
+    client_from: ClientFrom,
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FixedClock,
+) -> None:
+    client = client_from(ATTACKER)
+    for n in range(3):
+        assert (await _login(client, f"someone{n}@example.com", "guess")).status_code == 401
+    clock.advance(timedelta(hours=23))
+    assert (await _login(client, "someone@example.com", "guess")).status_code == 401
+    assert await session.scalar(select(func.count()).select_from(LoginFailure)) == 4
+
+    clock.advance(timedelta(hours=1, seconds=1))
+    await scheduler.run_due(sessionmaker, clock)
+    assert await session.scalar(select(func.count()).select_from(LoginFailure)) == 1

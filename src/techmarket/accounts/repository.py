@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -149,6 +149,15 @@ async def add_failure(session: AsyncSession, email: str, address: str, at: datet
 
 async def forget_failure(session: AsyncSession, failure_id: int) -> None:
     await session.execute(delete(LoginFailure).where(LoginFailure.id == failure_id))
+
+
+# Longer than any failure window may be (see config), so that no counted failure is lost.
+FAILURE_RETENTION = timedelta(days=1)
+
+
+async def forget_old_failures(session: AsyncSession, now: datetime) -> None:
+    """A scheduled job: failed logins that no longer count are deleted."""
+    await session.execute(delete(LoginFailure).where(LoginFailure.at < now - FAILURE_RETENTION))
 
 
 async def set_password_hash(session: AsyncSession, user_id: int, password_hash: str) -> None:
