@@ -16,6 +16,7 @@ from techmarket.app import create_app
 from techmarket.clock import FixedClock
 from techmarket.config import Settings
 from techmarket.models.org import LoginFailure, User
+from tests.conftest import START
 from tests.factories import PASSWORD, make_org, make_user
 
 ATTACKER = "203.0.113.7"
@@ -134,7 +135,7 @@ async def served(
     engine: AsyncEngine, committed: async_sessionmaker[AsyncSession], settings: Settings
 ) -> AsyncIterator[ClientFrom]:
     """Clients of an application on real connections, so that requests run concurrently."""
-    app = create_app(settings, engine=engine)
+    app = create_app(settings, clock=FixedClock(START), engine=engine)
     clients: list[httpx.AsyncClient] = []
 
     def make(address: str) -> httpx.AsyncClient:
@@ -189,12 +190,13 @@ async def test_password_hashing_does_not_stall_other_requests(
         *(_login(served(f"192.0.2.{n}"), f"nobody{n}@example.com", "guess") for n in range(24))
     )
     started = asyncio.ensure_future(hashing.wait())
-    await asyncio.wait({logins, started}, return_when=asyncio.FIRST_COMPLETED)
-
-    health = await served("192.0.2.200").get("/healthz")
+    try:
+        await asyncio.wait({logins, started}, return_when=asyncio.FIRST_COMPLETED)
+        health = await served("192.0.2.200").get("/healthz")
+        hashing_meanwhile = state["in_progress"]
+    finally:
+        release.set()
     assert health.status_code == 200
-    hashing_meanwhile = state["in_progress"]
-    release.set()
     assert [r.status_code for r in await logins] == [401] * 24
     started.cancel()
     assert state["on_loop"] == 0
@@ -217,3 +219,9 @@ async def test_failures_are_deleted_once_they_no_longer_count(
     clock.advance(timedelta(hours=1, seconds=1))
     await scheduler.run_due(sessionmaker, clock)
     assert await session.scalar(select(func.count()).select_from(LoginFailure)) == 1
+
+
+async def test_an_overlong_username_is_just_a_failed_login(client_from: ClientFrom) -> None:
+    answer = await _login(client_from(ATTACKER), "x" * 300 + "@example.com", "guess")
+    assert answer.status_code == 401
+    assert answer.json()["code"] == "invalid_credentials"

@@ -16,7 +16,14 @@ from techmarket.accounts.schemas import AdminCreate, OrgCreate, UserCreate, User
 from techmarket.config import Settings
 from techmarket.errors import Conflict, DomainError, NotAuthenticated, NotFound, RateLimited
 from techmarket.ledger import service as ledger
-from techmarket.models.org import AccessToken, Organisation, OrgStatus, Role, User
+from techmarket.models.org import (
+    EMAIL_LENGTH,
+    AccessToken,
+    Organisation,
+    OrgStatus,
+    Role,
+    User,
+)
 
 
 class OrgNotFound(NotFound):
@@ -225,7 +232,8 @@ async def login(
     async with sessionmaker.begin() as session:
         await repo.lock_login_address(session, address)
         await _admit(session, settings, email, address, now)
-        attempt = await repo.add_failure(session, email, address, now)
+        # An email longer than the column is nobody's; its failure is kept cut to fit.
+        attempt = await repo.add_failure(session, email[:EMAIL_LENGTH], address, now)
         user = await repo.find_user_by_email(session, email)
     password_hash = user.password_hash if user else passwords.DUMMY_HASH
     if not await passwords.verify_password(password_hash, password) or not (
