@@ -228,12 +228,13 @@ async def login(
     and record it as failed; check the password off the event loop; on success forget the
     failure and issue the token."""
     email = email.strip().lower()
+    # An email longer than the column is nobody's; its failures are counted cut to fit.
+    counted_as = email[:EMAIL_LENGTH]
     address = throttle.client_key(client_host)
     async with sessionmaker.begin() as session:
         await repo.lock_login_address(session, address)
-        await _admit(session, settings, email, address, now)
-        # An email longer than the column is nobody's; its failure is kept cut to fit.
-        attempt = await repo.add_failure(session, email[:EMAIL_LENGTH], address, now)
+        await _admit(session, settings, counted_as, address, now)
+        attempt = await repo.add_failure(session, counted_as, address, now)
         user = await repo.find_user_by_email(session, email)
     password_hash = user.password_hash if user else passwords.DUMMY_HASH
     if not await passwords.verify_password(password_hash, password) or not (
