@@ -10,11 +10,11 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.accounts.credit_code import check_character
-from techmarket.accounts.service import hash_password
+from techmarket.accounts.passwords import hash_blocking
 from techmarket.models.org import Organisation, OrgKind, OrgStatus, User
 
 PASSWORD = "correct horse battery"
-_PASSWORD_HASH = hash_password(PASSWORD)  # argon2 is slow on purpose: hash once
+_PASSWORD_HASH = hash_blocking(PASSWORD)  # argon2 is slow on purpose: hash once
 CREATED = datetime(2026, 11, 1, tzinfo=UTC)
 _serial = itertools.count(1)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from typer.testing import CliRunner
 
@@ -17,6 +18,7 @@ from techmarket.demo import DEMO_PASSWORD
 from tests.factories import credit_code, login
 
 runner = CliRunner()
+UNSAFE = "--unsafe-demo-on-database-url"
 
 
 @pytest.fixture
@@ -107,12 +109,50 @@ def test_create_operator_has_no_default_password(cli_env: None) -> None:
 
 
 def test_demo_is_idempotent(cli_env: None) -> None:
-    first = runner.invoke(app, ["demo"])
+    first = runner.invoke(app, ["demo", UNSAFE])
     assert first.exit_code == 0, first.output
-    second = runner.invoke(app, ["demo"])
+    assert "published password" in first.output  # the flag is loud
+    second = runner.invoke(app, ["demo", UNSAFE])
     assert second.exit_code == 0, second.output
     assert "buyer@weilai.demo.techmarket.cn" in second.output
     assert DEMO_PASSWORD in second.output
+
+
+async def _user_count(database_url: str) -> int:
+    engine = make_engine(database_url, pool_size=1)
+    async with engine.connect() as conn:
+        count = await conn.scalar(text("SELECT count(*) FROM users"))
+    await engine.dispose()
+    return int(count or 0)
+
+
+def test_demo_refuses_the_configured_database(cli_env: None, database_url: str) -> None:
+    """TECHMARKET_DATABASE_URL is a real deployment's: no operator with a published password."""
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 2
+    assert "TECHMARKET_DATABASE_URL" in result.output
+    assert UNSAFE in result.output
+    assert DEMO_PASSWORD not in result.output
+    assert asyncio.run(_user_count(database_url)) == 0
+
+    serve = runner.invoke(app, ["serve", "--demo"])
+    assert serve.exit_code == 2
+    assert "TECHMARKET_DATABASE_URL" in serve.output
+
+
+def test_demo_never_joins_real_accounts(
+    cli_env: None, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    monkeypatch.setenv("TECHMARKET_OPERATOR_PASSWORD", "a long operator secret")
+    operator = [
+        *("admin", "create-operator", "--email", "ops@platform.example.com"),
+        *("--display-name", "运营", "--org-name", "平台运营", "--credit-code", credit_code()),
+    ]
+    assert runner.invoke(app, operator).exit_code == 0
+    result = runner.invoke(app, ["demo", UNSAFE])
+    assert result.exit_code == 2
+    assert "accounts of its own" in result.output
+    assert asyncio.run(_user_count(database_url)) == 1
 
 
 def test_db_current_reports_head(cli_env: None) -> None:
@@ -126,3 +166,27 @@ def test_invalid_configuration_is_reported(env: Callable[..., None]) -> None:
     result = runner.invoke(app, ["db", "current"])
     assert result.exit_code == 2
     assert "TECHMARKET_DATABASE_URL" in result.output
+
+
+def test_create_operator_refuses_a_weak_password(
+    cli_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TECHMARKET_OPERATOR_PASSWORD", "1234567890")
+    result = runner.invoke(
+        app,
+        [
+            "admin",
+            "create-operator",
+            "--email",
+            "o@p.example.com",
+            "--display-name",
+            "运营",
+            "--org-name",
+            "平台运营",
+            "--credit-code",
+            credit_code(),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "password" in result.output
+    assert "easy to guess" in result.output

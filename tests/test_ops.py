@@ -4,14 +4,16 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from techmarket import migrate
+from techmarket.accounts import repository as accounts_repository
 from techmarket.app import create_app
 from techmarket.config import Settings
 from techmarket.db import make_engine
 from techmarket.logs import JsonFormatter
 from tests.conftest import fresh_database
+from tests.factories import account
 
 
 async def test_healthz(client: httpx.AsyncClient) -> None:
@@ -118,3 +120,29 @@ def test_tokens_never_reach_the_log() -> None:
     RedactTokens().filter(record)
     assert "s3cr3t" not in JsonFormatter().format(record)
     assert "token=[redacted]" in record.getMessage()
+
+
+async def test_a_failed_insert_logs_its_statement_but_no_values(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    admin = await account(session, client)
+
+    async def nobody(session: AsyncSession, email: str) -> None:
+        return None  # skip the duplicate check, so that the INSERT itself fails
+
+    monkeypatch.setattr(accounts_repository, "find_user_by_email", nobody)
+    secret = "a brand new long secret"
+    user = {"email": admin.user.email, "display_name": "重复", "password": secret}
+    with caplog.at_level(logging.ERROR, logger="techmarket.errors"):
+        response = await client.post(
+            f"/api/v1/orgs/{admin.org.id}/users", json=user, headers=admin.headers
+        )
+    assert response.status_code == 500
+    logged = "\n".join(JsonFormatter().format(r) for r in caplog.records)
+    assert "INSERT INTO users" in logged  # the statement's shape, to find the bug by
+    assert "$argon2" not in logged
+    assert admin.user.email not in logged
+    assert secret not in logged

@@ -44,12 +44,14 @@ def create_app(
     engine: AsyncEngine | None = None,
     sessionmaker: async_sessionmaker[AsyncSession] | None = None,
     demo: bool = False,
+    demo_on_database_url: bool = False,
     on_demo_loaded: Callable[[list[tuple[str, str, str]]], None] | None = None,
 ) -> FastAPI:
     """Build the application. Pass ``engine`` (and optionally ``sessionmaker``) to use an
     existing database connection (tests); otherwise the lifespan connects to the configured
     database, or starts the embedded one, and migrates.
-    With ``demo`` the demo data is loaded at start and its logins handed to ``on_demo_loaded``."""
+    With ``demo`` the demo data is loaded at start and its logins handed to ``on_demo_loaded``
+    (into the embedded database only, unless ``demo_on_database_url``; see demo.load)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -65,19 +67,26 @@ def create_app(
             app.state.broadcaster = Broadcaster(url)
             await app.state.broadcaster.start()
         app.state.desk = Desk(app.state.sessionmaker, app.state.clock)
-        if demo:
-            logins = await demo_data.load(app.state.sessionmaker, app.state.clock.now())
-            if on_demo_loaded:
-                on_demo_loaded(logins)
         jobs = None
-        if own_engine:  # a serving process (tests drive the scheduler themselves)
-            _tune_collector()
-            jobs = asyncio.create_task(
-                scheduler.run_forever(
-                    app.state.sessionmaker, app.state.clock, settings.scheduler_interval_seconds
+        try:  # a refused demo stops the start, and what started is stopped below
+            if demo:
+                logins = await demo_data.load(
+                    app.state.sessionmaker,
+                    app.state.clock.now(),
+                    on_database_url=embedded is None,
+                    allow_database_url=demo_on_database_url,
                 )
-            )
-        try:
+                if on_demo_loaded:
+                    on_demo_loaded(logins)
+            if own_engine:  # a serving process (tests drive the scheduler themselves)
+                _tune_collector()
+                jobs = asyncio.create_task(
+                    scheduler.run_forever(
+                        app.state.sessionmaker,
+                        app.state.clock,
+                        settings.scheduler_interval_seconds,
+                    )
+                )
             yield
         finally:
             await app.state.desk.stop()

@@ -68,11 +68,37 @@ def print_logins(logins: list[tuple[str, str, str]]) -> None:
     console.print(table)
 
 
+UnsafeDemo = Annotated[
+    bool,
+    typer.Option(
+        demo_data.UNSAFE_FLAG,
+        help="Load the demo (published passwords!) into the TECHMARKET_DATABASE_URL database",
+    ),
+]
+
+
+def _refuse_demo_on_database_url(settings: Settings, unsafe: bool) -> None:
+    try:
+        demo_data.refuse_database_url(settings.database_url is not None, unsafe)
+    except demo_data.DemoRefused as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    if settings.database_url is not None:
+        err.print(
+            "[bold red]WARNING: loading demo logins with a published password, an operator's "
+            "among them, into the TECHMARKET_DATABASE_URL database. Never on a real "
+            "deployment.[/bold red]"
+        )
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address")] = None,
     port: Annotated[int | None, typer.Option(help="Port")] = None,
-    demo: Annotated[bool, typer.Option("--demo", help="Load demo data at start")] = False,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Load demo data at start (embedded database only)")
+    ] = False,
+    unsafe_demo: UnsafeDemo = False,
     migrate_on_start: Annotated[
         bool, typer.Option("--migrate/--no-migrate", help="Upgrade the schema at start")
     ] = True,
@@ -84,8 +110,12 @@ def serve(
     from techmarket.app import create_app
 
     settings = _settings().model_copy(update={"migrate_on_start": migrate_on_start})
+    if demo:
+        _refuse_demo_on_database_url(settings, unsafe_demo)
     logs.configure(settings.log_level)
-    application = create_app(settings, demo=demo, on_demo_loaded=print_logins)
+    application = create_app(
+        settings, demo=demo, demo_on_database_url=unsafe_demo, on_demo_loaded=print_logins
+    )
     uvicorn.run(
         application,
         host=host or settings.host,
@@ -176,16 +206,31 @@ def create_operator(
 
 
 @app.command()
-def demo() -> None:
-    """Load the demo data into the database (idempotent) and print the demo logins."""
+def demo(unsafe_demo: UnsafeDemo = False) -> None:
+    """Load the demo data into the embedded database (idempotent) and print the demo logins.
+
+    Never into a database with accounts of its own."""
     from techmarket.clock import SystemClock
 
-    async def run() -> list[tuple[str, str, str]]:
-        async with _database(_settings()) as engine:
-            await migrate.upgrade(engine)
-            return await demo_data.load(make_sessionmaker(engine), SystemClock().now())
+    settings = _settings()
+    _refuse_demo_on_database_url(settings, unsafe_demo)
 
-    print_logins(asyncio.run(run()))
+    async def run() -> list[tuple[str, str, str]]:
+        async with _database(settings) as engine:
+            await migrate.upgrade(engine)
+            return await demo_data.load(
+                make_sessionmaker(engine),
+                SystemClock().now(),
+                on_database_url=settings.database_url is not None,
+                allow_database_url=unsafe_demo,
+            )
+
+    try:
+        logins = asyncio.run(run())
+    except demo_data.DemoRefused as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    print_logins(logins)
 
 
 @import_app.command("achievements")

@@ -28,8 +28,14 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     migrate_on_start: bool = True
     token_lifetime_minutes: int = Field(default=12 * 60, ge=1, le=60 * 24 * 90)
-    login_max_failures: int = Field(default=5, ge=1)
-    login_failure_window_seconds: int = Field(default=900, ge=1)
+    login_free_failures: int = Field(
+        default=5, ge=1, description="failed logins to one account from one address before delays"
+    )
+    login_free_failures_per_address: int = Field(
+        default=20, ge=1, description="failed logins from one address before delays"
+    )
+    login_failure_window_seconds: int = Field(default=900, ge=1, le=86400)
+    login_max_delay_seconds: int = Field(default=900, ge=1, le=86400)
     scheduler_interval_seconds: float = Field(default=5.0, gt=0, le=3600)
     notice_period_days: int = Field(default=15, ge=1, le=365)
     signing_period_days: int = Field(

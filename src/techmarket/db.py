@@ -153,7 +153,9 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # so each connection keeps more of them than asyncpg's default 100).
     kwargs.setdefault("pool_use_lifo", True)
     kwargs.setdefault("connect_args", {"prepared_statement_cache_size": 500})
-    return create_async_engine(url, **kwargs)
+    # A failed statement's error shows the SQL but never its values (password hashes,
+    # emails, tokens): errors reach the logs.
+    return create_async_engine(url, hide_parameters=True, **kwargs)
 
 
 def make_sessionmaker(bind: Any) -> async_sessionmaker[AsyncSession]:
@@ -194,3 +196,11 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
 
 # scope="function": the commit happens before the response is sent, never after.
 Session = Annotated[AsyncSession, Depends(_session, scope="function")]
+
+
+def _sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    return request.app.state.sessionmaker  # type: ignore[no-any-return]
+
+
+# For the few routes that need several short transactions instead of one.
+Sessionmaker = Annotated[async_sessionmaker[AsyncSession], Depends(_sessionmaker)]

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from techmarket import demo_listings
 from techmarket.accounts import repository as repo
 from techmarket.accounts.credit_code import check_character
+from techmarket.accounts.passwords import hash_password
 from techmarket.accounts.policy import Principal
-from techmarket.accounts.service import hash_password
 from techmarket.config import get_settings
 from techmarket.listings import achievements, demands
 from techmarket.listings.patent_numbers import check_character as patent_check
@@ -141,10 +141,39 @@ ORGS = (
 )
 
 
+# Its presence marks a database that holds the demo.
+DEMO_OPERATOR = ORGS[0].users[0][0]
+
+UNSAFE_FLAG = "--unsafe-demo-on-database-url"
+
+
+class DemoRefused(Exception):
+    """Demo data would go where real accounts are, or may be."""
+
+
+def refuse_database_url(on_database_url: bool, allowed: bool) -> None:
+    """The demo's logins, an operator's among them, have a published password: they go into
+    the embedded database, not the TECHMARKET_DATABASE_URL one, unless explicitly allowed."""
+    if on_database_url and not allowed:
+        raise DemoRefused(
+            "demo data (logins with a published password, an operator's among them) is "
+            "loaded only into the embedded database; TECHMARKET_DATABASE_URL is set. "
+            f"For a throw-away database there, pass {UNSAFE_FLAG}."
+        )
+
+
 async def load(
-    sessionmaker: async_sessionmaker[AsyncSession], now: datetime
+    sessionmaker: async_sessionmaker[AsyncSession],
+    now: datetime,
+    *,
+    on_database_url: bool,
+    allow_database_url: bool = False,
 ) -> list[tuple[str, str, str]]:
-    """Create whatever demo data is missing; return the logins (org, email, roles)."""
+    """Create whatever demo data is missing; return the logins (org, email, roles).
+
+    Only into a database without accounts, or one that holds the demo already (so a demo
+    may be restarted and played with); see ``refuse_database_url`` for the other condition."""
+    refuse_database_url(on_database_url, allow_database_url)
     logins = await _organisations(sessionmaker, now)
     async with sessionmaker.begin() as session:
         await _listings(session, now)
@@ -155,7 +184,15 @@ async def _organisations(
     sessionmaker: async_sessionmaker[AsyncSession], now: datetime
 ) -> list[tuple[str, str, str]]:
     logins: list[tuple[str, str, str]] = []
+    demo_hash = await hash_password(DEMO_PASSWORD)  # one hash for every demo user
     async with sessionmaker.begin() as session:
+        if await repo.has_users(session) and not await repo.find_user_by_email(
+            session, DEMO_OPERATOR
+        ):
+            raise DemoRefused(
+                "this database has accounts of its own: demo data, with its published "
+                "passwords, goes only into a new database or one that holds the demo already"
+            )
         for spec in ORGS:
             org = await repo.find_org_by_name(session, spec.name)
             if org is None:
@@ -177,7 +214,7 @@ async def _organisations(
                             org_id=org.id,
                             email=email,
                             display_name=display_name,
-                            password_hash=hash_password(DEMO_PASSWORD),
+                            password_hash=demo_hash,
                             roles=sorted(r.value for r in roles),
                             is_active=True,
                             created_at=now,

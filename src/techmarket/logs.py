@@ -17,17 +17,28 @@ access_log = logging.getLogger("techmarket.access")
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "color_message"}
 
 
+# PostgreSQL explains a failed statement with the values at fault ("DETAIL:  Key
+# (email)=(…) already exists", "Failing row contains (…)", a password hash among them);
+# the engine already hides the statement's parameters, and this hides the server's detail,
+# up to the SQL that SQLAlchemy appends, the next exception in a chain, or the end.
+_SERVER_DETAIL = re.compile(r"(DETAIL:)\s.*?(?=\n\[SQL: |\n\n|\Z)", re.DOTALL)
+
+
+def _without_values(text: str) -> str:
+    return _SERVER_DETAIL.sub(r"\1 [values hidden]", text) if "DETAIL:" in text else text
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": _without_values(record.getMessage()),
         }
         entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD})
         if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
+            entry["exc"] = _without_values(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 

@@ -13,6 +13,7 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from techmarket.accounts.repository import forget_old_failures
 from techmarket.clock import Clock
 from techmarket.listings.repository import expire_demands
 from techmarket.models.trade import Trade, TradeStatus
@@ -42,6 +43,8 @@ CONCLUDE_AGREEMENTS = TradeJob("conclude agreement", trades.next_notice_ended, a
 FORFEIT_DEPOSITS = TradeJob("forfeit deposit", trades.next_signing_lapsed, engine.forfeit)
 
 TRADE_JOBS = (END_LISTINGS, CLOSE_AUCTIONS, CONCLUDE_AGREEMENTS, FORFEIT_DEPOSITS)
+# Set-wise chores, each in one transaction of its own.
+CHORES = (expire_demands, forget_old_failures)
 
 
 async def run(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, job: TradeJob) -> int:
@@ -74,11 +77,12 @@ async def run_due(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) 
             await run(sessionmaker, clock, job)
         except Exception:  # one failing job must not stop the others or the loop
             log.exception("scheduled job %s failed", job.name)
-    try:
-        async with sessionmaker.begin() as session:
-            await expire_demands(session, clock.now())
-    except Exception:
-        log.exception("scheduled job expire demands failed")
+    for chore in CHORES:
+        try:
+            async with sessionmaker.begin() as session:
+                await chore(session, clock.now())
+        except Exception:
+            log.exception("scheduled job %s failed", chore.__name__)
 
 
 async def run_forever(

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, LargeBinary, and_, any_, bindparam, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    LargeBinary,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +27,8 @@ from techmarket.models.org import (
     OrgStatus,
     User,
 )
+
+_LOGIN_LOCKS = 7283101  # advisory lock space of the login throttle, one lock per address
 
 
 async def get_org(session: AsyncSession, org_id: int, *, lock: bool = False) -> Organisation | None:
@@ -65,6 +78,10 @@ async def get_user(session: AsyncSession, user_id: int) -> User | None:
 async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
     stmt = select(User).where(User.email == email)
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def has_users(session: AsyncSession) -> bool:
+    return await session.scalar(select(User.id).limit(1)) is not None
 
 
 async def list_users(session: AsyncSession, org_id: int) -> list[User]:
@@ -140,10 +157,49 @@ async def revoke_user_tokens(session: AsyncSession, user_id: int, now: datetime)
     )
 
 
-async def recent_failures(session: AsyncSession, email: str, since: datetime) -> list[datetime]:
-    stmt = (
-        select(LoginFailure.at)
-        .where(LoginFailure.email == email, LoginFailure.at > since)
-        .order_by(LoginFailure.at)
+async def lock_login_address(session: AsyncSession, address: str) -> None:
+    """Serialise the throttle check of one client address until the transaction ends."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:space, hashtext(:address))"),
+        {"space": _LOGIN_LOCKS, "address": address},
     )
-    return list((await session.execute(stmt)).scalars())
+
+
+async def failure_tally(
+    session: AsyncSession, address: str, since: datetime, email: str | None = None
+) -> tuple[int, datetime | None]:
+    """How many logins failed from ``address`` (as ``email``, if given) after ``since``, and
+    when the latest did."""
+    stmt = select(func.count(), func.max(LoginFailure.at)).where(
+        LoginFailure.address == address, LoginFailure.at > since
+    )
+    if email is not None:
+        stmt = stmt.where(LoginFailure.email == email)
+    count, latest = (await session.execute(stmt)).one()
+    return int(count), latest
+
+
+async def add_failure(session: AsyncSession, email: str, address: str, at: datetime) -> int:
+    failure = LoginFailure(email=email, address=address, at=at)
+    session.add(failure)
+    await session.flush()
+    return failure.id
+
+
+async def forget_failure(session: AsyncSession, failure_id: int) -> None:
+    await session.execute(delete(LoginFailure).where(LoginFailure.id == failure_id))
+
+
+# Longer than any failure window may be (see config), so that no counted failure is lost.
+FAILURE_RETENTION = timedelta(days=1)
+
+
+async def forget_old_failures(session: AsyncSession, now: datetime) -> None:
+    """A scheduled job: failed logins that no longer count are deleted."""
+    await session.execute(delete(LoginFailure).where(LoginFailure.at < now - FAILURE_RETENTION))
+
+
+async def set_password_hash(session: AsyncSession, user_id: int, password_hash: str) -> None:
+    await session.execute(
+        update(User).where(User.id == user_id).values(password_hash=password_hash)
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from techmarket.accounts import repository as repo
@@ -22,7 +22,7 @@ from techmarket.accounts.schemas import (
     UserRead,
     UserUpdate,
 )
-from techmarket.db import Session
+from techmarket.db import Session, Sessionmaker
 from techmarket.deps import Anyone, AppSettings, Authenticated, BearerToken, Now, Operator
 from techmarket.models.org import OrgKind, OrgStatus
 from techmarket.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, next_cursor
@@ -33,12 +33,18 @@ router = APIRouter(prefix="/api/v1")
 @router.post("/auth/token", response_model=TokenRead, tags=["auth"])
 async def issue_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    session: Session,
+    request: Request,
+    sessionmaker: Sessionmaker,
     settings: AppSettings,
     now: Now,
 ) -> TokenRead:
-    """OAuth2 password flow: the username is the user's email."""
-    token, record = await service.login(session, settings, form.username, form.password, now)
+    """OAuth2 password flow: the username is the user's email. Failed logins from one
+    address make it wait (429 with Retry-After), growing with each further failure."""
+    # The peer address; behind a proxy, uvicorn's --forwarded-allow-ips makes it the client's.
+    host = request.client.host if request.client else None
+    token, record = await service.login(
+        sessionmaker, settings, form.username, form.password, host, now
+    )
     return TokenRead(access_token=token, expires_at=record.expires_at)
 
 

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from techmarket.accounts.credit_code import normalise
+from techmarket.accounts.passwords import weakness
 from techmarket.models.org import OrgKind, OrgStatus, Role
 from techmarket.regions import validate_region_code
 
-Password = Annotated[str, Field(min_length=10, max_length=128)]
 RegionCode = Annotated[str, AfterValidator(validate_region_code)]
 DisplayName = Annotated[str, Field(min_length=1, max_length=100)]
 
@@ -21,6 +31,22 @@ def _lower(email: str) -> str:
 
 
 Email = Annotated[EmailStr, AfterValidator(_lower)]
+
+
+def strong_password(password: str, info: ValidationInfo) -> str:
+    """Refuse common, patterned passwords and those made of the user's own email or name
+    (the fields declared before the password)."""
+    known = [str(v) for k, v in info.data.items() if k in ("email", "display_name")]
+    hints = [*known, *(part for value in known for part in re.split(r"[@.\s]+", value) if part)]
+    reason = weakness(password, hints)
+    if reason is not None:
+        raise PydanticCustomError(
+            "weak_password", "password is too easy to guess: {reason}", {"reason": reason}
+        )
+    return password
+
+
+Password = Annotated[str, Field(min_length=10, max_length=128), AfterValidator(strong_password)]
 
 # Kinds anyone may register publicly; operators are created with the CLI.
 REGISTRABLE_KINDS = frozenset(OrgKind) - {OrgKind.operator}

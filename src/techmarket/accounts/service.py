@@ -7,22 +7,23 @@ import math
 import secrets
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from techmarket.accounts import lifecycle
+from techmarket.accounts import lifecycle, passwords, throttle
 from techmarket.accounts import repository as repo
 from techmarket.accounts.policy import Action, Principal, authorize, may_see
 from techmarket.accounts.schemas import AdminCreate, OrgCreate, UserCreate, UserUpdate
 from techmarket.config import Settings
 from techmarket.errors import Conflict, DomainError, NotAuthenticated, NotFound, RateLimited
 from techmarket.ledger import service as ledger
-from techmarket.models.org import AccessToken, LoginFailure, Organisation, OrgStatus, Role, User
-
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verified against when the email is unknown, so timing does not reveal which emails exist.
-_DUMMY_HASH = _hasher.hash("not a real password")
+from techmarket.models.org import (
+    EMAIL_LENGTH,
+    AccessToken,
+    Organisation,
+    OrgStatus,
+    Role,
+    User,
+)
 
 
 class OrgNotFound(NotFound):
@@ -52,16 +53,11 @@ class LastAdmin(Conflict):
 
 class InvalidCredentials(DomainError):
     code, status, title = "invalid_credentials", 401, "Wrong email or password"
-    keeps_changes = True  # the failed attempt itself must be recorded
 
 
 class TokenInvalid(NotAuthenticated):
     code = "invalid_token"
     title = "Token is invalid, expired or revoked"
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
 
 
 def hash_token(token: str) -> bytes:
@@ -116,7 +112,7 @@ async def _add_user(
         org_id=org.id,
         email=data.email,
         display_name=data.display_name,
-        password_hash=hash_password(data.password),
+        password_hash=await passwords.hash_password(data.password),
         roles=sorted({r.value for r in data.roles}),
         is_active=True,
         created_at=now,
@@ -218,23 +214,32 @@ async def list_users(session: AsyncSession, principal: Principal, org_id: int) -
 
 
 async def login(
-    session: AsyncSession, settings: Settings, email: str, password: str, now: datetime
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    email: str,
+    password: str,
+    client_host: str | None,
+    now: datetime,
 ) -> tuple[str, AccessToken]:
-    """Check a password and issue a bearer token, refusing after repeated failures."""
+    """Check a password and issue a bearer token. Failures slow down further attempts from
+    the same client address (see ``throttle``); the account itself is never locked.
+
+    Three short steps, so that no connection is held while argon2 works: admit the attempt
+    and record it as failed; check the password off the event loop; on success forget the
+    failure and issue the token."""
     email = email.strip().lower()
-    window = timedelta(seconds=settings.login_failure_window_seconds)
-    failures = await repo.recent_failures(session, email, now - window)
-    if len(failures) >= settings.login_max_failures:
-        oldest_counted = failures[-settings.login_max_failures]
-        retry_after = math.ceil((oldest_counted + window - now).total_seconds())
-        raise RateLimited(
-            max(retry_after, 1), "too many failed logins for this account; try again later"
-        )
-    user = await repo.find_user_by_email(session, email)
-    if not _password_ok(user.password_hash if user else _DUMMY_HASH, password) or not (
+    # An email longer than the column is nobody's; its failures are counted cut to fit.
+    counted_as = email[:EMAIL_LENGTH]
+    address = throttle.client_key(client_host)
+    async with sessionmaker.begin() as session:
+        await repo.lock_login_address(session, address)
+        await _admit(session, settings, counted_as, address, now)
+        attempt = await repo.add_failure(session, counted_as, address, now)
+        user = await repo.find_user_by_email(session, email)
+    password_hash = user.password_hash if user else passwords.DUMMY_HASH
+    if not await passwords.verify_password(password_hash, password) or not (
         user and user.is_active
     ):
-        session.add(LoginFailure(email=email, at=now))
         raise InvalidCredentials()
     token = secrets.token_urlsafe(32)
     record = AccessToken(
@@ -243,18 +248,35 @@ async def login(
         created_at=now,
         expires_at=now + timedelta(minutes=settings.token_lifetime_minutes),
     )
-    session.add(record)
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    await session.flush()
+    rehashed = None
+    if passwords.needs_rehash(password_hash):
+        rehashed = await passwords.hash_password(password)
+    async with sessionmaker.begin() as session:
+        await repo.forget_failure(session, attempt)
+        session.add(record)
+        if rehashed:
+            await repo.set_password_hash(session, user.id, rehashed)
     return token, record
 
 
-def _password_ok(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+async def _admit(
+    session: AsyncSession, settings: Settings, email: str, address: str, now: datetime
+) -> None:
+    """Refuse the attempt (429 with Retry-After) while this address must wait, for failures
+    from it on any account, or on this one."""
+    since = now - timedelta(seconds=settings.login_failure_window_seconds)
+    max_delay = timedelta(seconds=settings.login_max_delay_seconds)
+    from_address = await repo.failure_tally(session, address, since)
+    on_account = await repo.failure_tally(session, address, since, email)
+    wait = max(
+        throttle.wait(*from_address, settings.login_free_failures_per_address, max_delay, now),
+        throttle.wait(*on_account, settings.login_free_failures, max_delay, now),
+    )
+    if wait > timedelta(0):
+        seconds = math.ceil(wait.total_seconds())
+        raise RateLimited(
+            seconds, f"too many failed logins from your address; try again in {seconds} s"
+        )
 
 
 async def authenticate(session: AsyncSession, token: str, now: datetime) -> Principal:

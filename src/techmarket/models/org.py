@@ -21,6 +21,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from techmarket.db import Base
 
+EMAIL_LENGTH = 254  # RFC 5321's limit on a forward path
+
 
 class OrgKind(StrEnum):
     university = "university"
@@ -80,7 +82,7 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_LENGTH), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(200))
     roles: Mapped[list[str]] = mapped_column(ARRAY(String(20)))
@@ -111,12 +113,19 @@ class AccessToken(Base):
 
 
 class LoginFailure(Base):
-    """One failed password login, kept for rate limiting across all server processes."""
+    """One failed password login, kept for throttling across all server processes.
+
+    It is written when the attempt starts and deleted if the password was right, so that
+    attempts running at the same time count against each other."""
 
     __tablename__ = "login_failures"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    email: Mapped[str] = mapped_column(String(254))
+    email: Mapped[str] = mapped_column(String(EMAIL_LENGTH))
+    address: Mapped[str] = mapped_column(String(64))  # see accounts.throttle.client_key
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
-    __table_args__ = (Index("ix_login_failures_email_at", "email", "at"),)
+    __table_args__ = (
+        Index("ix_login_failures_address_at", "address", "at"),
+        Index("ix_login_failures_address_email_at", "address", "email", "at"),
+    )

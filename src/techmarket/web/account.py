@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from techmarket.accounts import service as accounts
-from techmarket.db import Session
+from techmarket.db import Session, Sessionmaker
 from techmarket.deps import AppSettings, Now
 from techmarket.errors import DomainError
 from techmarket.web import forms, sessions
@@ -38,13 +38,16 @@ async def login_page(request: Request, next: str = "/account") -> HTMLResponse:
 
 @router.post("/login")
 async def login(
-    request: Request, session: Session, settings: AppSettings, now: Now
+    request: Request, sessionmaker: Sessionmaker, settings: AppSettings, now: Now
 ) -> RedirectResponse:
     form = await forms.read(request)
     form["next"] = safe_next(form.get("next"))
     try:
         data = LoginForm.model_validate(form)
-        token, record = await accounts.login(session, settings, data.email, data.password, now)
+        host = request.client.host if request.client else None
+        token, record = await accounts.login(
+            sessionmaker, settings, data.email, data.password, host, now
+        )
     except (ValidationError, DomainError) as exc:
         shown = {k: v for k, v in form.items() if k != "password"}  # never echoed back
         raise forms.reject(

@@ -1,0 +1,26 @@
+"""Demo data, with its published password, goes only where no real accounts are."""
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from techmarket import demo
+from techmarket.clock import FixedClock
+from tests.factories import make_org, make_user
+
+
+async def test_the_embedded_database_of_a_real_deployment_gets_no_demo(
+    sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession, clock: FixedClock
+) -> None:
+    await make_user(session, await make_org(session))
+    await session.commit()
+    with pytest.raises(demo.DemoRefused, match="accounts of its own"):
+        await demo.load(sessionmaker, clock.now(), on_database_url=False)
+
+
+async def test_a_new_embedded_database_gets_the_demo_and_keeps_it(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: FixedClock
+) -> None:
+    first = await demo.load(sessionmaker, clock.now(), on_database_url=False)
+    assert ("浙江大学", "prof@zju.demo.techmarket.cn", "member") in first
+    again = await demo.load(sessionmaker, clock.now(), on_database_url=False)
+    assert again == first
