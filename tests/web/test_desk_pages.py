@@ -272,3 +272,32 @@ async def test_the_verify_page_shows_the_public_key(client: httpx.AsyncClient) -
 )
 def test_subjects_link_to_their_pages(subject: str, url: str | None) -> None:
     assert subject_url(subject) == url
+
+
+BEYOND_BIGINT = str(2**63)
+
+
+async def test_numbers_beyond_the_database_are_a_422_page(
+    client: httpx.AsyncClient, operator: Account
+) -> None:
+    for path in (
+        f"/ledger/entries/{BEYOND_BIGINT}",
+        f"/ledger/entries/{BEYOND_BIGINT}/receipt",
+        f"/ledger?start={BEYOND_BIGINT}",
+        f"/ledger/entries?index={BEYOND_BIGINT}",
+        f"/operator?ledger={BEYOND_BIGINT}",
+        f"/operator/objections?ledger={BEYOND_BIGINT}",
+    ):
+        page = await client.get(path)
+        assert page.status_code == 422, path
+        assert page.headers["content-type"].startswith("text/html")
+    for action in (
+        f"/operator/orgs/{BEYOND_BIGINT}/verify",
+        f"/operator/objections/{BEYOND_BIGINT}/1/dismiss",
+    ):
+        assert (await _post(client, "/operator", action)).status_code == 422, action
+    suspended = await _post(
+        client, "/operator", "/operator/suspensions", org_id=BEYOND_BIGINT, reason="违规"
+    )
+    assert suspended.status_code == 422
+    assert 'id="suspend-org_id-error"' in suspended.text

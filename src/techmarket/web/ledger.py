@@ -4,9 +4,8 @@ entry with its proof and receipt, and how to verify it all offline."""
 from __future__ import annotations
 
 import json
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 
 from techmarket.db import Session
@@ -15,6 +14,7 @@ from techmarket.ledger import repository as repo
 from techmarket.ledger import service
 from techmarket.ledger.note import Signer
 from techmarket.pagination import decode_cursor, encode_cursor
+from techmarket.web.params import Count
 from techmarket.web.templating import render
 
 router = APIRouter()
@@ -85,7 +85,7 @@ async def explorer(
     session: Session,
     now: Now,
     cursor: str | None = None,
-    start: Annotated[int | None, Query(ge=0)] = None,
+    start: Count | None = None,
 ) -> HTMLResponse:
     """Newest entries first (``cursor`` pages back), or in order from index ``start``."""
     signer, origin = _signer(request)
@@ -117,13 +117,13 @@ async def explorer(
 
 
 @router.get("/ledger/entries")
-async def find_entry(index: Annotated[int, Query(ge=0)]) -> RedirectResponse:
+async def find_entry(index: Count) -> RedirectResponse:
     """The explorer's "go to entry" form."""
     return RedirectResponse(f"/ledger/entries/{index}", status_code=303)
 
 
 @router.get("/ledger/entries/{index}")
-async def entry(index: int, request: Request, session: Session, now: Now) -> HTMLResponse:
+async def entry(index: Count, request: Request, session: Session, now: Now) -> HTMLResponse:
     """One entry: its exact text, leaf hash and inclusion proof in the current checkpoint
     (what its receipt holds)."""
     found = await service.get_entry(session, index)
@@ -149,7 +149,7 @@ async def entry(index: int, request: Request, session: Session, now: Now) -> HTM
 
 @router.get("/ledger/entries/{index}/receipt")
 async def download_receipt(
-    index: int, request: Request, session: Session, now: Now
+    index: Count, request: Request, session: Session, now: Now
 ) -> PlainTextResponse:
     """The entry's receipt as a file, for `techmarket ledger verify-receipt`."""
     signer, origin = _signer(request)

@@ -6,11 +6,11 @@ it returns to names that ledger entry (``?ledger=``), read back from the ledger 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 
 from techmarket.accounts import repository as orgs_repo
 from techmarket.accounts import service as accounts
@@ -28,17 +28,17 @@ from techmarket.pagination import decode_cursor, encode_cursor, next_cursor
 from techmarket.trading import agreements
 from techmarket.web import forms
 from techmarket.web.ledger import event_label
+from techmarket.web.params import Count, Id
 from techmarket.web.sessions import Operator
 from techmarket.web.templating import render
 
 router = APIRouter()
 
 PAGE = 20
-LedgerIndex = Annotated[int | None, Query(ge=0)]
 
 
 class SuspendForm(OrgReviewWithReason):
-    org_id: int = Field(gt=0)
+    org_id: Id
 
 
 async def _done(session: Session, index: int | None) -> dict[str, Any]:
@@ -66,7 +66,7 @@ async def org_desk(
     session: Session,
     principal: Operator,
     cursor: str | None = None,
-    ledger: LedgerIndex = None,
+    ledger: Count | None = None,
 ) -> HTMLResponse:
     context = await _org_desk(session, cursor) | await _done(session, ledger)
     return render(request, "operator/orgs.html", context)
@@ -104,7 +104,7 @@ async def _review(
 
 @router.post("/operator/orgs/{org_id}/verify")
 async def verify_org(
-    org_id: int, request: Request, session: Session, principal: Operator, now: Now
+    org_id: Id, request: Request, session: Session, principal: Operator, now: Now
 ) -> RedirectResponse:
     return await _review(
         request, session, principal, org_id, OrgStatus.verified, now, reason_needed=False
@@ -113,7 +113,7 @@ async def verify_org(
 
 @router.post("/operator/orgs/{org_id}/reject")
 async def reject_org(
-    org_id: int, request: Request, session: Session, principal: Operator, now: Now
+    org_id: Id, request: Request, session: Session, principal: Operator, now: Now
 ) -> RedirectResponse:
     return await _review(
         request, session, principal, org_id, OrgStatus.rejected, now, reason_needed=True
@@ -158,7 +158,7 @@ async def objection_desk(
     session: Session,
     principal: Operator,
     cursor: str | None = None,
-    ledger: LedgerIndex = None,
+    ledger: Count | None = None,
 ) -> HTMLResponse:
     context = await _objection_desk(session, principal, cursor) | await _done(session, ledger)
     return render(request, "operator/objections.html", context)
@@ -189,8 +189,8 @@ async def _rule(
 
 @router.post("/operator/objections/{trade_id}/{objection_id}/uphold")
 async def uphold(
-    trade_id: int,
-    objection_id: int,
+    trade_id: Id,
+    objection_id: Id,
     request: Request,
     session: Session,
     principal: Operator,
@@ -201,8 +201,8 @@ async def uphold(
 
 @router.post("/operator/objections/{trade_id}/{objection_id}/dismiss")
 async def dismiss(
-    trade_id: int,
-    objection_id: int,
+    trade_id: Id,
+    objection_id: Id,
     request: Request,
     session: Session,
     principal: Operator,
