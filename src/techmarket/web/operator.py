@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from techmarket.accounts import repository as orgs_repo
 from techmarket.accounts import service as accounts
 from techmarket.accounts.policy import Principal
-from techmarket.accounts.schemas import OrgReviewWithReason
+from techmarket.accounts.schemas import OrgReview, OrgReviewWithReason
 from techmarket.db import Session
 from techmarket.deps import Now
 from techmarket.errors import DomainError
@@ -84,11 +84,8 @@ async def _review(
 ) -> RedirectResponse:
     values = await forms.read(request)
     try:
-        reason = (
-            OrgReviewWithReason.model_validate(values).reason
-            if reason_needed
-            else values.get("reason")
-        )
+        schema = OrgReviewWithReason if reason_needed else OrgReview
+        reason = schema.model_validate(values).reason
         _, index = await accounts.review(session, principal, org_id, to, reason, now)
     except (ValidationError, DomainError) as exc:
         context = await _org_desk(session, None) | await _done(session, None)
