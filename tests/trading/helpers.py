@@ -85,3 +85,30 @@ async def committed_auction(
         for principal in principals:
             await auctions.register(session, principal, trade.id, START)
     return trade.id, principals
+
+
+async def agreement_on_notice(
+    client: httpx.AsyncClient, seller: Account, buyer: Account
+) -> dict[str, Any]:
+    """An agreement whose agreed price is on public notice."""
+    listed = await published_achievement(client, seller)
+    created = await client.post(
+        "/api/v1/trades",
+        json={"mode": "agreement", "achievement_id": listed["id"], "buyer_org_id": buyer.org.id},
+        headers=seller.headers,
+    )
+    url = f"/api/v1/trades/{created.json()['id']}"
+    await client.post(f"{url}/offers", json={"price_fen": 900_000}, headers=seller.headers)
+    accepted = await client.post(f"{url}/accept", headers=buyer.headers)
+    assert accepted.json()["status"] == "notice", accepted.text
+    return dict(accepted.json())
+
+
+async def raise_objection(
+    client: httpx.AsyncClient, who: Account, trade_id: int, reasons: str
+) -> dict[str, Any]:
+    raised = await client.post(
+        f"/api/v1/trades/{trade_id}/objections", json={"reasons": reasons}, headers=who.headers
+    )
+    assert raised.status_code == 201, raised.text
+    return dict(raised.json())

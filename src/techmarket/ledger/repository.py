@@ -95,6 +95,18 @@ async def entries(session: AsyncSession, start: int, limit: int) -> list[LedgerE
     return list((await session.execute(stmt)).scalars())
 
 
+async def newest_entries(
+    session: AsyncSession, before: int | None, limit: int
+) -> list[LedgerEntry]:
+    """Entries newest first, below index ``before`` when given."""
+    stmt = select(LedgerEntry)
+    if before is not None:
+        stmt = stmt.where(LedgerEntry.idx < before)
+    return list(
+        (await session.execute(stmt.order_by(LedgerEntry.idx.desc()).limit(limit))).scalars()
+    )
+
+
 async def entry(session: AsyncSession, index: int) -> LedgerEntry | None:
     return await session.get(LedgerEntry, index)
 

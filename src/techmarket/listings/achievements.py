@@ -255,6 +255,14 @@ async def withdraw(
     return achievement, index
 
 
+async def suspended(
+    session: AsyncSession, principal: Principal, before_event_id: int | None, limit: int
+) -> list[dict[str, Any]]:
+    """The listings the operator suspended (withdrew), for the operator's desk."""
+    authorize(principal, Action.listing_moderate)
+    return await repo.suspended_by_operator(session, before_event_id, limit)
+
+
 async def history(
     session: AsyncSession, principal: Principal, achievement_id: int
 ) -> list[AchievementEvent]:

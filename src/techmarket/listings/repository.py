@@ -12,6 +12,7 @@ from sqlalchemy import (
     Select,
     and_,
     cast,
+    exists,
     func,
     literal,
     or_,
@@ -21,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from techmarket.models.listing import (
     Achievement,
@@ -31,6 +33,7 @@ from techmarket.models.listing import (
     DemandStatus,
     ResponseStatus,
 )
+from techmarket.models.org import Organisation, OrgKind, User
 
 Listing = type[Achievement] | type[Demand]
 
@@ -143,6 +146,48 @@ async def history(session: AsyncSession, achievement_id: int) -> list[Achievemen
         .order_by(AchievementEvent.id)
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def suspended_by_operator(
+    session: AsyncSession, before_event_id: int | None, limit: int
+) -> list[dict[str, Any]]:
+    """Achievements the platform operator withdrew and that are still withdrawn, the
+    newest suspension first: what, whose, why, when, by whom, its ledger entry."""
+    later = aliased(AchievementEvent)
+    moderator, owner = aliased(Organisation), aliased(Organisation)
+    stmt = (
+        select(AchievementEvent, Achievement.title, owner.id, owner.name, User.display_name)
+        .join(Achievement, Achievement.id == AchievementEvent.achievement_id)
+        .join(owner, owner.id == Achievement.org_id)
+        .join(User, User.id == AchievementEvent.by_user_id)
+        .join(moderator, moderator.id == User.org_id)
+        .where(
+            AchievementEvent.to_status == AchievementStatus.withdrawn,
+            Achievement.status == AchievementStatus.withdrawn,
+            moderator.kind == OrgKind.operator,
+            ~exists().where(
+                later.achievement_id == AchievementEvent.achievement_id,
+                later.id > AchievementEvent.id,
+            ),
+        )
+    )
+    if before_event_id is not None:
+        stmt = stmt.where(AchievementEvent.id < before_event_id)
+    rows = (await session.execute(stmt.order_by(AchievementEvent.id.desc()).limit(limit))).all()
+    return [
+        {
+            "event_id": event.id,
+            "achievement_id": event.achievement_id,
+            "title": title,
+            "org_id": org_id,
+            "org_name": org_name,
+            "reason": event.reason,
+            "at": event.at,
+            "by": by,
+            "ledger_index": event.ledger_index,
+        }
+        for event, title, org_id, org_name, by in rows
+    ]
 
 
 async def responses_for(

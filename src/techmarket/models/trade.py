@@ -38,6 +38,14 @@ class ObjectionStatus(StrEnum):
     dismissed = "dismissed"
 
 
+class ObjectionState(StrEnum):
+    """What the operator's queue asks for: objections awaiting a ruling, or ruled."""
+
+    open = "open"  # raised, and the trade still on notice
+    upheld = "upheld"
+    dismissed = "dismissed"
+
+
 class DepositStatus(StrEnum):
     held = "held"
     released = "released"

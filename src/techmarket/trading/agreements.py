@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +16,15 @@ from techmarket.listings import achievements
 from techmarket.listings import lifecycle as listing_lifecycle
 from techmarket.listings import repository as listings_repo
 from techmarket.models.listing import AchievementStatus, Demand, ResponseStatus
-from techmarket.models.trade import Objection, ObjectionStatus, Offer, Trade, TradeMode, TradeStatus
+from techmarket.models.trade import (
+    Objection,
+    ObjectionState,
+    ObjectionStatus,
+    Offer,
+    Trade,
+    TradeMode,
+    TradeStatus,
+)
 from techmarket.trading import agreement
 from techmarket.trading import repository as repo
 from techmarket.trading.auctions import load, open_trade, record_event, reserve_commitment
@@ -229,6 +238,18 @@ async def object_to(
         now,
     )
     return objection, index
+
+
+async def objections(
+    session: AsyncSession,
+    principal: Principal,
+    state: ObjectionState,
+    after_id: int | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """The operator's queue of objections (with their reasons, which are not public)."""
+    authorize(principal, Action.objection_rule)
+    return await repo.list_objections(session, state, after_id, limit)
 
 
 async def rule(

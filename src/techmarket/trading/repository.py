@@ -29,6 +29,7 @@ from techmarket.models.trade import (
     BidRequest,
     Contract,
     Objection,
+    ObjectionState,
     ObjectionStatus,
     Offer,
     Registration,
@@ -128,6 +129,49 @@ async def objection(session: AsyncSession, trade_id: int, objection_id: int) -> 
 async def objections(session: AsyncSession, trade_id: int) -> list[Objection]:
     stmt = select(Objection).where(Objection.trade_id == trade_id).order_by(Objection.id)
     return list((await session.execute(stmt)).scalars())
+
+
+async def list_objections(
+    session: AsyncSession, state: ObjectionState, after_id: int | None, limit: int
+) -> list[dict[str, Any]]:
+    """Objections oldest first, with the deal they concern: ``open`` ones await a ruling
+    (raised while their trade is still on notice), the others were upheld or dismissed."""
+    seller, buyer, objector = aliased(Organisation), aliased(Organisation), aliased(Organisation)
+    stmt = (
+        select(Objection, Trade, Achievement.title, seller.name, buyer.name, objector.name)
+        .join(Trade, Trade.id == Objection.trade_id)
+        .join(Achievement, Achievement.id == Trade.achievement_id)
+        .join(seller, seller.id == Trade.seller_org_id)
+        .join(buyer, buyer.id == Trade.buyer_org_id)
+        .join(objector, objector.id == Objection.org_id)
+    )
+    if state == ObjectionState.open:
+        stmt = stmt.where(
+            Objection.status == ObjectionStatus.raised, Trade.status == TradeStatus.notice
+        )
+    else:
+        stmt = stmt.where(Objection.status == ObjectionStatus(state.value))
+    if after_id is not None:
+        stmt = stmt.where(Objection.id > after_id)
+    rows = (await session.execute(stmt.order_by(Objection.id).limit(limit))).all()
+    return [
+        {
+            "id": o.id,
+            "trade_id": t.id,
+            "title": title,
+            "seller": seller_name,
+            "buyer": buyer_name,
+            "price_fen": t.price_fen,
+            "notice_ends_at": t.notice_ends_at,
+            "org_id": o.org_id,
+            "org_name": objector_name,
+            "reasons": o.reasons,
+            "status": str(o.status),
+            "raised_at": o.raised_at,
+            "resolved_at": o.resolved_at,
+        }
+        for o, t, title, seller_name, buyer_name, objector_name in rows
+    ]
 
 
 async def next_notice_ended(

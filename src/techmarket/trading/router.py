@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, status
 from techmarket.accounts.policy import Principal
 from techmarket.db import Session
 from techmarket.deps import Anyone, AppSettings, Authenticated, Now, Operator, Verified
-from techmarket.models.trade import Contract, Registration, Trade, TradeStatus
+from techmarket.models.trade import Contract, ObjectionState, Registration, Trade, TradeStatus
 from techmarket.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, next_cursor
 from techmarket.trading import agreements, auctions, deals, engine
 from techmarket.trading import repository as repo
@@ -20,6 +20,7 @@ from techmarket.trading.schemas import (
     ContractCreate,
     ContractRegistration,
     ObjectionCreate,
+    ObjectionRead,
     OfferCreate,
     RegistrationRead,
     TradeCreate,
@@ -290,6 +291,23 @@ async def list_deals(
     """Concluded trades (deals), public: mode, title, field, region, price, parties."""
     found = await repo.deals(session, decode_cursor(cursor), limit)
     return {"items": found, "next_cursor": next_cursor([d["trade_id"] for d in found], limit)}
+
+
+@notices_router.get("/objections", response_model=Page[ObjectionRead])
+async def list_objections(
+    session: Session,
+    principal: Operator,
+    status_: Annotated[ObjectionState, Query(alias="status")] = ObjectionState.open,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Page[ObjectionRead]:
+    """The operator's queue, oldest first: ``open`` objections await a ruling (raised
+    while their trade is on notice); ``upheld`` and ``dismissed`` ones were ruled on."""
+    found = await agreements.objections(session, principal, status_, decode_cursor(cursor), limit)
+    return Page(
+        items=[ObjectionRead.model_validate(o) for o in found],
+        next_cursor=next_cursor([o["id"] for o in found], limit),
+    )
 
 
 @notices_router.post(

@@ -86,6 +86,24 @@ class ObjectionCreate(BaseModel):
     reasons: str = Field(min_length=1, max_length=5000)
 
 
+class ObjectionRead(BaseModel):
+    """An objection in the operator's queue, with the deal on notice it concerns."""
+
+    id: int
+    trade_id: int
+    title: str = Field(description="the achievement's title")
+    seller: str
+    buyer: str
+    price_fen: int | None = Field(description="the agreed price on notice")
+    notice_ends_at: datetime | None
+    org_id: int = Field(description="the objecting organisation")
+    org_name: str
+    reasons: str
+    status: str
+    raised_at: datetime
+    resolved_at: datetime | None
+
+
 class TradeRead(BaseModel):
     """What anyone sees of a trade: aliases, never bidders' names; no reserve until close."""
 
