@@ -115,4 +115,5 @@ def create_app(
     app.include_router(notices_router)
     app.include_router(ws_router)
     app.include_router(ledger_router)
+    errors.install_openapi(app)
     return app
