@@ -127,4 +127,5 @@ def create_app(
     app.include_router(ws_router)
     app.include_router(ledger_router)
     web.install(app)  # the pages, and page errors as pages (replacing errors' handlers there)
+    errors.install_openapi(app)
     return app

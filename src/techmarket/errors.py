@@ -6,9 +6,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI, Request, WebSocket
+from fastapi.exceptions import RequestValidationError, WebSocketRequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("techmarket.errors")
@@ -57,6 +59,14 @@ class InvalidInput(DomainError):
     code, status, title = "invalid_input", 422, "Invalid input"
 
 
+class BadRequest(DomainError):
+    code, status, title = "bad_request", 400, "Bad request"
+
+
+class PayloadTooLarge(DomainError):
+    code, status, title = "payload_too_large", 413, "Request too large"
+
+
 class RateLimited(DomainError):
     code, status, title = "rate_limited", 429, "Too many requests"
 
@@ -90,6 +100,110 @@ _HTTP_CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
 }
+
+
+# The framework's own codes, besides those of DomainError's subclasses.
+_FRAMEWORK_CODES = {**{s: {c} for s, c in _HTTP_CODES.items()}, 422: {"validation_error"}}
+# Declared on every operation, each with the closed set of codes it may carry.
+DECLARED = (400, 401, 403, 404, 409, 413, 422, 429)
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem; some carry more members (``errors``, ``report``, ``retry_after``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str
+
+
+def _subclasses(cls: type[DomainError]) -> list[type[DomainError]]:
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found
+
+
+def problem_codes() -> dict[int, set[str]]:
+    """Every ``code`` each status may carry: the framework's and every DomainError's (a
+    class whose code varies by instance lists them in a ``STATUS`` code → status map)."""
+    codes: dict[int, set[str]] = {s: set(c) for s, c in _FRAMEWORK_CODES.items()}
+    for cls in _subclasses(DomainError):
+        by_code: dict[str, int] = getattr(cls, "STATUS", {cls.code: cls.status})
+        for code, status in by_code.items():
+            codes.setdefault(status, set()).add(code)
+    return codes
+
+
+def _declare_problems(schema: dict[str, Any]) -> None:
+    """Every operation answers errors as problem details: declare them, with the closed
+    set of codes for each status, in place of FastAPI's default 422."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    base = Problem.model_json_schema()
+    codes = problem_codes()
+    for status in DECLARED:
+        components[f"Problem{status}"] = {
+            **base,
+            "title": f"Problem{status}",
+            "properties": {
+                **base["properties"],
+                "status": {"type": "integer", "const": status},
+                "code": {"type": "string", "enum": sorted(codes.get(status, set()))},
+            },
+        }
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status in DECLARED:
+                responses[str(status)] = {
+                    "description": _PHRASES[status],
+                    "content": {
+                        PROBLEM_JSON: {"schema": {"$ref": f"#/components/schemas/Problem{status}"}}
+                    },
+                }
+
+
+_PHRASES = {
+    400: "Bad request (e.g. an invalid cursor)",
+    401: "Not authenticated",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Conflicts with the current state",
+    413: "Too large",
+    422: "Invalid input",
+    429: "Too many requests",
+}
+
+
+def install_openapi(app: FastAPI) -> None:
+    """The OpenAPI document with every operation's problem-details responses."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                summary=app.summary,
+                routes=app.routes,
+            )
+            _declare_problems(schema)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _close_reason(exc: WebSocketRequestValidationError) -> str:
+    """A close frame's reason holds at most 123 bytes."""
+    first = exc.errors()[0]
+    reason = f"{'.'.join(map(str, first['loc']))}: {first['msg']}"
+    return reason.encode()[:123].decode(errors="ignore")
 
 
 async def domain_problem(request: Request, exc: Exception) -> JSONResponse:
@@ -139,6 +253,15 @@ HANDLERS: dict[type[Exception], Handler] = {
 
 
 def install(app: FastAPI) -> None:
-    """Render every error as problem details."""
+    """Render every error as problem details (and a websocket's bad parameters as a close)."""
     for exc_class, handler in HANDLERS.items():
         app.add_exception_handler(exc_class, handler)
+    app.add_exception_handler(WebSocketRequestValidationError, _websocket_validation)
+
+
+async def _websocket_validation(websocket: WebSocket, exc: Exception) -> None:
+    # Accept first: a close before the handshake is a bare HTTP 403 the client cannot tell
+    # from a refusal; 4422 says which parameter was wrong.
+    assert isinstance(exc, WebSocketRequestValidationError)
+    await websocket.accept()
+    await websocket.close(code=4422, reason=_close_reason(exc))

@@ -1,18 +1,25 @@
-"""Cursor pagination over ascending ids: stable under concurrent inserts."""
+"""Cursor pagination over ascending ids: stable under concurrent inserts.
+
+A cursor comes back from the client, so it is parsed strictly: anything but the exact
+shape this server writes is a 400 ``invalid_cursor``."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
+import re
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from techmarket.errors import InvalidInput
+from techmarket.errors import BadRequest
+from techmarket.types import INT64_MAX
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+MAX_CURSOR_LENGTH = 200  # far above any cursor issued here
+_ID_CURSOR = re.compile(r"id:([1-9][0-9]{0,18})")
 
 
 T = TypeVar("T")
@@ -23,9 +30,18 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None
 
 
-class InvalidCursor(InvalidInput):
+class InvalidCursor(BadRequest):
     code = "invalid_cursor"
     title = "Invalid pagination cursor"
+
+
+def _payload(cursor: str) -> bytes:
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise InvalidCursor("cursor is not one this server issued")
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    except (ValueError, binascii.Error) as exc:
+        raise InvalidCursor("cursor is not one this server issued") from exc
 
 
 def encode_cursor(last_id: int) -> str:
@@ -35,14 +51,10 @@ def encode_cursor(last_id: int) -> str:
 def decode_cursor(cursor: str | None) -> int | None:
     if cursor is None:
         return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, value = raw.partition(":")
-        if prefix != "id":
-            raise ValueError(prefix)
-        return int(value)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise InvalidCursor("cursor is not one this server issued") from exc
+    found = _ID_CURSOR.fullmatch(_payload(cursor).decode("ascii", errors="replace"))
+    if found is None or int(found[1]) > INT64_MAX:
+        raise InvalidCursor("cursor is not one this server issued")
+    return int(found[1])
 
 
 def encode_keyset(values: list[Any]) -> str:
@@ -51,16 +63,14 @@ def encode_keyset(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_keyset(cursor: str | None, length: int) -> list[Any] | None:
+def decode_keyset(cursor: str | None, shape: TypeAdapter[T]) -> T | None:
+    """The values of a keyset cursor, which must have exactly ``shape`` (a JSON array)."""
     if cursor is None:
         return None
     try:
-        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, binascii.Error) as exc:
-        raise InvalidCursor("cursor is not one this server issued") from exc
-    if not isinstance(values, list) or len(values) != length:
-        raise InvalidCursor("cursor does not belong to this query or sort order")
-    return values
+        return shape.validate_json(_payload(cursor), strict=True)
+    except ValidationError as exc:
+        raise InvalidCursor("cursor does not belong to this query or sort order") from exc
 
 
 def next_cursor(ids: list[int], limit: int) -> str | None:

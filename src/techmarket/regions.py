@@ -10,7 +10,7 @@ PROVINCES = frozenset(
 
 def validate_region_code(code: str) -> str:
     """Return ``code`` if it is a plausible 6-digit division code, else raise ValueError."""
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):
         raise ValueError("region code must be 6 digits, e.g. 330100")
     if int(code[:2]) not in PROVINCES:
         raise ValueError(f"region code {code} names no province")

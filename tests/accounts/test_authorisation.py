@@ -142,5 +142,5 @@ async def test_org_list_pages_with_a_cursor(
     assert set(made) <= set(seen)
 
     bad = await client.get("/api/v1/orgs", params={"cursor": "!!not-a-cursor"})
-    assert bad.status_code == 422
+    assert bad.status_code == 400
     assert bad.json()["code"] == "invalid_cursor"

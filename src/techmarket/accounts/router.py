@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Depends, Form, Query, Request, status
 
 from techmarket.accounts import repository as repo
 from techmarket.accounts import service
@@ -26,13 +25,26 @@ from techmarket.db import Session, Sessionmaker
 from techmarket.deps import Anyone, AppSettings, Authenticated, BearerToken, Now, Operator
 from techmarket.models.org import OrgKind, OrgStatus
 from techmarket.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, next_cursor
+from techmarket.types import Id, Line
 
 router = APIRouter(prefix="/api/v1")
 
 
+class PasswordForm:
+    """The OAuth2 password grant's form (RFC 6749 §4.3), its text checked like any input."""
+
+    def __init__(
+        self,
+        username: Annotated[Line, Form(max_length=320, description="the user's email")],
+        password: Annotated[Line, Form(max_length=128)],
+    ) -> None:
+        self.username = username
+        self.password = password
+
+
 @router.post("/auth/token", response_model=TokenRead, tags=["auth"])
 async def issue_token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[PasswordForm, Depends()],
     request: Request,
     sessionmaker: Sessionmaker,
     settings: AppSettings,
@@ -76,7 +88,7 @@ async def list_orgs(
     principal: Anyone,
     kind: OrgKind | None = None,
     status_: Annotated[OrgStatus | None, Query(alias="status")] = None,
-    cursor: str | None = None,
+    cursor: Line | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[OrgRead]:
     """Verified organisations for everyone; operators may list any status."""
@@ -95,7 +107,7 @@ async def list_orgs(
 
 
 @router.get("/orgs/{org_id}", response_model=OrgRead, tags=["orgs"])
-async def get_org(org_id: int, session: Session, principal: Anyone) -> OrgRead:
+async def get_org(org_id: Id, session: Session, principal: Anyone) -> OrgRead:
     org = await service.load_org(session, org_id)
     if not service.visible_to(principal, org):
         raise service.OrgNotFound()
@@ -103,7 +115,7 @@ async def get_org(org_id: int, session: Session, principal: Anyone) -> OrgRead:
 
 
 async def _review(
-    org_id: int, to: OrgStatus, reason: str | None, session: Session, principal: Operator, now: Now
+    org_id: Id, to: OrgStatus, reason: str | None, session: Session, principal: Operator, now: Now
 ) -> OrgReviewed:
     org, index = await service.review(session, principal, org_id, to, reason, now)
     return OrgReviewed(**OrgRead.model_validate(org).model_dump(), ledger_index=index)
@@ -111,7 +123,7 @@ async def _review(
 
 @router.post("/orgs/{org_id}/verify", response_model=OrgReviewed, tags=["orgs"])
 async def verify_org(
-    org_id: int, session: Session, principal: Operator, now: Now, body: OrgReview | None = None
+    org_id: Id, session: Session, principal: Operator, now: Now, body: OrgReview | None = None
 ) -> OrgReviewed:
     """Verify a pending organisation, or reinstate a suspended one."""
     reason = body.reason if body else None
@@ -120,20 +132,20 @@ async def verify_org(
 
 @router.post("/orgs/{org_id}/reject", response_model=OrgReviewed, tags=["orgs"])
 async def reject_org(
-    org_id: int, body: OrgReviewWithReason, session: Session, principal: Operator, now: Now
+    org_id: Id, body: OrgReviewWithReason, session: Session, principal: Operator, now: Now
 ) -> OrgReviewed:
     return await _review(org_id, OrgStatus.rejected, body.reason, session, principal, now)
 
 
 @router.post("/orgs/{org_id}/suspend", response_model=OrgReviewed, tags=["orgs"])
 async def suspend_org(
-    org_id: int, body: OrgReviewWithReason, session: Session, principal: Operator, now: Now
+    org_id: Id, body: OrgReviewWithReason, session: Session, principal: Operator, now: Now
 ) -> OrgReviewed:
     return await _review(org_id, OrgStatus.suspended, body.reason, session, principal, now)
 
 
 @router.get("/orgs/{org_id}/users", response_model=list[UserRead], tags=["orgs"])
-async def list_users(org_id: int, session: Session, principal: Authenticated) -> list[UserRead]:
+async def list_users(org_id: Id, session: Session, principal: Authenticated) -> list[UserRead]:
     users = await service.list_users(session, principal, org_id)
     return [UserRead.model_validate(u) for u in users]
 
@@ -145,15 +157,15 @@ async def list_users(org_id: int, session: Session, principal: Authenticated) ->
     tags=["orgs"],
 )
 async def add_user(
-    org_id: int, data: UserCreate, session: Session, principal: Authenticated, now: Now
+    org_id: Id, data: UserCreate, session: Session, principal: Authenticated, now: Now
 ) -> UserRead:
     return UserRead.model_validate(await service.add_user(session, principal, org_id, data, now))
 
 
 @router.patch("/orgs/{org_id}/users/{user_id}", response_model=UserRead, tags=["orgs"])
 async def update_user(
-    org_id: int,
-    user_id: int,
+    org_id: Id,
+    user_id: Id,
     data: UserUpdate,
     session: Session,
     principal: Authenticated,

@@ -21,9 +21,10 @@ from techmarket.accounts.credit_code import normalise
 from techmarket.accounts.passwords import weakness
 from techmarket.models.org import OrgKind, OrgStatus, Role
 from techmarket.regions import validate_region_code
+from techmarket.types import Line, Patch, Text
 
-RegionCode = Annotated[str, AfterValidator(validate_region_code)]
-DisplayName = Annotated[str, Field(min_length=1, max_length=100)]
+RegionCode = Annotated[Line, AfterValidator(validate_region_code)]
+DisplayName = Annotated[Line, Field(min_length=1, max_length=100)]
 
 
 def _lower(email: str) -> str:
@@ -46,7 +47,7 @@ def strong_password(password: str, info: ValidationInfo) -> str:
     return password
 
 
-Password = Annotated[str, Field(min_length=10, max_length=128), AfterValidator(strong_password)]
+Password = Annotated[Line, Field(min_length=10, max_length=128), AfterValidator(strong_password)]
 
 # Kinds anyone may register publicly; operators are created with the CLI.
 REGISTRABLE_KINDS = frozenset(OrgKind) - {OrgKind.operator}
@@ -66,10 +67,10 @@ class AdminCreate(BaseModel):
 
 
 class OrgCreate(BaseModel):
-    name: str = Field(min_length=2, max_length=200)
+    name: Line = Field(min_length=2, max_length=200)
     kind: OrgKind
     region_code: RegionCode
-    credit_code: str = Field(description="统一社会信用代码, 18 characters with check character")
+    credit_code: Line = Field(description="统一社会信用代码, 18 characters with check character")
     admin: AdminCreate
 
     @field_validator("credit_code")
@@ -104,11 +105,11 @@ class OrgReviewed(OrgRead):
 
 
 class OrgReview(BaseModel):
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Text | None = Field(default=None, max_length=2000)
 
 
 class OrgReviewWithReason(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Text = Field(min_length=1, max_length=2000)
 
 
 class UserRead(BaseModel):
@@ -124,9 +125,11 @@ class UserRead(BaseModel):
 
 
 class UserUpdate(BaseModel):
-    display_name: DisplayName | None = None
-    roles: list[Role] | None = Field(default=None, min_length=1)
-    is_active: bool | None = None
+    """Fields left out keep their value."""
+
+    display_name: Patch[DisplayName] = None
+    roles: Patch[Annotated[list[Role], Field(min_length=1)]] = None
+    is_active: Patch[bool] = None
 
 
 class Registration(BaseModel):

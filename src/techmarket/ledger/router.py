@@ -24,10 +24,12 @@ from techmarket.ledger.schemas import (
     EntryRead,
     InclusionProof,
 )
+from techmarket.types import Count
 
 router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])
 
-NonNegative = Annotated[int, Query(ge=0)]
+NonNegative = Annotated[Count, Query(ge=0)]
+Positive = Annotated[Count, Query(ge=1)]
 
 
 def _signer(request: Request) -> tuple[Signer, str]:
@@ -57,35 +59,35 @@ async def list_entries(
 
 
 @router.get("/entries/{index}", response_model=EntryRead)
-async def get_entry(index: int, session: Session) -> EntryRead:
+async def get_entry(index: Count, session: Session) -> EntryRead:
     return EntryRead.of(await service.get_entry(session, index))
 
 
 @router.get("/proofs/inclusion", response_model=InclusionProof)
-async def inclusion(
-    session: Session, index: NonNegative, tree_size: Annotated[int, Query(ge=1)]
-) -> InclusionProof:
+async def inclusion(session: Session, index: NonNegative, tree_size: Positive) -> InclusionProof:
     hashes = await service.inclusion_proof(session, index, tree_size)
     return InclusionProof(index=index, tree_size=tree_size, hashes=[h.hex() for h in hashes])
 
 
 @router.get("/proofs/consistency", response_model=ConsistencyProof)
-async def consistency(
-    session: Session, first: Annotated[int, Query(ge=1)], second: Annotated[int, Query(ge=1)]
-) -> ConsistencyProof:
+async def consistency(session: Session, first: Positive, second: Positive) -> ConsistencyProof:
     hashes = await service.consistency_proof(session, first, second)
     return ConsistencyProof(first=first, second=second, hashes=[h.hex() for h in hashes])
 
 
 @router.get("/receipts/{index}", response_class=PlainTextResponse)
-async def receipt(index: int, request: Request, session: Session, now: Now) -> str:
+async def receipt(index: Count, request: Request, session: Session, now: Now) -> str:
     """A self-contained receipt (C2SP tlog-proof, the entry as ``extra``) that verifies
     offline with the public key: ``techmarket ledger verify-receipt``."""
     signer, origin = _signer(request)
     return (await service.receipt(session, signer, origin, index, now)).text()
 
 
-@router.get("/export")
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}}},
+)
 async def export(request: Request, session: Session, now: Now) -> StreamingResponse:
     """The whole log as JSON Lines, one entry per line, then ``{"checkpoint": …}`` for
     exactly the entries above it."""

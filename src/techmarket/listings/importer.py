@@ -6,6 +6,7 @@ are drafts of the importing organisation (publish them as usual)."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import zipfile
@@ -19,8 +20,9 @@ from pydantic import ValidationError
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from techmarket import spreadsheets
 from techmarket.accounts.policy import Action, Principal, authorize
-from techmarket.errors import DomainError, InvalidInput
+from techmarket.errors import DomainError, InvalidInput, PayloadTooLarge
 from techmarket.listings.achievements import new_achievement
 from techmarket.listings.schemas import AchievementCreate
 from techmarket.listings.taxonomy import INDUSTRY_LABELS, IP_TYPE_LABELS, TRANSFER_MODE_LABELS
@@ -28,6 +30,12 @@ from techmarket.models.listing import Achievement, AchievementEvent, Achievement
 
 MAX_ROWS = 100_000
 MAX_BYTES = 50 * 2**20
+# An XLSX is a zip of XML: bound what it expands to, and how far (a zip bomb packs
+# gigabytes of XML into kilobytes; real workbooks compress about ten to one).
+MAX_EXPANDED = 200 * 2**20
+MAX_RATIO = 100
+MAX_CELL = 10_000  # characters; the longest field (a summary) takes 5,000
+MAX_COLUMNS = 64  # more than every column the layout knows, with room for notes
 BATCH = 1000
 
 # Column → field; Chinese headers are accepted too.
@@ -48,6 +56,8 @@ COLUMNS = {
     "poc_result": "poc_result", "概念验证结果": "poc_result",
 }  # fmt: skip
 LIST_FIELDS = ("patent_numbers", "transfer_modes", "inventors", "keywords")
+# Cells are text; money is a strict integer everywhere else, so the import converts it.
+FEN_FIELDS = ("asking_price_fen",)
 LABELS = {
     "ip_type": {v: k.value for k, v in IP_TYPE_LABELS.items()},
     "industry": {v: k.value for k, v in INDUSTRY_LABELS.items()},
@@ -58,6 +68,11 @@ LABELS = {
 class UnreadableUpload(InvalidInput):
     code = "unreadable_upload"
     title = "The file cannot be read as CSV or XLSX"
+
+
+class ImportTooLarge(PayloadTooLarge):
+    code = "import_too_large"
+    title = "The file is too large to import"
 
 
 class ImportRejected(DomainError):
@@ -81,7 +96,9 @@ class Report:
 
 def sample_csv() -> str:
     """The documented column layout, with two example rows."""
-    return resources.files("techmarket.listings").joinpath("import_sample.csv").read_text("utf-8")
+    sample = resources.files("techmarket.listings").joinpath("import_sample.csv")
+    header, *rows = csv.reader(io.StringIO(sample.read_text("utf-8"), newline=""))
+    return spreadsheets.csv_text(header, rows)
 
 
 def _split(value: str) -> list[str]:
@@ -91,9 +108,10 @@ def _split(value: str) -> list[str]:
 
 
 def read_rows(content: bytes) -> Iterator[tuple[int, dict[str, str]]]:
-    """(row number as a spreadsheet shows it, raw values by field) for every data row."""
+    """(row number as a spreadsheet shows it, raw values by field) for every data row.
+    CPU-bound on a large file: run it off the event loop."""
     if len(content) > MAX_BYTES:
-        raise UnreadableUpload(f"the file is larger than {MAX_BYTES // 2**20} MiB")
+        raise ImportTooLarge(f"the file is larger than {MAX_BYTES // 2**20} MiB")
     is_zip = content[:4] == b"PK\x03\x04"  # XLSX is a zip archive
     table = _xlsx(content) if is_zip else _csv(content)
     try:
@@ -106,11 +124,15 @@ def read_rows(content: bytes) -> Iterator[tuple[int, dict[str, str]]]:
     for number, cells in enumerate(table, start=2):
         if number - 1 > MAX_ROWS:
             raise UnreadableUpload(f"more than {MAX_ROWS} rows")
-        values = {
-            f: "" if cell is None else str(cell).strip()
-            for f, cell in zip(fields, cells, strict=False)
-            if f is not None
-        }
+        values = {}
+        for column, (f, cell) in enumerate(zip(fields, cells, strict=False), start=1):
+            value = "" if cell is None else str(cell).strip()
+            if len(value) > MAX_CELL:
+                raise UnreadableUpload(
+                    f"row {number}, column {column}: more than {MAX_CELL} characters in a cell"
+                )
+            if f is not None:
+                values[f] = value
         if any(values.values()):
             yield number, values
 
@@ -126,21 +148,65 @@ def _csv(content: bytes) -> Iterator[list[str]]:
         raise UnreadableUpload("CSV must be UTF-8 or GB18030 text")
     if "\x00" in text:
         raise UnreadableUpload("binary data is not CSV")
-    yield from csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text))
+    try:
+        yield from reader
+    except csv.Error as exc:  # a bare CR in an unquoted field, a cell over csv's limit …
+        raise UnreadableUpload(f"CSV line {reader.line_num}: {exc}") from None
 
 
 def _xlsx(content: bytes) -> Iterator[list[Any]]:
     from openpyxl import load_workbook
 
+    _check_expansion(content)
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise UnreadableUpload(f"not a readable XLSX workbook: {exc}") from None
+    except Exception as exc:  # hostile XML fails in many ways inside openpyxl
+        raise UnreadableUpload(f"not a readable XLSX workbook: {_reason(exc)}") from None
     try:
-        for row in book.active.iter_rows(values_only=True):
+        if not book.worksheets:
+            raise UnreadableUpload("the workbook has no worksheet")
+        sheet = book.active if book.active in book.worksheets else book.worksheets[0]
+        rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+        number = 0
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except Exception as exc:  # malformed XML, a forbidden entity, a bad cell
+                raise UnreadableUpload(
+                    f"sheet {sheet.title!r}, after row {number}: unreadable XML ({_reason(exc)})"
+                ) from None
+            number += 1
             yield [_cell(c) for c in row]
     finally:
         book.close()
+
+
+def _reason(exc: BaseException) -> str:
+    """What the XML parser found (openpyxl wraps it in a generic message)."""
+    cause = exc.__cause__ or exc.__context__ or exc
+    return f"{type(cause).__name__}: {cause}"
+
+
+def _check_expansion(content: bytes) -> None:
+    """Refuse a workbook that expands too far before anything reads it. zipfile stops at
+    each member's declared size, so the declared sizes bound the real ones."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise UnreadableUpload(f"not a readable XLSX workbook: {exc}") from None
+    expanded = sum(m.file_size for m in members)
+    if expanded > MAX_EXPANDED:
+        raise ImportTooLarge(f"the workbook expands to more than {MAX_EXPANDED // 2**20} MiB")
+    for m in members:
+        if m.file_size > 2**20 and m.file_size > MAX_RATIO * max(m.compress_size, 1):
+            raise ImportTooLarge(
+                f"{m.filename} expands {m.file_size // max(m.compress_size, 1)} times "
+                f"(at most {MAX_RATIO}): not a workbook as spreadsheets save them"
+            )
 
 
 def _cell(value: Any) -> Any:
@@ -160,6 +226,8 @@ def parse_row(values: dict[str, str]) -> AchievementCreate:
         if name in LIST_FIELDS:
             items = _split(raw)
             data[name] = [LABELS.get(name, {}).get(i, i) for i in items]
+        elif name in FEN_FIELDS and raw.isascii() and raw.isdigit():
+            data[name] = int(raw)
         else:
             data[name] = LABELS.get(name, {}).get(raw, raw)
     if any(values.get(k) for k in ("poc_centre", "poc_date", "poc_result")):
@@ -183,18 +251,17 @@ async def _listed_patent_numbers(session: AsyncSession, org_id: int) -> set[str]
     return set((await session.execute(stmt)).scalars())
 
 
-async def import_achievements(
-    session: AsyncSession,
-    principal: Principal,
+Validated = tuple[list[RowResult], list[tuple[RowResult, dict[str, Any]]]]
+
+
+def _validate(
     content: bytes,
+    principal: Principal,
     now: datetime,
-    *,
-    partial: bool = False,
-    progress: Callable[[int], None] | None = None,
-) -> Report:
-    """Validate every row and create drafts; see the module docstring."""
-    authorize(principal, Action.listing_manage, principal.org.id)
-    seen = await _listed_patent_numbers(session, principal.org.id)
+    seen: set[str],
+    progress: Callable[[int], None] | None,
+) -> Validated:
+    """Every row's result, and the new records of the valid ones."""
     results: list[RowResult] = []
     valid: list[tuple[RowResult, dict[str, Any]]] = []
     for number, values in read_rows(content):
@@ -213,6 +280,24 @@ async def import_achievements(
                 valid.append((result, new_achievement(principal, data, now)))
         if progress:
             progress(1)
+    return results, valid
+
+
+async def import_achievements(
+    session: AsyncSession,
+    principal: Principal,
+    content: bytes,
+    now: datetime,
+    *,
+    partial: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Validate every row and create drafts; see the module docstring."""
+    authorize(principal, Action.listing_manage, principal.org.id)
+    seen = await _listed_patent_numbers(session, principal.org.id)
+    # Parsing, validating and segmenting thousands of rows is CPU work: off the event loop,
+    # which goes on serving everyone else meanwhile.
+    results, valid = await asyncio.to_thread(_validate, content, principal, now, seen, progress)
     failed = sum(1 for r in results if r.errors)
     report = Report(total=len(results), created=0, failed=failed, rows=results)
     if failed and not partial:

@@ -28,6 +28,7 @@ from techmarket.listings.schemas import (
 )
 from techmarket.models.listing import ResponseStatus
 from techmarket.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from techmarket.types import Id, Line
 
 router = APIRouter(prefix="/api/v1")
 
@@ -69,7 +70,7 @@ async def search_achievements(
     principal: Anyone,
     filters: Annotated[search.AchievementFilters, Depends()],
     sort: Sort = "relevance",
-    cursor: str | None = None,
+    cursor: Line | None = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[AchievementRead]:
     """Search published achievements (Chinese full text, filters, sorts). With
@@ -80,7 +81,12 @@ async def search_achievements(
     return Page(items=[_achievement(a) for a in found], next_cursor=next_cursor)
 
 
-@router.get("/achievements/import/template", tags=["achievements"])
+@router.get(
+    "/achievements/import/template",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    tags=["achievements"],
+)
 async def import_template() -> Response:
     """The column layout of a bulk import, as a CSV with example rows (UTF-8)."""
     return Response(
@@ -119,7 +125,7 @@ async def create_achievement(
 
 @router.get("/achievements/{achievement_id}", response_model=AchievementRead, tags=["achievements"])
 async def get_achievement(
-    achievement_id: int, session: Session, principal: Anyone
+    achievement_id: Id, session: Session, principal: Anyone
 ) -> AchievementRead:
     return _achievement(await achievements.load(session, principal, achievement_id))
 
@@ -128,7 +134,7 @@ async def get_achievement(
     "/achievements/{achievement_id}", response_model=AchievementRead, tags=["achievements"]
 )
 async def update_achievement(
-    achievement_id: int,
+    achievement_id: Id,
     data: AchievementUpdate,
     session: Session,
     principal: Authenticated,
@@ -141,7 +147,7 @@ async def update_achievement(
     "/achievements/{achievement_id}/submit", response_model=AchievementRead, tags=["achievements"]
 )
 async def submit_achievement(
-    achievement_id: int, session: Session, principal: Authenticated, now: Now
+    achievement_id: Id, session: Session, principal: Authenticated, now: Now
 ) -> AchievementRead:
     """Universities and institutes: to the TTO for approval. Others: published at once."""
     return _achievement(*await achievements.submit(session, principal, achievement_id, now))
@@ -151,7 +157,7 @@ async def submit_achievement(
     "/achievements/{achievement_id}/approve", response_model=AchievementRead, tags=["achievements"]
 )
 async def approve_achievement(
-    achievement_id: int, session: Session, principal: Authenticated, now: Now
+    achievement_id: Id, session: Session, principal: Authenticated, now: Now
 ) -> AchievementRead:
     """The organisation's TTO approves and publishes (both ledgered)."""
     return _achievement(*await achievements.approve(session, principal, achievement_id, now))
@@ -161,7 +167,7 @@ async def approve_achievement(
     "/achievements/{achievement_id}/reject", response_model=AchievementRead, tags=["achievements"]
 )
 async def reject_achievement(
-    achievement_id: int, body: Reason, session: Session, principal: Authenticated, now: Now
+    achievement_id: Id, body: Reason, session: Session, principal: Authenticated, now: Now
 ) -> AchievementRead:
     return _achievement(
         await achievements.reject(session, principal, achievement_id, body.reason, now)
@@ -172,7 +178,7 @@ async def reject_achievement(
     "/achievements/{achievement_id}/withdraw", response_model=AchievementRead, tags=["achievements"]
 )
 async def withdraw_achievement(
-    achievement_id: int,
+    achievement_id: Id,
     session: Session,
     principal: Authenticated,
     now: Now,
@@ -191,7 +197,7 @@ async def withdraw_achievement(
     tags=["achievements"],
 )
 async def achievement_history(
-    achievement_id: int, session: Session, principal: Authenticated
+    achievement_id: Id, session: Session, principal: Authenticated
 ) -> list[HistoryRead]:
     events = await achievements.history(session, principal, achievement_id)
     return [HistoryRead.model_validate(e) for e in events]
@@ -203,7 +209,7 @@ async def achievement_history(
     tags=["achievements"],
 )
 async def achievement_matches(
-    achievement_id: int, session: Session, principal: Anyone, now: Now, limit: MatchLimit = 10
+    achievement_id: Id, session: Session, principal: Anyone, now: Now, limit: MatchLimit = 10
 ) -> list[MatchRead]:
     """Open demands ranked for this achievement, each saying why."""
     achievement = await achievements.load(session, principal, achievement_id)
@@ -220,7 +226,7 @@ async def search_demands(
     now: Now,
     filters: Annotated[search.DemandFilters, Depends()],
     sort: Sort = "relevance",
-    cursor: str | None = None,
+    cursor: Line | None = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[DemandRead]:
     found, next_cursor = await search.search_demands(
@@ -239,20 +245,20 @@ async def create_demand(
 
 
 @router.get("/demands/{demand_id}", response_model=DemandRead, tags=["demands"])
-async def get_demand(demand_id: int, session: Session, principal: Anyone, now: Now) -> DemandRead:
+async def get_demand(demand_id: Id, session: Session, principal: Anyone, now: Now) -> DemandRead:
     return _demand(await demands.load(session, principal, demand_id, now), now)
 
 
 @router.patch("/demands/{demand_id}", response_model=DemandRead, tags=["demands"])
 async def update_demand(
-    demand_id: int, data: DemandUpdate, session: Session, principal: Authenticated, now: Now
+    demand_id: Id, data: DemandUpdate, session: Session, principal: Authenticated, now: Now
 ) -> DemandRead:
     return _demand(await demands.update(session, principal, demand_id, data, now), now)
 
 
 @router.post("/demands/{demand_id}/publish", response_model=DemandRead, tags=["demands"])
 async def publish_demand(
-    demand_id: int, session: Session, principal: Authenticated, now: Now
+    demand_id: Id, session: Session, principal: Authenticated, now: Now
 ) -> DemandRead:
     demand, index = await demands.publish(session, principal, demand_id, now)
     return _demand(demand, now, index)
@@ -260,14 +266,14 @@ async def publish_demand(
 
 @router.post("/demands/{demand_id}/close", response_model=DemandRead, tags=["demands"])
 async def close_demand(
-    demand_id: int, session: Session, principal: Authenticated, now: Now
+    demand_id: Id, session: Session, principal: Authenticated, now: Now
 ) -> DemandRead:
     return _demand(await demands.close(session, principal, demand_id, now), now)
 
 
 @router.get("/demands/{demand_id}/matches", response_model=list[MatchRead], tags=["demands"])
 async def demand_matches(
-    demand_id: int, session: Session, principal: Anyone, now: Now, limit: MatchLimit = 10
+    demand_id: Id, session: Session, principal: Anyone, now: Now, limit: MatchLimit = 10
 ) -> list[MatchRead]:
     """Published achievements ranked for this demand, each saying why."""
     demand = await demands.load(session, principal, demand_id, now)
@@ -281,7 +287,7 @@ async def demand_matches(
     tags=["demands"],
 )
 async def respond(
-    demand_id: int, data: ResponseCreate, session: Session, principal: Verified, now: Now
+    demand_id: Id, data: ResponseCreate, session: Session, principal: Verified, now: Now
 ) -> ResponseRead:
     """揭榜: an institution, broker or agency proposes to solve the demand."""
     return ResponseRead.model_validate(
@@ -291,7 +297,7 @@ async def respond(
 
 @router.get("/demands/{demand_id}/responses", response_model=list[ResponseRead], tags=["demands"])
 async def list_responses(
-    demand_id: int, session: Session, principal: Authenticated, now: Now
+    demand_id: Id, session: Session, principal: Authenticated, now: Now
 ) -> list[ResponseRead]:
     """The owner sees all responses; a responder only its own."""
     found = await demands.responses(session, principal, demand_id, now)
@@ -299,7 +305,7 @@ async def list_responses(
 
 
 async def _decide(
-    demand_id: int, response_id: int, to: ResponseStatus, session: Any, principal: Any, now: Any
+    demand_id: Id, response_id: Id, to: ResponseStatus, session: Any, principal: Any, now: Any
 ) -> ResponseRead:
     response, index = await demands.decide(session, principal, demand_id, response_id, to, now)
     read = ResponseRead.model_validate(response)
@@ -313,7 +319,7 @@ async def _decide(
     tags=["demands"],
 )
 async def shortlist_response(
-    demand_id: int, response_id: int, session: Session, principal: Authenticated, now: Now
+    demand_id: Id, response_id: Id, session: Session, principal: Authenticated, now: Now
 ) -> ResponseRead:
     return await _decide(
         demand_id, response_id, ResponseStatus.shortlisted, session, principal, now
@@ -326,7 +332,7 @@ async def shortlist_response(
     tags=["demands"],
 )
 async def decline_response(
-    demand_id: int, response_id: int, session: Session, principal: Authenticated, now: Now
+    demand_id: Id, response_id: Id, session: Session, principal: Authenticated, now: Now
 ) -> ResponseRead:
     return await _decide(demand_id, response_id, ResponseStatus.declined, session, principal, now)
 
@@ -337,7 +343,7 @@ async def decline_response(
     tags=["demands"],
 )
 async def accept_response(
-    demand_id: int, response_id: int, session: Session, principal: Authenticated, now: Now
+    demand_id: Id, response_id: Id, session: Session, principal: Authenticated, now: Now
 ) -> ResponseRead:
     """Awards the demand to this responder (ledgered); the other responses are declined."""
     return await _decide(demand_id, response_id, ResponseStatus.accepted, session, principal, now)
@@ -349,7 +355,7 @@ async def accept_response(
     tags=["demands"],
 )
 async def withdraw_response(
-    demand_id: int, response_id: int, session: Session, principal: Authenticated, now: Now
+    demand_id: Id, response_id: Id, session: Session, principal: Authenticated, now: Now
 ) -> ResponseRead:
     return ResponseRead.model_validate(
         await demands.withdraw_response(session, principal, demand_id, response_id, now)

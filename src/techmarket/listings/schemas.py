@@ -17,30 +17,33 @@ from techmarket.listings.taxonomy import (
 )
 from techmarket.models.listing import AchievementStatus, DemandStatus, ResponseStatus
 from techmarket.regions import validate_region_code
+from techmarket.types import Fen, Id, Line, Patch, Text, UtcDateTime
 
-RegionCode = Annotated[str, AfterValidator(validate_region_code)]
-PatentNumber = Annotated[str, AfterValidator(normalise_patent_number)]
-Fen = Annotated[int, Field(gt=0, le=10**15, description="an amount in fen (1 yuan = 100 fen)")]
-Title = Annotated[str, Field(min_length=2, max_length=200)]
-ShortText = Annotated[str, Field(min_length=1, max_length=50)]
+RegionCode = Annotated[Line, AfterValidator(validate_region_code)]
+PatentNumber = Annotated[Line, AfterValidator(normalise_patent_number)]
+Title = Annotated[Line, Field(min_length=2, max_length=200)]
+ShortText = Annotated[Line, Field(min_length=1, max_length=50)]
+Summary = Annotated[Text, Field(min_length=1, max_length=5000)]
+Description = Annotated[Text, Field(min_length=1, max_length=10000)]
+Trl = Annotated[int, Field(ge=1, le=9, description="technology readiness level")]
 
 
 class ProofOfConcept(BaseModel):
     """概念验证: where and when the technology was shown to work, and how it went."""
 
-    centre: str = Field(min_length=1, max_length=200)
+    centre: Line = Field(min_length=1, max_length=200)
     date: date
-    result: str = Field(min_length=1, max_length=2000)
+    result: Text = Field(min_length=1, max_length=2000)
 
 
 class AchievementFields(BaseModel):
     title: Title
-    summary: str = Field(min_length=1, max_length=5000, description="non-confidential summary")
+    summary: Summary = Field(description="non-confidential summary")
     ip_type: IpType
     patent_numbers: list[PatentNumber] = Field(default_factory=list, max_length=50)
     industry: Industry
     region_code: RegionCode
-    trl: int = Field(ge=1, le=9, description="technology readiness level")
+    trl: Trl
     transfer_modes: list[TransferMode] = Field(min_length=1)
     asking_price_fen: Fen | None = Field(default=None, description="null means negotiable")
     inventors: list[ShortText] = Field(default_factory=list, max_length=50)
@@ -57,18 +60,20 @@ class AchievementCreate(AchievementFields):
 
 
 class AchievementUpdate(BaseModel):
-    title: Title | None = None
-    summary: str | None = Field(default=None, min_length=1, max_length=5000)
-    ip_type: IpType | None = None
-    patent_numbers: list[PatentNumber] | None = Field(default=None, max_length=50)
-    industry: Industry | None = None
-    region_code: RegionCode | None = None
-    trl: int | None = Field(default=None, ge=1, le=9)
-    transfer_modes: list[TransferMode] | None = Field(default=None, min_length=1)
+    """Fields left out keep their value; ``null`` only where a value may be absent."""
+
+    title: Patch[Title] = None
+    summary: Patch[Summary] = None
+    ip_type: Patch[IpType] = None
+    patent_numbers: Patch[Annotated[list[PatentNumber], Field(max_length=50)]] = None
+    industry: Patch[Industry] = None
+    region_code: Patch[RegionCode] = None
+    trl: Patch[Trl] = None
+    transfer_modes: Patch[Annotated[list[TransferMode], Field(min_length=1)]] = None
     asking_price_fen: Fen | None = None
-    negotiable: bool | None = Field(default=None, description="true clears the asking price")
-    inventors: list[ShortText] | None = Field(default=None, max_length=50)
-    keywords: list[ShortText] | None = Field(default=None, max_length=20)
+    negotiable: Patch[bool] = Field(default=None, description="true clears the asking price")
+    inventors: Patch[Annotated[list[ShortText], Field(max_length=50)]] = None
+    keywords: Patch[Annotated[list[ShortText], Field(max_length=20)]] = None
     proof_of_concept: ProofOfConcept | None = None
 
 
@@ -100,11 +105,11 @@ class AchievementRead(BaseModel):
 
 
 class Reason(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Text = Field(min_length=1, max_length=2000)
 
 
 class OptionalReason(BaseModel):
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Text | None = Field(default=None, max_length=2000)
 
 
 class HistoryRead(BaseModel):
@@ -120,12 +125,12 @@ class HistoryRead(BaseModel):
 
 class DemandFields(BaseModel):
     title: Title
-    description: str = Field(min_length=1, max_length=10000)
+    description: Description
     industry: Industry
     region_code: RegionCode
     budget_min_fen: Fen | None = None
     budget_max_fen: Fen | None = None
-    deadline: datetime = Field(description="RFC 3339 with a timezone")
+    deadline: UtcDateTime = Field(description="RFC 3339 with a timezone")
     cooperation_mode: CooperationMode
     is_challenge: bool = Field(default=False, description="揭榜挂帅: an open challenge")
     reward_fen: Fen | None = Field(default=None, description="the challenge's reward")
@@ -135,8 +140,6 @@ class DemandCreate(DemandFields):
     @model_validator(mode="after")
     def _consistent(self) -> DemandCreate:
         check_demand(self.budget_min_fen, self.budget_max_fen, self.is_challenge, self.reward_fen)
-        if self.deadline.tzinfo is None:
-            raise ValueError("deadline: give a timezone (RFC 3339)")
         return self
 
 
@@ -150,15 +153,17 @@ def check_demand(
 
 
 class DemandUpdate(BaseModel):
-    title: Title | None = None
-    description: str | None = Field(default=None, min_length=1, max_length=10000)
-    industry: Industry | None = None
-    region_code: RegionCode | None = None
+    """Fields left out keep their value; ``null`` only where a value may be absent."""
+
+    title: Patch[Title] = None
+    description: Patch[Description] = None
+    industry: Patch[Industry] = None
+    region_code: Patch[RegionCode] = None
     budget_min_fen: Fen | None = None
     budget_max_fen: Fen | None = None
-    deadline: datetime | None = None
-    cooperation_mode: CooperationMode | None = None
-    is_challenge: bool | None = None
+    deadline: Patch[UtcDateTime] = None
+    cooperation_mode: Patch[CooperationMode] = None
+    is_challenge: Patch[bool] = None
     reward_fen: Fen | None = None
 
 
@@ -185,9 +190,9 @@ class DemandRead(BaseModel):
 
 
 class ResponseCreate(BaseModel):
-    text: str = Field(min_length=1, max_length=10000)
+    text: Description
     quoted_price_fen: Fen
-    achievement_ids: list[int] = Field(default_factory=list, max_length=20)
+    achievement_ids: list[Id] = Field(default_factory=list, max_length=20)
 
 
 class ResponseRead(BaseModel):

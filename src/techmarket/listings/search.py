@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import Ge, Le
+from pydantic import AwareDatetime, Field, TypeAdapter
 from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,47 +15,56 @@ from techmarket.accounts.policy import Principal
 from techmarket.listings import lifecycle, matching
 from techmarket.listings import repository as repo
 from techmarket.listings.repository import SearchQuery, region_prefix
-from techmarket.listings.schemas import Sort
+from techmarket.listings.schemas import RegionCode, Sort, Trl
 from techmarket.listings.taxonomy import CooperationMode, Industry, IpType, TransferMode
 from techmarket.listings.text import any_term_query, tsquery_literal, words
 from techmarket.models.listing import Achievement, AchievementStatus, Demand, DemandStatus
 from techmarket.pagination import InvalidCursor, decode_keyset, encode_keyset
+from techmarket.types import FEN_MAX, Id, Line
+
+# Query parameters arrive as text: a lax integer here, bounded like a price.
+PriceFilter = Annotated[int, Ge(0), Le(FEN_MAX)]
 
 
 @dataclass
 class Filters:
     """What every listing search may filter on."""
 
-    q: str | None = None
+    q: Line | None = None
     industry: Industry | None = None
-    region: str | None = None
-    org_id: int | None = None
-    status: str | None = None
+    region: RegionCode | None = None
+    org_id: Id | None = None
 
 
 @dataclass
 class AchievementFilters(Filters):
+    status: AchievementStatus | None = None
     ip_type: IpType | None = None
-    trl_min: int | None = None
-    trl_max: int | None = None
+    trl_min: Trl | None = None
+    trl_max: Trl | None = None
     transfer_mode: TransferMode | None = None
-    price_min_fen: int | None = None
-    price_max_fen: int | None = None
+    price_min_fen: PriceFilter | None = None
+    price_max_fen: PriceFilter | None = None
 
 
 @dataclass
 class DemandFilters(Filters):
+    status: DemandStatus | None = None
     cooperation_mode: CooperationMode | None = None
     challenge: bool | None = None
 
 
 def _statuses(
-    principal: Principal | None, filters: Filters, public: frozenset[Any], default: Any
+    principal: Principal | None,
+    filters: Filters,
+    status: Any,
+    public: frozenset[Any],
+    default: Any,
 ) -> set[Any]:
     """Others' listings only in public statuses; one's own organisation's in any."""
     own = principal is not None and filters.org_id == principal.org.id
-    if filters.status is not None:
-        return {filters.status} if own or filters.status in public else set()
+    if status is not None:
+        return {status} if own or status in public else set()
     return {default}
 
 
@@ -66,6 +77,15 @@ def _common(model: type[Achievement] | type[Demand], filters: Filters) -> list[C
     if filters.org_id is not None:
         conditions.append(model.org_id == filters.org_id)
     return conditions
+
+
+# What a cursor of each sort order holds: the order, the last row's sort value, its id.
+_KEYSETS: dict[str, TypeAdapter[tuple[str, Any, int]]] = {
+    "relevance": TypeAdapter(tuple[Sort, Annotated[float, Field(allow_inf_nan=False)], Id]),
+    "newest": TypeAdapter(tuple[Sort, AwareDatetime | None, Id]),
+    "price_asc": TypeAdapter(tuple[Sort, PriceFilter | None, Id]),
+    "price_desc": TypeAdapter(tuple[Sort, PriceFilter | None, Id]),
+}
 
 
 async def _run(
@@ -81,17 +101,16 @@ async def _run(
     if q and tsquery is None:
         return [], None  # only stop words or punctuation: nothing can match
     sort_key = sort if tsquery or sort != "relevance" else "newest"
+    after = decode_keyset(cursor, _KEYSETS[sort_key])
+    if after is not None and after[0] != sort_key:
+        raise InvalidCursor("cursor belongs to another sort order")
     query = SearchQuery(
         tsquery=tsquery,
         conditions=conditions,
         sort=sort_key,
-        after=decode_keyset(cursor, 3),
+        after=list(after[1:]) if after is not None else None,
         limit=limit,
     )
-    if query.after is not None:
-        if query.after[0] != sort_key:
-            raise InvalidCursor("cursor belongs to another sort order")
-        query.after = query.after[1:]
     rows = await repo.search(session, model, query)
     next_cursor = encode_keyset([sort_key, *rows[-1][1]]) if len(rows) == limit else None
     return [row for row, _ in rows], next_cursor
@@ -106,7 +125,11 @@ async def search_achievements(
     limit: int,
 ) -> tuple[list[Achievement], str | None]:
     statuses = _statuses(
-        principal, filters, lifecycle.ACHIEVEMENT_PUBLIC, AchievementStatus.published
+        principal,
+        filters,
+        filters.status,
+        lifecycle.ACHIEVEMENT_PUBLIC,
+        AchievementStatus.published,
     )
     conditions = [Achievement.status.in_(statuses), *_common(Achievement, filters)]
     if filters.ip_type:
@@ -133,7 +156,9 @@ async def search_demands(
     limit: int,
     now: datetime,
 ) -> tuple[list[Demand], str | None]:
-    statuses = _statuses(principal, filters, lifecycle.DEMAND_PUBLIC, DemandStatus.published)
+    statuses = _statuses(
+        principal, filters, filters.status, lifecycle.DEMAND_PUBLIC, DemandStatus.published
+    )
     conditions = [Demand.status.in_(statuses), *_common(Demand, filters)]
     if statuses == {DemandStatus.published}:
         conditions.append(Demand.deadline > now)  # expired ones are not open any more

@@ -19,6 +19,7 @@ from techmarket.models.listing import AchievementStatus
 from techmarket.models.trade import DepositStatus, Registration, Trade, TradeMode, TradeStatus
 from techmarket.trading import repository as repo
 from techmarket.trading.schemas import AuctionCreate, ListedCreate
+from techmarket.types import wire_time
 
 ALIAS_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -90,9 +91,9 @@ def public_terms(data: AuctionCreate, holders: list[dict[str, Any]]) -> dict[str
         "start_price_fen": data.start_price_fen,
         "increment_fen": data.increment_fen,
         "deposit_fen": data.deposit_fen,
-        "registration_deadline": data.registration_deadline.isoformat(),
-        "starts_at": data.starts_at.isoformat(),
-        "ends_at": data.ends_at.isoformat(),
+        "registration_deadline": wire_time(data.registration_deadline),
+        "starts_at": wire_time(data.starts_at),
+        "ends_at": wire_time(data.ends_at),
         "extension_seconds": data.extension_seconds,
         "priority_holder_commitments": sorted(holder_commitment(h) for h in holders),
     }

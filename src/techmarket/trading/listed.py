@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from techmarket.types import wire_time
+
 Outcome = Literal["unsold", "sold", "auction"]
 
 
@@ -25,7 +27,7 @@ def auction_terms(terms: dict[str, Any], ended_at: datetime) -> dict[str, Any]:
     return {
         **terms,
         "start_price_fen": terms["listed_price_fen"],
-        "registration_deadline": listing_end.isoformat(),  # exactly those who intended
-        "starts_at": start.isoformat(),
-        "ends_at": (start + timedelta(minutes=terms["auction_minutes"])).isoformat(),
+        "registration_deadline": wire_time(listing_end),  # exactly those who intended
+        "starts_at": wire_time(start),
+        "ends_at": wire_time(start + timedelta(minutes=terms["auction_minutes"])),
     }

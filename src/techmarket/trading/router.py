@@ -26,6 +26,7 @@ from techmarket.trading.schemas import (
     TradeCreate,
     TradeRead,
 )
+from techmarket.types import Count, Id, Line
 
 router = APIRouter(prefix="/api/v1/trades", tags=["trades"])
 
@@ -98,7 +99,7 @@ async def open_trade(
 async def list_trades(
     session: Session,
     status_: Annotated[TradeStatus | None, Query(alias="status")] = None,
-    cursor: str | None = None,
+    cursor: Line | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[TradeRead]:
     """Trades anyone may see (open by default)."""
@@ -111,13 +112,13 @@ async def list_trades(
 
 
 @router.get("/{trade_id}", response_model=TradeRead)
-async def gettrade_view(trade_id: int, session: Session, principal: Anyone) -> TradeRead:
+async def gettrade_view(trade_id: Id, session: Session, principal: Anyone) -> TradeRead:
     return trade_view(await auctions.load(session, principal, trade_id), viewer=principal)
 
 
 @router.post("/{trade_id}/approve", response_model=TradeRead)
 async def approvetrade_view(
-    trade_id: int, session: Session, principal: Authenticated, now: Now
+    trade_id: Id, session: Session, principal: Authenticated, now: Now
 ) -> TradeRead:
     """The seller's TTO approves mode and price; the trade opens (both ledgered)."""
     return trade_view(*await auctions.approve(session, principal, trade_id, now), viewer=principal)
@@ -125,7 +126,7 @@ async def approvetrade_view(
 
 @router.post("/{trade_id}/reject", response_model=TradeRead)
 async def reject_trade(
-    trade_id: int, session: Session, principal: Authenticated, now: Now
+    trade_id: Id, session: Session, principal: Authenticated, now: Now
 ) -> TradeRead:
     """The seller's TTO declines mode or price."""
     return trade_view(*await auctions.reject(session, principal, trade_id, now), viewer=principal)
@@ -133,7 +134,7 @@ async def reject_trade(
 
 @router.post("/{trade_id}/offers", status_code=status.HTTP_201_CREATED)
 async def make_offer(
-    trade_id: int, data: OfferCreate, session: Session, principal: Verified, now: Now
+    trade_id: Id, data: OfferCreate, session: Session, principal: Verified, now: Now
 ) -> dict[str, Any]:
     """An offer or counter-offer (agreement pricing), by the seller or the named buyer."""
     made, index = await agreements.offer(
@@ -144,7 +145,7 @@ async def make_offer(
 
 @router.post("/{trade_id}/accept", response_model=TradeRead)
 async def accept_offer(
-    trade_id: int, session: Session, principal: Verified, settings: AppSettings, now: Now
+    trade_id: Id, session: Session, principal: Verified, settings: AppSettings, now: Now
 ) -> TradeRead:
     """Accept the other side's latest offer: the price goes on public notice (公示)."""
     return trade_view(
@@ -154,7 +155,7 @@ async def accept_offer(
 
 @router.post("/{trade_id}/objections", status_code=status.HTTP_201_CREATED)
 async def raise_objection(
-    trade_id: int, data: ObjectionCreate, session: Session, principal: Verified, now: Now
+    trade_id: Id, data: ObjectionCreate, session: Session, principal: Verified, now: Now
 ) -> dict[str, Any]:
     """Any verified organisation may object, with reasons, while the notice runs."""
     objection, index = await agreements.object_to(session, principal, trade_id, data.reasons, now)
@@ -163,7 +164,7 @@ async def raise_objection(
 
 @router.post("/{trade_id}/objections/{objection_id}/uphold", response_model=TradeRead)
 async def uphold_objection(
-    trade_id: int, objection_id: int, session: Session, principal: Operator, now: Now
+    trade_id: Id, objection_id: Id, session: Session, principal: Operator, now: Now
 ) -> TradeRead:
     """The operator upholds the objection: the trade is cancelled."""
     return trade_view(
@@ -174,7 +175,7 @@ async def uphold_objection(
 
 @router.post("/{trade_id}/objections/{objection_id}/dismiss", response_model=TradeRead)
 async def dismiss_objection(
-    trade_id: int, objection_id: int, session: Session, principal: Operator, now: Now
+    trade_id: Id, objection_id: Id, session: Session, principal: Operator, now: Now
 ) -> TradeRead:
     return trade_view(
         *await agreements.rule(session, principal, trade_id, objection_id, False, now),
@@ -184,7 +185,7 @@ async def dismiss_objection(
 
 @router.post("/{trade_id}/contract", status_code=status.HTTP_201_CREATED)
 async def record_contract(
-    trade_id: int, data: ContractCreate, session: Session, principal: Verified, now: Now
+    trade_id: Id, data: ContractCreate, session: Session, principal: Verified, now: Now
 ) -> dict[str, Any]:
     """A party records the deal's technology contract (合同编号, signing date, payment
     terms, e.g. 先免费许可后付费)."""
@@ -202,7 +203,7 @@ async def record_contract(
 
 @router.post("/{trade_id}/contract/registration")
 async def register_contract(
-    trade_id: int, data: ContractRegistration, session: Session, principal: Verified, now: Now
+    trade_id: Id, data: ContractRegistration, session: Session, principal: Verified, now: Now
 ) -> dict[str, Any]:
     """A party records the contract's registration (技术合同认定登记)."""
     contract, index = await deals.register_contract(
@@ -229,7 +230,7 @@ def _contract(contract: Contract, ledger_index: int) -> dict[str, Any]:
     status_code=status.HTTP_201_CREATED,
 )
 async def register(
-    trade_id: int, session: Session, principal: Verified, now: Now
+    trade_id: Id, session: Session, principal: Verified, now: Now
 ) -> RegistrationRead:
     """Register to bid: the deposit is held and an alias (竞买号) assigned."""
     return _registration(*await auctions.register(session, principal, trade_id, now))
@@ -237,7 +238,7 @@ async def register(
 
 @router.get("/{trade_id}/bids")
 async def list_bids(
-    trade_id: int, session: Session, principal: Anyone, after_seq: int = 0
+    trade_id: Id, session: Session, principal: Anyone, after_seq: Count = 0
 ) -> dict[str, Any]:
     """Accepted bids, by alias, in order."""
     await auctions.load(session, principal, trade_id)
@@ -259,12 +260,12 @@ async def list_bids(
 
 @router.post("/{trade_id}/bids", response_model=BidResult)
 async def place_bid(
-    trade_id: int,
+    trade_id: Id,
     data: BidCreate,
     session: Session,
     principal: Verified,
     now: Now,
-    idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
+    idempotency_key: Annotated[Line | None, Header(max_length=100)] = None,
 ) -> dict[str, Any]:
     """Bid. Acknowledged only once the bid, the trade and the ledger entry have committed;
     a retry with the same ``Idempotency-Key`` returns the same outcome."""
@@ -285,7 +286,7 @@ async def list_notices(session: Session, now: Now) -> dict[str, Any]:
 @notices_router.get("/deals")
 async def list_deals(
     session: Session,
-    cursor: str | None = None,
+    cursor: Line | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     """Concluded trades (deals), public: mode, title, field, region, price, parties."""
@@ -316,7 +317,7 @@ async def list_objections(
     status_code=status.HTTP_201_CREATED,
 )
 async def trade_from_response(
-    demand_id: int, response_id: int, session: Session, principal: Verified, now: Now
+    demand_id: Id, response_id: Id, session: Session, principal: Verified, now: Now
 ) -> TradeRead:
     """The accepted responder opens agreement pricing with the demand's owner."""
     return trade_view(

@@ -8,30 +8,26 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Discriminator, Field, Tag, model_validator
 
 from techmarket.models.trade import PaymentTerms
-
-Fen = Annotated[int, Field(gt=0, le=10**15)]
+from techmarket.types import Fen, FenOrZero, Id, Line, Text, UtcDateTime
 
 
 class AuctionCreate(BaseModel):
-    achievement_id: int
+    achievement_id: Id
     mode: Literal["auction"] = "auction"
     start_price_fen: Fen
     increment_fen: Fen = Field(description="加价幅度: bids are the start plus whole increments")
     reserve_fen: Fen | None = Field(default=None, description="保留价: secret until close")
-    deposit_fen: int = Field(ge=0, le=10**15)
-    registration_deadline: datetime
-    starts_at: datetime
-    ends_at: datetime
+    deposit_fen: FenOrZero
+    registration_deadline: UtcDateTime
+    starts_at: UtcDateTime
+    ends_at: UtcDateTime
     extension_seconds: int = Field(default=300, ge=30, le=3600, description="延时周期")
-    priority_holder_org_ids: list[int] = Field(
+    priority_holder_org_ids: list[Id] = Field(
         default_factory=list, max_length=10, description="holders of 优先购买权"
     )
 
     @model_validator(mode="after")
     def _times(self) -> AuctionCreate:
-        times = (self.registration_deadline, self.starts_at, self.ends_at)
-        if any(t.tzinfo is None for t in times):
-            raise ValueError("times need a timezone (RFC 3339)")
         if not self.starts_at < self.ends_at:
             raise ValueError("ends_at must be after starts_at")
         if self.registration_deadline > self.ends_at:
@@ -40,26 +36,20 @@ class AuctionCreate(BaseModel):
 
 
 class ListedCreate(BaseModel):
-    achievement_id: int
+    achievement_id: Id
     mode: Literal["listed"]
     listed_price_fen: Fen
-    deposit_fen: int = Field(ge=0, le=10**15)
-    listing_ends_at: datetime
+    deposit_fen: FenOrZero
+    listing_ends_at: UtcDateTime
     increment_fen: Fen = Field(description="for the auction if two or more buyers intend")
     auction_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
     extension_seconds: int = Field(default=300, ge=30, le=3600)
 
-    @model_validator(mode="after")
-    def _aware(self) -> ListedCreate:
-        if self.listing_ends_at.tzinfo is None:
-            raise ValueError("listing_ends_at needs a timezone (RFC 3339)")
-        return self
-
 
 class AgreementCreate(BaseModel):
-    achievement_id: int
+    achievement_id: Id
     mode: Literal["agreement"]
-    buyer_org_id: int = Field(description="the named buyer")
+    buyer_org_id: Id = Field(description="the named buyer")
     asking_price_fen: Fen | None = None
 
 
@@ -79,11 +69,11 @@ TradeCreate = Annotated[
 
 class OfferCreate(BaseModel):
     price_fen: Fen
-    note: str | None = Field(default=None, max_length=2000)
+    note: Text | None = Field(default=None, max_length=2000)
 
 
 class ObjectionCreate(BaseModel):
-    reasons: str = Field(min_length=1, max_length=5000)
+    reasons: Text = Field(min_length=1, max_length=5000)
 
 
 class ObjectionRead(BaseModel):
@@ -164,11 +154,11 @@ class BidResult(BaseModel):
 
 
 class ContractCreate(BaseModel):
-    contract_number: str = Field(min_length=1, max_length=100, description="合同编号")
+    contract_number: Line = Field(min_length=1, max_length=100, description="合同编号")
     signed_on: date
     payment_terms: PaymentTerms
 
 
 class ContractRegistration(BaseModel):
-    registration_number: str = Field(min_length=1, max_length=100, description="认定登记号")
+    registration_number: Line = Field(min_length=1, max_length=100, description="认定登记号")
     registered_on: date

@@ -24,6 +24,7 @@ from techmarket.models.ledger import LedgerEntry
 from techmarket.trading import auctions, broadcast, desk, engine
 from techmarket.trading import repository as repo
 from techmarket.trading.router import trade_view
+from techmarket.types import Fen, Id, Line
 
 router = APIRouter()
 
@@ -32,9 +33,9 @@ RATE, BURST = 10.0, 20  # bids per second per connection, sustained and burst
 
 class BidMessage(BaseModel):
     type: str
-    request_id: str = Field(min_length=1, max_length=100)
-    amount_fen: int = Field(gt=0, le=10**15)
-    max_amount_fen: int | None = Field(default=None, gt=0, le=10**15)
+    request_id: Line = Field(min_length=1, max_length=100)
+    amount_fen: Fen
+    max_amount_fen: Fen | None = None
 
 
 class Watcher:
@@ -181,7 +182,7 @@ class Watcher:
 
 
 @router.websocket("/ws/trades/{trade_id}")
-async def watch(websocket: WebSocket, trade_id: int, token: str | None = None) -> None:
+async def watch(websocket: WebSocket, trade_id: Id, token: Line | None = None) -> None:
     await websocket.accept()
     watcher = Watcher(websocket, trade_id)
     if token is not None and not await watcher.authenticate(token):

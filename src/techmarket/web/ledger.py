@@ -14,7 +14,7 @@ from techmarket.ledger import repository as repo
 from techmarket.ledger import service
 from techmarket.ledger.note import Signer
 from techmarket.pagination import decode_cursor, encode_cursor
-from techmarket.web.params import Count
+from techmarket.types import Count
 from techmarket.web.templating import render
 
 router = APIRouter()

@@ -26,9 +26,9 @@ from techmarket.models.org import OrgStatus
 from techmarket.models.trade import ObjectionState
 from techmarket.pagination import decode_cursor, encode_cursor, next_cursor
 from techmarket.trading import agreements
+from techmarket.types import Count, Id
 from techmarket.web import forms
 from techmarket.web.ledger import event_label
-from techmarket.web.params import Count, Id
 from techmarket.web.sessions import Operator
 from techmarket.web.templating import render
 
