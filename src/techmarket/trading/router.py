@@ -299,7 +299,7 @@ async def list_objections(
     session: Session,
     principal: Operator,
     status_: Annotated[ObjectionState, Query(alias="status")] = ObjectionState.open,
-    cursor: str | None = None,
+    cursor: Line | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[ObjectionRead]:
     """The operator's queue, oldest first: ``open`` objections await a ruling (raised
