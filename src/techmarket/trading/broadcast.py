@@ -47,7 +47,7 @@ def message(event_type: str, data: dict[str, Any], at: datetime) -> dict[str, An
             "seq": seq,
             "amount_fen": data["amount_fen"],
             "bidder_alias": data["alias"],
-            "at": at.isoformat(),
+            "at": data.get("received_at", at.isoformat()),  # the receipt time decides
             "ends_at": data["ends_at"],
         }
     if event_type == "trade.extended":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import dataclasses
 import logging
 from collections import defaultdict
 from typing import Any
@@ -41,7 +42,10 @@ class Desk:
         self._workers: dict[int, asyncio.Task[None]] = {}
 
     async def place(self, trade_id: int, order: engine.BidOrder) -> dict[str, Any]:
-        """The bid's outcome once committed; raises BidRefused (or what the batch raised)."""
+        """The bid's outcome once committed; raises BidRefused (or what the batch raised).
+        It is judged at its receipt time (now, unless the door gave it), not its batch's."""
+        if order.received_at is None:
+            order = dataclasses.replace(order, received_at=self.clock.now())
         placed: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._waiting[trade_id].append((order, placed))
         if trade_id not in self._workers:
@@ -73,7 +77,7 @@ class Desk:
         try:
             async with unit_of_work(self.sessionmaker) as session:
                 orders = [order for order, _ in batch]
-                outcomes = await engine.place_bids(session, trade_id, orders, self.clock.now())
+                outcomes = await engine.place_bids(session, trade_id, orders, self.clock)
         except Exception as exc:  # every bidder of the batch hears of it, each on its own
             if not isinstance(exc, DomainError):
                 log.exception("placing %d bids on trade %s failed", len(batch), trade_id)

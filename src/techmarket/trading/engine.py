@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.accounts.policy import Principal
+from techmarket.clock import Clock
 from techmarket.errors import DomainError
 from techmarket.ledger import service as ledger
 from techmarket.listings import achievements
@@ -66,12 +67,14 @@ def state_of(
 
 @dataclass(frozen=True)
 class BidOrder:
-    """One bid as received: who, how much, up to what maximum, under which idempotency key."""
+    """One bid as received: who, how much, up to what maximum, under which idempotency key,
+    and when it arrived (its receipt time decides; None: as it is placed)."""
 
     principal: Principal
     amount_fen: int
     max_amount_fen: int | None = None
     key: str | None = None
+    received_at: datetime | None = None
 
 
 async def place_bid(
@@ -81,12 +84,14 @@ async def place_bid(
     amount_fen: int,
     max_amount_fen: int | None,
     key: str | None,
-    now: datetime,
+    received_at: datetime,
+    clock: Clock,
 ) -> dict[str, Any]:
-    """Apply one bid received now. Returns the outcome (see schemas.BidResult) once the
-    caller commits; raises BidRefused with the protocol's error code otherwise."""
-    order = BidOrder(principal, amount_fen, max_amount_fen, key)
-    [result] = await place_bids(session, trade_id, [order], now)
+    """Apply one bid received at ``received_at``. Returns the outcome (see
+    schemas.BidResult) once the caller commits; raises BidRefused with the protocol's error
+    code otherwise."""
+    order = BidOrder(principal, amount_fen, max_amount_fen, key, received_at)
+    [result] = await place_bids(session, trade_id, [order], clock)
     if isinstance(result, BidRefused):
         raise result
     return result
@@ -101,17 +106,21 @@ class _Placed:
 
 
 async def place_bids(
-    session: AsyncSession, trade_id: int, orders: list[BidOrder], now: datetime
+    session: AsyncSession, trade_id: int, orders: list[BidOrder], clock: Clock
 ) -> list[dict[str, Any] | BidRefused]:
-    """Apply bids received now, one after another in the given order, under the trade's
-    row lock (bids on one trade go one at a time), and write them all in this transaction.
-    Each gets its outcome (final once the caller commits) or its refusal; a retried
-    idempotency key gets the outcome it got before."""
+    """Apply bids, one after another in the given order, under the trade's row lock (bids
+    on one trade go one at a time), and write them all in this transaction. Each is judged
+    at its receipt time, however long it waited; the ledger's time is read once the locks
+    are held, so entries stay in time order. Each gets its outcome (final once the caller
+    commits) or its refusal; a retried idempotency key gets the outcome it got before."""
     trade = await load(session, trade_id, lock=True)
     keys = {(o.principal.org.id, o.key) for o in orders if o.key is not None}
     earlier = await repo.bid_requests(session, trade_id, keys)
     registrations = await repo.registrations(session, trade_id)
-    events = _Events(session, trade, now)
+    appender = ledger.Appender(session)
+    await appender.lock()
+    now = clock.now()
+    events = _Events(session, trade, now, appender)
     placed: list[_Placed | dict[str, Any] | BidRefused | int] = []
     first: dict[tuple[int, str], int] = {}  # where each key first came in this batch
     with session.no_autoflush:  # the rows are written together, once
@@ -171,7 +180,7 @@ def _result(placed: _Placed) -> dict[str, Any]:
 
 
 async def _bid(events: _Events, registrations: list[Registration], order: BidOrder) -> _Placed:
-    trade, now = events.trade, events.now
+    trade, now = events.trade, order.received_at or events.now
     if order.principal.org.id == trade.seller_org_id:
         raise BidRefused("own_trade", "the seller's organisation may not bid")
     if trade.status in (TradeStatus.pending_approval, TradeStatus.listed):
@@ -195,6 +204,7 @@ async def _bid(events: _Events, registrations: list[Registration], order: BidOrd
                 "amount_fen": step.amount_fen,
                 "kind": step.kind,
                 "ends_at": outcome.state.ends_at.isoformat(),  # type: ignore[union-attr]
+                "received_at": now.isoformat(),
             },
         )
         bid = Bid(
@@ -344,9 +354,15 @@ class _Events:
     ``done``); the watchers' messages sent in one NOTIFY, which PostgreSQL delivers at
     commit."""
 
-    def __init__(self, session: AsyncSession, trade: Trade, now: datetime) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        trade: Trade,
+        now: datetime,
+        appender: ledger.Appender | None = None,
+    ) -> None:
         self.session, self.trade, self.now = session, trade, now
-        self.appender = ledger.Appender(session)
+        self.appender = appender or ledger.Appender(session)
         self.messages: list[dict[str, Any]] = []
 
     async def record(self, event_type: str, data: dict[str, Any]) -> int:

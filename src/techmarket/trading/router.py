@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, status
+from fastapi import APIRouter, Header, Query, Request, status
 
 from techmarket.db import Session
 from techmarket.deps import Anyone, AppSettings, Authenticated, Now, Operator, Verified
@@ -249,6 +249,7 @@ async def list_bids(
 
 @router.post("/{trade_id}/bids", response_model=BidResult)
 async def place_bid(
+    request: Request,
     trade_id: int,
     data: BidCreate,
     session: Session,
@@ -259,7 +260,14 @@ async def place_bid(
     """Bid. Acknowledged only once the bid, the trade and the ledger entry have committed;
     a retry with the same ``Idempotency-Key`` returns the same outcome."""
     return await engine.place_bid(
-        session, principal, trade_id, data.amount_fen, data.max_amount_fen, idempotency_key, now
+        session,
+        principal,
+        trade_id,
+        data.amount_fen,
+        data.max_amount_fen,
+        idempotency_key,
+        now,  # the request's arrival: its receipt time
+        request.app.state.clock,
     )
 
 
