@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from techmarket.accounts.policy import Principal
 from techmarket.clock import FixedClock
 from techmarket.db import make_engine, make_sessionmaker
 from techmarket.ledger.replay import rule_books
@@ -19,6 +20,7 @@ from techmarket.trading.auctions import TradeNotFound
 from techmarket.trading.desk import BidsNotPlaced, Desk
 from techmarket.trading.engine import BidOrder, BidRefused
 from tests.conftest import START
+from tests.factories import make_user
 from tests.trading.helpers import committed_auction
 
 START_PRICE, STEP = 1_000_000, 100_000
@@ -198,3 +200,17 @@ async def _all_entries(committed: async_sessionmaker[AsyncSession]) -> list[dict
     async with committed() as session:
         stmt = select(LedgerEntry.canonical).order_by(LedgerEntry.idx)
         return [json.loads(raw) for raw in (await session.execute(stmt)).scalars()]
+
+
+async def test_two_users_of_one_firm_sending_the_same_request_id_each_get_their_own_outcome(
+    committed: async_sessionmaker[AsyncSession],
+) -> None:
+    trade_id, (a,) = await committed_auction(committed, 1)
+    async with committed.begin() as session:
+        colleague = Principal(user=await make_user(session, a.org), org=a.org)
+    desk = Desk(committed, TickingClock())
+    mine = await desk.place(trade_id, BidOrder(a, START_PRICE, key="1"))
+    theirs = await desk.place(trade_id, BidOrder(colleague, START_PRICE + STEP, key="1"))
+    assert theirs != mine
+    assert theirs["current_price_fen"] == START_PRICE + STEP  # placed, not a replay of mine
+    assert await desk.place(trade_id, BidOrder(a, START_PRICE, key="1")) == mine

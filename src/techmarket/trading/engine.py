@@ -114,7 +114,7 @@ async def place_bids(
     are held, so entries stay in time order. Each gets its outcome (final once the caller
     commits) or its refusal; a retried idempotency key gets the outcome it got before."""
     trade = await load(session, trade_id, lock=True)
-    keys = {(o.principal.org.id, o.key) for o in orders if o.key is not None}
+    keys = {_key(o) for o in orders if o.key is not None}
     earlier = await repo.bid_requests(session, trade_id, keys)
     registrations = await repo.registrations(session, trade_id)
     appender = ledger.Appender(session)
@@ -125,7 +125,7 @@ async def place_bids(
     first: dict[tuple[int, str], int] = {}  # where each key first came in this batch
     with session.no_autoflush:  # the rows are written together, once
         for order in orders:
-            key = (order.principal.org.id, order.key) if order.key is not None else None
+            key = _key(order) if order.key is not None else None
             if key in earlier:
                 placed.append(_replay(earlier[key]))
             elif key in first:
@@ -147,15 +147,28 @@ async def place_bids(
             outcomes.append(outcomes[p])
         else:
             outcomes.append(p)
-    for (org_id, given_key), i in first.items():
-        given = outcomes[i]
+    for i in first.values():
+        given, order = outcomes[i], orders[i]
         stored = (
             given if isinstance(given, dict) else {"refused": given.code, "detail": given.detail}
         )
         session.add(
-            BidRequest(trade_id=trade_id, org_id=org_id, key=given_key, outcome=stored, at=now)
+            BidRequest(
+                trade_id=trade_id,
+                user_id=order.principal.user.id,
+                key=order.key,
+                org_id=order.principal.org.id,
+                outcome=stored,
+                at=now,
+            )
         )
     return outcomes
+
+
+def _key(order: BidOrder) -> tuple[int, str]:
+    """An idempotency key is the user's own (and, as every record here, per trade)."""
+    assert order.key is not None
+    return order.principal.user.id, order.key
 
 
 def _replay(outcome: dict[str, Any]) -> dict[str, Any] | BidRefused:

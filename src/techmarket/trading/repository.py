@@ -45,18 +45,18 @@ async def bids(session: AsyncSession, trade_id: int, after_seq: int = 0) -> list
 async def bid_requests(
     session: AsyncSession, trade_id: int, keys: set[tuple[int, str]]
 ) -> dict[tuple[int, str], dict[str, Any]]:
-    """The outcomes already given to bid requests, by (organisation, idempotency key).
+    """The outcomes already given to bid requests, by (user, idempotency key).
     (One statement text whatever the number of keys: it stays prepared.)"""
     if not keys:
         return {}
-    orgs, names = zip(*keys, strict=True)
+    users, names = zip(*keys, strict=True)
     stmt = select(BidRequest).where(
         BidRequest.trade_id == trade_id,
-        BidRequest.org_id == any_(bindparam("orgs", sorted(set(orgs)), type_=ARRAY(BigInteger))),
+        BidRequest.user_id == any_(bindparam("users", sorted(set(users)), type_=ARRAY(BigInteger))),
         BidRequest.key == any_(bindparam("keys", sorted(set(names)), type_=ARRAY(String))),
     )
     found = (await session.execute(stmt)).scalars()
-    return {(r.org_id, r.key): r.outcome for r in found if (r.org_id, r.key) in keys}
+    return {(r.user_id, r.key): r.outcome for r in found if (r.user_id, r.key) in keys}
 
 
 async def due_for_close(
