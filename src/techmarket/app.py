@@ -25,6 +25,7 @@ from techmarket.trading.broadcast import Broadcaster
 from techmarket.trading.desk import Desk
 from techmarket.trading.router import notices_router
 from techmarket.trading.router import router as trading_router
+from techmarket.trading.throttle import Throttle
 from techmarket.trading.ws import router as ws_router
 
 
@@ -99,6 +100,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
+    app.state.throttle = Throttle()
     app.state.ledger_signer = ledger_keys.load_or_create(
         settings.signing_key_path, settings.ledger_origin
     )

@@ -16,6 +16,7 @@ from techmarket.db import make_engine, make_sessionmaker
 from techmarket.ledger.replay import rule_books
 from techmarket.models.ledger import LedgerEntry
 from techmarket.models.trade import Bid, BidRequest, Trade
+from techmarket.trading import desk as desk_module
 from techmarket.trading.auctions import TradeNotFound
 from techmarket.trading.desk import BidsNotPlaced, Desk
 from techmarket.trading.engine import BidOrder, BidRefused
@@ -214,3 +215,26 @@ async def test_two_users_of_one_firm_sending_the_same_request_id_each_get_their_
     assert theirs != mine
     assert theirs["current_price_fen"] == START_PRICE + STEP  # placed, not a replay of mine
     assert await desk.place(trade_id, BidOrder(a, START_PRICE, key="1")) == mine
+
+
+async def test_bids_beyond_the_desks_queue_are_refused_rate_limited(
+    committed: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trade_id, bidders = await committed_auction(committed, 4)
+    monkeypatch.setattr(desk_module, "MAX_WAITING", 2)
+    desk = Desk(committed, TickingClock())
+    async with committed.begin() as holder:  # a slow batch ahead holds the trade
+        await holder.execute(select(Trade).where(Trade.id == trade_id).with_for_update())
+        first = asyncio.create_task(desk.place(trade_id, BidOrder(bidders[0], START_PRICE)))
+        await _waiting_for_a_lock(committed)
+        waiting = [
+            asyncio.create_task(desk.place(trade_id, BidOrder(b, START_PRICE + STEP * (i + 1))))
+            for i, b in enumerate(bidders[1:3])
+        ]
+        await asyncio.sleep(0)  # they arrive: each task's first step queues its bid
+        with pytest.raises(BidRefused) as refused:
+            async with asyncio.timeout(10):  # were it queued, it would wait on the holder
+                await desk.place(trade_id, BidOrder(bidders[3], START_PRICE + 9 * STEP))
+    assert refused.value.code == "rate_limited"
+    assert (await waiting[-1])["current_price_fen"] == START_PRICE + 2 * STEP
+    await first

@@ -24,6 +24,7 @@ from techmarket.errors import DomainError
 from techmarket.trading import engine
 
 MAX_BATCH = 200  # bids in one transaction
+MAX_WAITING = 1000  # bids waiting on one trade; beyond, a bid is refused rate_limited
 
 log = logging.getLogger("techmarket.desk")
 
@@ -46,6 +47,8 @@ class Desk:
         It is judged at its receipt time (now, unless the door gave it), not its batch's."""
         if order.received_at is None:
             order = dataclasses.replace(order, received_at=self.clock.now())
+        if len(self._waiting[trade_id]) >= MAX_WAITING:
+            raise engine.BidRefused("rate_limited", "too many bids waiting: retry shortly")
         placed: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._waiting[trade_id].append((order, placed))
         if trade_id not in self._workers:

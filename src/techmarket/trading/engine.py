@@ -29,7 +29,7 @@ class BidRefused(DomainError):
     keeps_changes = True
     STATUS: ClassVar[dict[str, int]] = {
         "invalid": 422, "not_registered": 403, "own_trade": 403, "too_low": 409,
-        "not_open": 409, "closed": 409,
+        "not_open": 409, "closed": 409, "rate_limited": 429,
     }  # fmt: skip
 
     def __init__(self, code: str, detail: str) -> None:

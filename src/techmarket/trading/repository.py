@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from techmarket.models.ledger import LedgerEntry
 from techmarket.models.listing import Achievement
 from techmarket.models.org import Organisation
 from techmarket.models.trade import (
@@ -210,5 +211,31 @@ async def unsigned_deals(session: AsyncSession) -> list[Trade]:
             Contract.trade_id.is_(None),
         )
         .with_for_update(of=Trade, skip_locked=True)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def trade_entries_after(
+    session: AsyncSession, trade_id: int, after_seq: int, limit: int
+) -> list[bytes]:
+    """The ledger entries (canonical bytes) of the trade's events after ``after_seq``, in
+    order, at most ``limit``. A trade's entries are its events 1, 2, 3… in ledger order,
+    so the last bid at or before ``after_seq`` (found by its (trade, seq) key) says where
+    in the trade's entries to start: nothing before is read."""
+    anchor = (
+        await session.execute(
+            select(Bid.seq, Bid.ledger_index)
+            .where(Bid.trade_id == trade_id, Bid.seq <= after_seq)
+            .order_by(Bid.seq.desc())
+            .limit(1)
+        )
+    ).first()
+    seq, index = (anchor.seq, anchor.ledger_index) if anchor else (0, -1)
+    stmt = (
+        select(LedgerEntry.canonical)
+        .where(LedgerEntry.subject == f"trade/{trade_id}", LedgerEntry.idx > index)
+        .order_by(LedgerEntry.idx)
+        .offset(after_seq - seq)  # the events after that bid up to after_seq
+        .limit(limit)
     )
     return list((await session.execute(stmt)).scalars())
