@@ -14,7 +14,7 @@ SOCKETS_PER_USER = 10
 SOCKETS_PER_ADDRESS = 100
 BIDS = parse("10/second")  # per user, over all their sockets
 RESUMES = parse("2/second")  # per user, or per address before a token
-MESSAGES = parse("30/second")  # of any kind, malformed ones too: beyond, the socket closes
+MESSAGES = parse("50/second")  # of any kind, malformed ones too: beyond, the socket closes
 
 
 class Throttle:
