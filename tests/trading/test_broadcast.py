@@ -65,3 +65,17 @@ async def test_a_rolled_back_transaction_sends_nothing(
     async with committed.begin() as session:
         await broadcast.notify(session, 7, [_bid(2)])
     assert [e.seq for e in await asyncio.wait_for(_events(watching), 10)] == [2]
+
+
+async def test_replies_a_client_does_not_read_are_bounded_and_events_do_not_crowd_them_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(broadcast, "QUEUE_SIZE", 3)
+    inbox = broadcast.Inbox()
+    for seq in range(1, 6):  # more events than fit: dropped, and said to be missed
+        inbox.put(broadcast.Event.of(_bid(seq)))
+    assert [inbox.reply(f"reply {i}") for i in range(4)] == [True, True, True, False]
+    missed, items = await inbox.take()
+    assert missed
+    assert items[-3:] == ["reply 0", "reply 1", "reply 2"]
+    assert inbox.reply("after a take") is True

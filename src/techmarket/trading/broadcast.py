@@ -121,10 +121,14 @@ class Inbox:
         self._events += 1
         self._wake()
 
-    def reply(self, item: str | Resume) -> None:
-        """A message for this client alone (ack, error), or its request to resume."""
+    def reply(self, item: str | Resume) -> bool:
+        """A message for this client alone (ack, error), or its request to resume; False
+        if QUEUE_SIZE of them wait already (a client that sends but does not read)."""
+        if len(self._items) - self._events >= QUEUE_SIZE:
+            return False
         self._items.append(item)
         self._wake()
+        return True
 
     def miss(self) -> None:
         self.missed = True

@@ -66,8 +66,10 @@ class Watcher:
         """Whom the limits count: the user, or before a token the address."""
         return f"user:{self.principal.user.id}" if self.principal else self.address
 
-    def reply(self, msg: dict[str, Any]) -> None:
-        self.inbox.reply(broadcast.encode(msg))
+    def reply(self, msg: dict[str, Any] | broadcast.Resume) -> None:
+        text = msg if isinstance(msg, broadcast.Resume) else broadcast.encode(msg)
+        if not self.inbox.reply(text):
+            raise Closing(CLOSE_TOO_MANY, "replies are not being read")
 
     def error(self, request_id: Any, code: str, message: str) -> None:
         self.reply({"type": "error", "request_id": request_id, "code": code, "message": message})
@@ -225,7 +227,7 @@ class Watcher:
             await self.bid(raw, received_at)
         elif kind == "resume" and isinstance(raw.get("after_seq"), int):
             if self.throttle.allow(self.throttle.resumes, self.who):
-                self.inbox.reply(broadcast.Resume(raw["after_seq"]))
+                self.reply(broadcast.Resume(raw["after_seq"]))
             else:
                 self.error(None, "rate_limited", f"at most {self.throttle.resumes} resumes")
         elif kind == "auth" and isinstance(raw.get("token"), str):
