@@ -237,3 +237,16 @@ async def test_readyz_reports_a_listener_that_is_down(live: Live, engine: AsyncE
         await live.broadcaster.stop()
         down = await client.get(f"{http}/readyz")
     assert down.status_code == 503 and down.json()["status"] == "listener_down"
+
+
+async def test_a_resume_from_a_negative_seq_is_invalid_and_the_socket_goes_on(
+    live: Live, committed: async_sessionmaker[AsyncSession]
+) -> None:
+    trade_id, (bidder,) = await committed_auction(committed, 1)
+    await live.app.state.desk.place(trade_id, BidOrder(bidder, START_PRICE))
+    async with live.ws(trade_id) as ws:
+        await receive(ws, lambda m: m["type"] == "snapshot")
+        await ws.send(json.dumps({"type": "resume", "after_seq": -5}))
+        assert (await receive(ws, lambda m: m["type"] == "error"))["code"] == "invalid"
+        await ws.send(json.dumps({"type": "resume", "after_seq": 0}))
+        assert (await receive(ws, lambda m: m["type"] == "bid"))["amount_fen"] == START_PRICE

@@ -225,7 +225,7 @@ class Watcher:
             return
         if kind == "bid":
             await self.bid(raw, received_at)
-        elif kind == "resume" and isinstance(raw.get("after_seq"), int):
+        elif kind == "resume" and _is_seq(raw.get("after_seq")):
             if self.throttle.allow(self.throttle.resumes, self.who):
                 self.reply(broadcast.Resume(raw["after_seq"]))
             else:
@@ -294,3 +294,7 @@ async def _serve(watcher: Watcher, snapshot: str) -> None:
 
 def _error(code: str, message: str) -> dict[str, Any]:
     return {"type": "error", "request_id": None, "code": code, "message": message}
+
+
+def _is_seq(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
