@@ -100,7 +100,10 @@ def create_app(
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
-    app.state.throttle = Throttle()
+    app.state.throttle = Throttle(
+        sockets_per_user=settings.ws_sockets_per_user,
+        sockets_per_address=settings.ws_sockets_per_address,
+    )
     app.state.ledger_signer = ledger_keys.load_or_create(
         settings.signing_key_path, settings.ledger_origin
     )

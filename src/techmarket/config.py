@@ -40,6 +40,10 @@ class Settings(BaseSettings):
         default=None, description="Ed25519 signer key file; default <data_dir>/ledger.key"
     )
     log_level: str = "INFO"
+    ws_sockets_per_user: int = Field(default=10, ge=1, description="live auction sockets")
+    ws_sockets_per_address: int = Field(
+        default=100, ge=1, description="live auction sockets from one client address"
+    )
 
     @field_validator("database_url")
     @classmethod

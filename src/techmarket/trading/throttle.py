@@ -10,8 +10,8 @@ from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-SOCKETS_PER_USER = 10
-SOCKETS_PER_ADDRESS = 100
+SOCKETS_PER_USER = 10  # the deployment's are TECHMARKET_WS_SOCKETS_PER_USER
+SOCKETS_PER_ADDRESS = 100  # and TECHMARKET_WS_SOCKETS_PER_ADDRESS
 BIDS = parse("10/second")  # per user, over all their sockets
 RESUMES = parse("2/second")  # per user, or per address before a token
 MESSAGES = parse("50/second")  # of any kind, malformed ones too: beyond, the socket closes
