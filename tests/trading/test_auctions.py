@@ -8,6 +8,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from techmarket.accounts.policy import Principal
 from techmarket.clock import FixedClock
 from techmarket.ledger import service as ledger
 from techmarket.ledger.note import Verifier
@@ -177,7 +178,29 @@ async def test_late_bids_extend_the_end(
     assert (await bid(client, b, trade["id"], 1_100_000)).status_code == 200
     clock.advance(timedelta(minutes=5))
     assert (await bid(client, a, trade["id"], 1_200_000)).json()["code"] == "closed"
+    assert await engine.close_due(session, clock.now()) == 0  # bids may still be waiting
+    clock.advance(engine.BID_GRACE)
     assert await engine.close_due(session, clock.now()) == 1
+    await session.commit()
+    await _verify(client)
+
+
+async def test_a_bid_received_before_the_end_and_placed_after_it_is_not_closed_out(
+    client: httpx.AsyncClient, session: AsyncSession, clock: FixedClock
+) -> None:
+    seller = await account(session, client)
+    trade = await open_auction(client, seller)
+    a = await account(session, client)
+    await client.post(f"/api/v1/trades/{trade['id']}/registrations", headers=a.headers)
+    end = datetime.fromisoformat(trade["ends_at"])
+    clock.advance(end - clock.now() + timedelta(seconds=1))  # the scheduler runs at end + 1 s
+    assert await engine.close_due(session, clock.now()) == 0
+    received = end - timedelta(milliseconds=1)  # the bid that was waiting for the lock
+    principal = Principal(user=a.user, org=a.org)
+    placed = await engine.place_bid(
+        session, principal, trade["id"], 1_000_000, None, None, received, clock
+    )
+    assert placed["ends_at"] == (received + timedelta(minutes=5)).isoformat()
     await session.commit()
     await _verify(client)
 

@@ -20,6 +20,11 @@ from techmarket.trading import auction, broadcast, listed
 from techmarket.trading import repository as repo
 from techmarket.trading.auctions import load, record_event
 
+# How long after its end an auction stays open to the bids that arrived before the end and
+# still wait for the trade's lock (at a desk, or an HTTP request): they are judged at their
+# receipt time, so one received after the end is refused all the same.
+BID_GRACE = timedelta(seconds=2)
+
 
 class BidRefused(DomainError):
     """A refused bid; ``code`` is one of the protocol's error codes. The refusal of a
@@ -252,9 +257,9 @@ async def _bid(events: _Events, registrations: list[Registration], order: BidOrd
 
 
 async def close_due(session: AsyncSession, now: datetime) -> int:
-    """Close every open auction whose end has passed (at start-up too: catching up on
-    whatever ended while no process ran). Exactly once across processes."""
-    due = await repo.due_for_close(session, now)
+    """Close every open auction whose end has passed by BID_GRACE (at start-up too:
+    catching up on whatever ended while no process ran). Exactly once across processes."""
+    due = await repo.due_for_close(session, now - BID_GRACE)
     for trade in due:
         await close_trade(session, trade, now)
     return len(due)
