@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.accounts import service as accounts
 from techmarket.accounts.policy import Principal
@@ -116,7 +117,7 @@ class Watcher:
             }
         )
 
-    async def _you(self, session: Any) -> dict[str, Any]:
+    async def _you(self, session: AsyncSession) -> dict[str, Any]:
         """The bidder's part: registered or not, and under which alias."""
         mine = None
         if self.principal is not None:
