@@ -116,6 +116,7 @@ def start_server(url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]
         "TECHMARKET_DATABASE_URL": url,
         "TECHMARKET_DATA_DIR": str(workdir),
         "TECHMARKET_LOG_LEVEL": "WARNING",
+        "TECHMARKET_WS_SOCKETS_PER_ADDRESS": "100000",  # every watcher is on this machine
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "techmarket.cli", "serve", "--port", str(port), "--no-migrate"],
@@ -185,7 +186,7 @@ PGBENCH_SCRIPT = """\\set amount random(1, 1000000000)
 \\set key random(1, 2000000000)
 BEGIN;
 SELECT * FROM trades WHERE id = :trade FOR UPDATE;
-SELECT * FROM bid_requests WHERE trade_id = :trade AND (org_id, key) IN ((1, 'k' || :key));
+SELECT * FROM bid_requests WHERE trade_id = :trade AND (user_id, key) IN ((1, 'k' || :key));
 SELECT * FROM trade_registrations WHERE trade_id = :trade ORDER BY id;
 SELECT * FROM ledger_head WHERE id = 1 FOR UPDATE;
 WITH head AS (SELECT size FROM ledger_head WHERE id = 1),
@@ -204,9 +205,10 @@ INSERT INTO bids (trade_id, registration_id, alias, amount_fen, kind, seq, ledge
          (SELECT size - 1 FROM ledger_head), now()
   FROM trade_registrations WHERE trade_id = :trade LIMIT 1;
 UPDATE trades SET price_fen = :amount, leader_alias = 'ZZZZ', seq = seq + 1 WHERE id = :trade;
-INSERT INTO bid_requests (trade_id, org_id, key, outcome, at)
-  SELECT :trade, org_id, 'k' || :key, '{"accepted":[]}', now()
-  FROM trade_registrations WHERE trade_id = :trade LIMIT 1
+INSERT INTO bid_requests (trade_id, user_id, key, org_id, outcome, at)
+  SELECT :trade, u.id, 'k' || :key, r.org_id, '{"accepted":[]}', now()
+  FROM trade_registrations r JOIN users u ON u.org_id = r.org_id
+  WHERE r.trade_id = :trade LIMIT 1
   ON CONFLICT DO NOTHING;
 END;
 """

@@ -25,6 +25,7 @@ from techmarket.trading.broadcast import Broadcaster
 from techmarket.trading.desk import Desk
 from techmarket.trading.router import notices_router
 from techmarket.trading.router import router as trading_router
+from techmarket.trading.throttle import Throttle
 from techmarket.trading.ws import router as ws_router
 
 
@@ -110,6 +111,10 @@ def create_app(
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
+    app.state.throttle = Throttle(
+        sockets_per_user=settings.ws_sockets_per_user,
+        sockets_per_address=settings.ws_sockets_per_address,
+    )
     app.state.ledger_signer = ledger_keys.load_or_create(
         settings.signing_key_path, settings.ledger_origin
     )

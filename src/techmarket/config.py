@@ -50,6 +50,10 @@ class Settings(BaseSettings):
         description="secret that signs the web pages' form tokens; default <data_dir>/session.key",
     )
     log_level: str = "INFO"
+    ws_sockets_per_user: int = Field(default=10, ge=1, description="live auction sockets")
+    ws_sockets_per_address: int = Field(
+        default=100, ge=1, description="live auction sockets from one client address"
+    )
 
     @field_validator("database_url")
     @classmethod

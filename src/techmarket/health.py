@@ -19,7 +19,11 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(request: Request) -> JSONResponse:
-    """The database answers and its schema is at the newest migration."""
+    """The database answers, its schema is at the newest migration, and the process
+    hears the trades' events (its LISTEN connection is up)."""
+    broadcaster = getattr(request.app.state, "broadcaster", None)
+    if broadcaster is not None and not broadcaster.ready.is_set():
+        return JSONResponse({"status": "listener_down"}, status_code=503)
     engine = request.app.state.engine
     try:
         async with engine.connect() as conn:

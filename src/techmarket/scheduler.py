@@ -37,7 +37,9 @@ END_LISTINGS = TradeJob(
     "end listing", partial(trades.next_ended, status=TradeStatus.listed), engine.end_listing
 )
 CLOSE_AUCTIONS = TradeJob(
-    "close auction", partial(trades.next_ended, status=TradeStatus.open), engine.close_trade
+    "close auction",
+    partial(trades.next_ended, status=TradeStatus.open, grace=engine.BID_GRACE),
+    engine.close_trade,
 )
 CONCLUDE_AGREEMENTS = TradeJob("conclude agreement", trades.next_notice_ended, agreements.conclude)
 FORFEIT_DEPOSITS = TradeJob("forfeit deposit", trades.next_signing_lapsed, engine.forfeit)

@@ -27,8 +27,10 @@ async def token(http: httpx.AsyncClient, base: str, email: str) -> str:
     return str(response.json()["access_token"])
 
 
-async def receive(ws: ClientConnection, wanted: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-    async with asyncio.timeout(10):
+async def receive(
+    ws: ClientConnection, wanted: Callable[[dict[str, Any]], bool], within: float = 10
+) -> dict[str, Any]:
+    async with asyncio.timeout(within):
         while True:
             msg = json.loads(await ws.recv())
             if wanted(msg):

@@ -113,8 +113,8 @@ async def test_kill_restart_and_three_processes(tmp_path: Path) -> None:
             watchers = [await connect(ws_url(s, second["id"])) for s in servers]
             for ws in watchers:
                 await receive(ws, lambda m: m["type"] == "snapshot")
-            for ws in watchers:
-                seen = await receive(ws, lambda m: m["type"] == "closed")
+            for ws in watchers:  # the end, the bids' grace, then the next scheduler round
+                seen = await receive(ws, lambda m: m["type"] == "closed", within=20)
                 assert seen["result"] == "unsold"
             await asyncio.sleep(6)  # another scheduler round on every process
             assert len(await _closes(http, base, second["id"])) == 1

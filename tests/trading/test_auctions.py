@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from techmarket import scheduler
+from techmarket.accounts.policy import Principal
 from techmarket.clock import FixedClock
 from techmarket.ledger import service as ledger
 from techmarket.ledger.note import Verifier
@@ -16,6 +17,7 @@ from techmarket.ledger.replay import rule_books
 from techmarket.ledger.verify import VerificationFailed, verify_export
 from techmarket.models.org import OrgKind
 from techmarket.scheduler import CLOSE_AUCTIONS, FORFEIT_DEPOSITS
+from techmarket.trading import engine
 from tests.factories import Account, account
 from tests.ledger.helpers import export_lines, public_key, rewind_ledger
 from tests.trading.helpers import auction_terms, bid, open_auction
@@ -192,7 +194,32 @@ async def test_late_bids_extend_the_end(
     assert (await bid(client, b, trade["id"], 1_100_000)).status_code == 200
     clock.advance(timedelta(minutes=5))
     assert (await bid(client, a, trade["id"], 1_200_000)).json()["code"] == "closed"
+    assert await scheduler.run(sessionmaker, clock, CLOSE_AUCTIONS) == 0  # bids may wait
+    clock.advance(engine.BID_GRACE)
     assert await scheduler.run(sessionmaker, clock, CLOSE_AUCTIONS) == 1
+    await session.commit()
+    await _verify(client)
+
+
+async def test_a_bid_received_before_the_end_and_placed_after_it_is_not_closed_out(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FixedClock,
+) -> None:
+    seller = await account(session, client)
+    trade = await open_auction(client, seller)
+    a = await account(session, client)
+    await client.post(f"/api/v1/trades/{trade['id']}/registrations", headers=a.headers)
+    end = datetime.fromisoformat(trade["ends_at"])
+    clock.advance(end - clock.now() + timedelta(seconds=1))  # the scheduler runs at end + 1 s
+    assert await scheduler.run(sessionmaker, clock, CLOSE_AUCTIONS) == 0
+    received = end - timedelta(milliseconds=1)  # the bid that was waiting for the lock
+    principal = Principal(user=a.user, org=a.org)
+    placed = await engine.place_bid(
+        session, principal, trade["id"], 1_000_000, None, None, received, clock
+    )
+    assert placed["ends_at"] == (received + timedelta(minutes=5)).isoformat()
     await session.commit()
     await _verify(client)
 

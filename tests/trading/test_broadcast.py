@@ -4,8 +4,10 @@ order, however many one transaction sends."""
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from techmarket.trading import broadcast
@@ -17,6 +19,12 @@ def _bid(seq: int) -> dict[str, object]:
     msg = broadcast.message("trade.bid_accepted", data, START + timedelta(seconds=seq))
     assert msg is not None
     return msg
+
+
+async def _events(inbox: broadcast.Inbox) -> list[broadcast.Event]:
+    missed, items = await inbox.take()
+    assert not missed
+    return [item for item in items if isinstance(item, broadcast.Event)]
 
 
 @pytest.fixture
@@ -35,15 +43,15 @@ async def test_a_large_batch_arrives_whole_and_in_order(
     sent = [_bid(seq) for seq in range(1, 301)]  # far beyond one notification's 8000 bytes
     async with committed.begin() as session:
         await broadcast.notify(session, 7, sent)
-        nothing_yet = asyncio.create_task(watching.take())
+        nothing_yet = asyncio.create_task(_events(watching))
         await asyncio.sleep(0.2)
         assert not nothing_yet.done()  # nothing before the commit
     got = await asyncio.wait_for(nothing_yet, 10)
     while len(got) < len(sent):
-        got += await asyncio.wait_for(watching.take(), 10)
+        got += await asyncio.wait_for(_events(watching), 10)
     assert [e.seq for e in got] == list(range(1, 301))
     assert [e.text for e in got] == [broadcast.encode(m) for m in sent]
-    elsewhere_got = asyncio.create_task(elsewhere.take())
+    elsewhere_got = asyncio.create_task(_events(elsewhere))
     await asyncio.sleep(0.2)
     assert not elsewhere_got.done()
     elsewhere_got.cancel()
@@ -58,4 +66,66 @@ async def test_a_rolled_back_transaction_sends_nothing(
         await session.rollback()
     async with committed.begin() as session:
         await broadcast.notify(session, 7, [_bid(2)])
-    assert [e.seq for e in await asyncio.wait_for(watching.take(), 10)] == [2]
+    assert [e.seq for e in await asyncio.wait_for(_events(watching), 10)] == [2]
+
+
+async def test_replies_a_client_does_not_read_are_bounded_and_events_do_not_crowd_them_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(broadcast, "QUEUE_SIZE", 3)
+    inbox = broadcast.Inbox()
+    for seq in range(1, 6):  # more events than fit: dropped, and said to be missed
+        inbox.put(broadcast.Event.of(_bid(seq)))
+    assert [inbox.reply(f"reply {i}") for i in range(4)] == [True, True, True, False]
+    missed, items = await inbox.take()
+    assert missed
+    assert items[-3:] == ["reply 0", "reply 1", "reply 2"]
+    assert inbox.reply("after a take") is True
+
+
+def _socket_file(url: URL) -> str | None:
+    """The embedded server's unix socket (its directory is the URL's host), if it is one."""
+    if "host" not in url.query:
+        return None
+    [path] = (p for p in Path(str(url.query["host"])).glob(".s.PGSQL.*") if p.suffix != ".lock")
+    return str(path)
+
+
+async def test_a_listener_that_stops_answering_is_given_up_and_what_it_missed_is_told(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(broadcast, "KEEPALIVE_INTERVAL", 0.2)
+    monkeypatch.setattr(broadcast, "KEEPALIVE_TIMEOUT", 0.5)
+    silent = asyncio.Event()  # the network drops everything, closing nothing (half-open)
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while data := await reader.read(65536):
+            if not silent.is_set():
+                writer.write(data)
+                await writer.drain()
+
+    socket_file = _socket_file(engine.url)
+
+    async def relay(client: asyncio.StreamReader, back: asyncio.StreamWriter) -> None:
+        if socket_file is not None:
+            server, to_server = await asyncio.open_unix_connection(socket_file)
+        else:
+            server, to_server = await asyncio.open_connection(engine.url.host, engine.url.port)
+        await asyncio.gather(pipe(client, to_server), pipe(server, back))
+
+    proxy = await asyncio.start_server(relay, "127.0.0.1", 0)
+    port = proxy.sockets[0].getsockname()[1]
+    url = engine.url.set(host="127.0.0.1", port=port).difference_update_query(["host"])
+    listening = broadcast.Broadcaster(url.render_as_string(hide_password=False))
+    await listening.start()
+    try:
+        watching = listening.subscribe(7)
+        silent.set()
+        await asyncio.wait_for(listening.lost.wait(), 10)  # found out by its keepalive
+        silent.clear()
+        await asyncio.wait_for(listening.ready.wait(), 10)
+        missed, _ = await asyncio.wait_for(watching.take(), 10)
+        assert missed  # so the watcher catches up from the ledger
+    finally:
+        await listening.stop()
+        proxy.close()

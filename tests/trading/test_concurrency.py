@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from techmarket.accounts.policy import Principal
+from techmarket.clock import FixedClock
 from techmarket.ledger.replay import rule_books
 from techmarket.models.ledger import LedgerEntry
 from techmarket.models.trade import Bid, Trade
@@ -26,7 +27,9 @@ async def _bid(
 ) -> dict[str, object] | None:
     try:
         async with committed.begin() as session:
-            return await engine.place_bid(session, who, trade_id, amount, None, None, NOW)
+            return await engine.place_bid(
+                session, who, trade_id, amount, None, None, NOW, FixedClock(NOW)
+            )
     except BidRefused as refused:
         assert refused.code == "too_low"
         return None

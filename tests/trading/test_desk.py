@@ -7,16 +7,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from techmarket.accounts.policy import Principal
+from techmarket.clock import FixedClock
 from techmarket.db import make_engine, make_sessionmaker
+from techmarket.ledger.replay import rule_books
 from techmarket.models.ledger import LedgerEntry
-from techmarket.models.trade import Bid, BidRequest
+from techmarket.models.trade import Bid, BidRequest, Trade
+from techmarket.trading import desk as desk_module
 from techmarket.trading.auctions import TradeNotFound
 from techmarket.trading.desk import BidsNotPlaced, Desk
 from techmarket.trading.engine import BidOrder, BidRefused
 from tests.conftest import START
+from tests.factories import make_user
 from tests.trading.helpers import committed_auction
 
 START_PRICE, STEP = 1_000_000, 100_000
@@ -140,3 +145,96 @@ async def test_when_the_database_fails_every_bid_of_the_batch_is_not_placed(
     )
     await unreachable.dispose()
     assert all(isinstance(f, BidsNotPlaced) for f in failures)
+
+
+async def _waiting_for_a_lock(committed: async_sessionmaker[AsyncSession]) -> None:
+    """Until some transaction waits for a row lock (the desk's batch, behind another's)."""
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    async with asyncio.timeout(10):
+        while True:
+            async with committed() as session:
+                if (await session.execute(query)).scalar_one():
+                    return
+            await asyncio.sleep(0.01)
+
+
+async def test_a_bid_that_arrived_before_the_end_behind_a_slow_batch_is_accepted_and_extends(
+    committed: async_sessionmaker[AsyncSession],
+) -> None:
+    trade_id, (a, b) = await committed_auction(committed, 2)
+    end = START + timedelta(hours=1)
+    clock = FixedClock(end - timedelta(milliseconds=10))
+    desk = Desk(committed, clock)
+    async with committed.begin() as holder:  # another process's batch, slow to commit
+        await holder.execute(select(Trade).where(Trade.id == trade_id).with_for_update())
+        first = asyncio.create_task(desk.place(trade_id, BidOrder(a, START_PRICE)))
+        await _waiting_for_a_lock(committed)
+        clock.advance(timedelta(milliseconds=9))  # one millisecond before the end
+        behind = asyncio.create_task(desk.place(trade_id, BidOrder(b, START_PRICE + STEP)))
+        await asyncio.sleep(0)  # it arrives: the task's first step queues it
+        clock.advance(timedelta(seconds=2))  # the batches run after the end
+    placed = await first
+    late = await behind
+
+    received = end - timedelta(milliseconds=1)
+    assert late["current_price_fen"] == START_PRICE + STEP
+    assert late["ends_at"] == (received + timedelta(seconds=300)).isoformat()
+    entries = await _all_entries(committed)
+    assert [e["ts"] for e in entries] == sorted(e["ts"] for e in entries)
+    bids = [e for e in entries if e["type"] == "trade.bid_accepted"]
+    assert [b["data"]["received_at"] for b in bids] == [
+        (end - timedelta(milliseconds=10)).isoformat(),
+        received.isoformat(),
+    ]
+    assert placed["accepted"][0]["ledger_index"] == bids[0]["index"]
+    books = rule_books()  # and the ledger's replay agrees they were in time
+    for body in entries:
+        for book in books:
+            if body["type"].startswith(book.families):
+                book.feed(body["index"], body)
+
+
+async def _all_entries(committed: async_sessionmaker[AsyncSession]) -> list[dict[str, Any]]:
+    async with committed() as session:
+        stmt = select(LedgerEntry.canonical).order_by(LedgerEntry.idx)
+        return [json.loads(raw) for raw in (await session.execute(stmt)).scalars()]
+
+
+async def test_two_users_of_one_firm_sending_the_same_request_id_each_get_their_own_outcome(
+    committed: async_sessionmaker[AsyncSession],
+) -> None:
+    trade_id, (a,) = await committed_auction(committed, 1)
+    async with committed.begin() as session:
+        colleague = Principal(user=await make_user(session, a.org), org=a.org)
+    desk = Desk(committed, TickingClock())
+    mine = await desk.place(trade_id, BidOrder(a, START_PRICE, key="1"))
+    theirs = await desk.place(trade_id, BidOrder(colleague, START_PRICE + STEP, key="1"))
+    assert theirs != mine
+    assert theirs["current_price_fen"] == START_PRICE + STEP  # placed, not a replay of mine
+    assert await desk.place(trade_id, BidOrder(a, START_PRICE, key="1")) == mine
+
+
+async def test_bids_beyond_the_desks_queue_are_refused_rate_limited(
+    committed: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trade_id, bidders = await committed_auction(committed, 4)
+    monkeypatch.setattr(desk_module, "MAX_WAITING", 2)
+    desk = Desk(committed, TickingClock())
+    async with committed.begin() as holder:  # a slow batch ahead holds the trade
+        await holder.execute(select(Trade).where(Trade.id == trade_id).with_for_update())
+        first = asyncio.create_task(desk.place(trade_id, BidOrder(bidders[0], START_PRICE)))
+        await _waiting_for_a_lock(committed)
+        waiting = [
+            asyncio.create_task(desk.place(trade_id, BidOrder(b, START_PRICE + STEP * (i + 1))))
+            for i, b in enumerate(bidders[1:3])
+        ]
+        await asyncio.sleep(0)  # they arrive: each task's first step queues its bid
+        with pytest.raises(BidRefused) as refused:
+            async with asyncio.timeout(10):  # were it queued, it would wait on the holder
+                await desk.place(trade_id, BidOrder(bidders[3], START_PRICE + 9 * STEP))
+    assert refused.value.code == "rate_limited"
+    assert (await waiting[-1])["current_price_fen"] == START_PRICE + 2 * STEP
+    await first

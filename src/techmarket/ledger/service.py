@@ -38,12 +38,18 @@ class Appender:
         self._entries: list[dict[str, Any]] = []
         self._nodes: list[tuple[int, int, bytes]] = []
 
-    async def add(self, type_: str, subject: str, data: dict[str, Any], at: datetime) -> int:
+    async def lock(self) -> None:
+        """Take the head's lock now (``add`` takes it if not yet taken): a time read after
+        this is no earlier than that of any entry before this transaction's."""
         if self._frontier is None:
             head = await repo.lock_head(self.session)
             self._frontier = merkle.Frontier(head.size, head.frontier)
             self._prev = head.last_leaf_hash.hex() if head.last_leaf_hash else GENESIS_PREV
             self.session.expire(head)  # write() moves the row by SQL, not through the ORM
+
+    async def add(self, type_: str, subject: str, data: dict[str, Any], at: datetime) -> int:
+        await self.lock()
+        assert self._frontier is not None
         index = self._frontier.size
         raw = encode_entry(index, at, type_, subject, data, self._prev)
         leaf = merkle.leaf_hash(raw)

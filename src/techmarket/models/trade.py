@@ -126,13 +126,15 @@ class Bid(Base):
 
 
 class BidRequest(Base):
-    """The outcome of a bid request, so that a retry with the same key gets the same one."""
+    """The outcome of a bid request, so that a retry with the same key gets the same one.
+    Keys are the user's own: two users of one organisation may both send "1"."""
 
     __tablename__ = "bid_requests"
 
     trade_id: Mapped[int] = mapped_column(ForeignKey("trades.id"), primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     outcome: Mapped[dict[str, Any]] = mapped_column(JSONB)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

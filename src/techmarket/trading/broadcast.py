@@ -19,7 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 log = logging.getLogger("techmarket.broadcast")
 
 CHANNEL = "trade_events"
-QUEUE_SIZE = 1000
+QUEUE_SIZE = 1000  # events waiting for one watcher; beyond, it catches up from the ledger
+KEEPALIVE_INTERVAL = 10.0  # seconds of silence before the LISTEN connection is asked
+KEEPALIVE_TIMEOUT = 5.0  # seconds it has to answer
+RECONNECT_DELAY = 0.5  # seconds between attempts to listen again
 PAYLOAD_LIMIT = 7900  # bytes of messages in one notification (PostgreSQL's limit is 8000)
 
 
@@ -47,7 +50,7 @@ def message(event_type: str, data: dict[str, Any], at: datetime) -> dict[str, An
             "seq": seq,
             "amount_fen": data["amount_fen"],
             "bidder_alias": data["alias"],
-            "at": at.isoformat(),
+            "at": data.get("received_at", at.isoformat()),  # the receipt time decides
             "ends_at": data["ends_at"],
         }
     if event_type == "trade.extended":
@@ -90,42 +93,76 @@ def _payload(trade_id: int, encoded: list[str]) -> str:
     return f'{{"trade_id":{trade_id},"messages":[{",".join(encoded)}]}}'
 
 
+class Resume(NamedTuple):
+    """A client's request for the events after ``after_seq`` that its snapshot summed up."""
+
+    after_seq: int
+
+
 class Inbox:
-    """A watcher's events not yet sent, oldest first, at most QUEUE_SIZE of them; its
-    sender takes all there are at once."""
+    """What one websocket's sender has still to send, oldest first: trade events (at most
+    QUEUE_SIZE) and the client's own replies. Events that do not fit are dropped and the
+    inbox says it ``missed`` some, as it does when the LISTEN connection was lost: its
+    sender then catches up from the ledger. The sender takes all there is at once."""
 
     def __init__(self) -> None:
-        self._events: deque[Event] = deque()
+        self._items: deque[Event | str | Resume] = deque()
+        self._events = 0
+        self.missed = False
         self._waiter: asyncio.Future[None] | None = None
 
-    def put(self, event: Event) -> bool:
-        if len(self._events) >= QUEUE_SIZE:
+    def put(self, event: Event) -> None:
+        if self._events >= QUEUE_SIZE:  # a stalled watcher: it catches up from the ledger
+            self._items = deque(i for i in self._items if not isinstance(i, Event))
+            self._events = 0
+            self.miss()
+            return
+        self._items.append(event)
+        self._events += 1
+        self._wake()
+
+    def reply(self, item: str | Resume) -> bool:
+        """A message for this client alone (ack, error), or its request to resume; False
+        if QUEUE_SIZE of them wait already (a client that sends but does not read)."""
+        if len(self._items) - self._events >= QUEUE_SIZE:
             return False
-        self._events.append(event)
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
+        self._items.append(item)
+        self._wake()
         return True
 
-    async def take(self) -> list[Event]:
-        """Every event waiting, after waiting for one if there is none."""
-        while not self._events:
+    def miss(self) -> None:
+        self.missed = True
+        self._wake()
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def take(self) -> tuple[bool, list[Event | str | Resume]]:
+        """Whether events were missed since the last take, and everything waiting; after
+        waiting for something if there is nothing."""
+        while not self._items and not self.missed:
             self._waiter = asyncio.get_running_loop().create_future()
             await self._waiter
-        events = list(self._events)
-        self._events.clear()
-        return events
+        missed, items = self.missed, list(self._items)
+        self.missed, self._events = False, 0
+        self._items.clear()
+        return missed, items
 
 
 class Broadcaster:
-    """One per process: a LISTEN connection (re-established if it drops) and, per trade,
-    the inboxes of the websockets watching it."""
+    """One per process: a LISTEN connection, kept alive and re-established if it drops,
+    and, per trade, the inboxes of the websockets watching it. After every (re)connect
+    every inbox is told it missed events: what was sent while no one listened is in the
+    ledger."""
 
     def __init__(self, database_url: str) -> None:
         url = make_url(database_url).set(drivername="postgresql")
         self._dsn = url.render_as_string(hide_password=False)
         self._watchers: dict[int, set[Inbox]] = defaultdict(set)
         self._task: asyncio.Task[None] | None = None
-        self.ready = asyncio.Event()
+        self.ready = asyncio.Event()  # set while listening
+        self.lost = asyncio.Event()  # set while not, after having listened
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._listen())
@@ -152,9 +189,8 @@ class Broadcaster:
         trade_id = notification["trade_id"]
         events = [Event.of(msg) for msg in notification["messages"]]  # encoded once
         for inbox in self._watchers.get(trade_id, ()):
-            if not all([inbox.put(event) for event in events]):
-                # a stalled watcher: it resumes from the last seq it got
-                log.warning("watcher inbox full for trade %s", trade_id)
+            for event in events:
+                inbox.put(event)
 
     async def _listen(self) -> None:
         while True:
@@ -164,16 +200,29 @@ class Broadcaster:
                 raise
             except Exception:  # the database went away: listen again soon
                 log.exception("LISTEN connection lost; reconnecting")
-                await asyncio.sleep(1)
+            finally:
+                self.ready.clear()
+                self.lost.set()
+            await asyncio.sleep(RECONNECT_DELAY)
 
     async def _listen_once(self) -> None:
-        """Listen until the connection is lost."""
-        conn = await asyncpg.connect(self._dsn)
+        """Listen until the connection is lost or stops answering."""
+        conn = await asyncpg.connect(self._dsn, timeout=KEEPALIVE_TIMEOUT)
         lost = asyncio.Event()
         conn.add_termination_listener(lambda _conn: lost.set())
         try:
             await conn.add_listener(CHANNEL, self._deliver)
+            for inboxes in self._watchers.values():
+                for inbox in inboxes:
+                    inbox.miss()
+            self.lost.clear()
             self.ready.set()
-            await lost.wait()
+            while not lost.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(lost.wait(), KEEPALIVE_INTERVAL)
+                    break
+                # a half-open connection: nothing would ever arrive, so ask
+                await conn.fetchval("SELECT 1", timeout=KEEPALIVE_TIMEOUT)
+            log.warning("LISTEN connection lost; reconnecting")
         finally:
-            await conn.close()
+            conn.terminate()

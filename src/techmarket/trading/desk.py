@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import dataclasses
 import logging
 from collections import defaultdict
 from typing import Any
@@ -23,6 +24,7 @@ from techmarket.errors import DomainError
 from techmarket.trading import engine
 
 MAX_BATCH = 200  # bids in one transaction
+MAX_WAITING = 1000  # bids waiting on one trade; beyond, a bid is refused rate_limited
 
 log = logging.getLogger("techmarket.desk")
 
@@ -41,7 +43,12 @@ class Desk:
         self._workers: dict[int, asyncio.Task[None]] = {}
 
     async def place(self, trade_id: int, order: engine.BidOrder) -> dict[str, Any]:
-        """The bid's outcome once committed; raises BidRefused (or what the batch raised)."""
+        """The bid's outcome once committed; raises BidRefused (or what the batch raised).
+        It is judged at its receipt time (now, unless the door gave it), not its batch's."""
+        if order.received_at is None:
+            order = dataclasses.replace(order, received_at=self.clock.now())
+        if len(self._waiting[trade_id]) >= MAX_WAITING:
+            raise engine.BidRefused("rate_limited", "too many bids waiting: retry shortly")
         placed: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._waiting[trade_id].append((order, placed))
         if trade_id not in self._workers:
@@ -73,7 +80,7 @@ class Desk:
         try:
             async with unit_of_work(self.sessionmaker) as session:
                 orders = [order for order, _ in batch]
-                outcomes = await engine.place_bids(session, trade_id, orders, self.clock.now())
+                outcomes = await engine.place_bids(session, trade_id, orders, self.clock)
         except Exception as exc:  # every bidder of the batch hears of it, each on its own
             if not isinstance(exc, DomainError):
                 log.exception("placing %d bids on trade %s failed", len(batch), trade_id)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.accounts import service as accounts
 from techmarket.accounts.policy import Action, Principal, authorize
+from techmarket.clock import Clock
 from techmarket.errors import DomainError, Forbidden
 from techmarket.ledger import service as ledger
 from techmarket.listings import achievements
@@ -19,6 +20,11 @@ from techmarket.models.trade import Bid, BidRequest, DepositStatus, Registration
 from techmarket.trading import auction, broadcast, listed
 from techmarket.trading import repository as repo
 from techmarket.trading.auctions import TradeNotFound, load, record_event
+
+# How long after its end an auction stays open to the bids that arrived before the end and
+# still wait for the trade's lock (at a desk, or an HTTP request): they are judged at their
+# receipt time, so one received after the end is refused all the same.
+BID_GRACE = timedelta(seconds=2)
 
 
 class BidRefused(DomainError):
@@ -29,7 +35,7 @@ class BidRefused(DomainError):
     keeps_changes = True
     STATUS: ClassVar[dict[str, int]] = {
         "invalid": 422, "not_registered": 403, "own_trade": 403, "too_low": 409,
-        "not_open": 409, "closed": 409, "unauthorized": 401,
+        "not_open": 409, "closed": 409, "unauthorized": 401, "rate_limited": 429,
     }  # fmt: skip
 
     def __init__(self, code: str, detail: str, status: int | None = None) -> None:
@@ -67,12 +73,14 @@ def state_of(
 
 @dataclass(frozen=True)
 class BidOrder:
-    """One bid as received: who, how much, up to what maximum, under which idempotency key."""
+    """One bid as received: who, how much, up to what maximum, under which idempotency key,
+    and when it arrived (its receipt time decides; None: as it is placed)."""
 
     principal: Principal
     amount_fen: int
     max_amount_fen: int | None = None
     key: str | None = None
+    received_at: datetime | None = None
 
 
 async def place_bid(
@@ -82,13 +90,15 @@ async def place_bid(
     amount_fen: int,
     max_amount_fen: int | None,
     key: str | None,
-    now: datetime,
+    received_at: datetime,
+    clock: Clock,
 ) -> dict[str, Any]:
-    """Apply one bid received now. Returns the outcome (see schemas.BidResult) once the
-    caller commits; raises BidRefused with the protocol's error code otherwise."""
+    """Apply one bid received at ``received_at``. Returns the outcome (see
+    schemas.BidResult) once the caller commits; raises BidRefused with the protocol's error
+    code otherwise."""
     await load(session, principal, trade_id)  # one it may not see does not exist for it
-    order = BidOrder(principal, amount_fen, max_amount_fen, key)
-    [result] = await place_bids(session, trade_id, [order], now)
+    order = BidOrder(principal, amount_fen, max_amount_fen, key, received_at)
+    [result] = await place_bids(session, trade_id, [order], clock)
     if isinstance(result, BidRefused):
         raise result
     return result
@@ -103,25 +113,30 @@ class _Placed:
 
 
 async def place_bids(
-    session: AsyncSession, trade_id: int, orders: list[BidOrder], now: datetime
+    session: AsyncSession, trade_id: int, orders: list[BidOrder], clock: Clock
 ) -> list[dict[str, Any] | BidRefused]:
-    """Apply bids received now, one after another in the given order, under the trade's
-    row lock (bids on one trade go one at a time), and write them all in this transaction.
-    Each gets its outcome (final once the caller commits) or its refusal; a retried
-    idempotency key gets the outcome it got before."""
+    """Apply bids, one after another in the given order, under the trade's row lock (bids
+    on one trade go one at a time), and write them all in this transaction. Each is judged
+    at its receipt time, however long it waited, by a bidder valid at this moment; the
+    ledger's time is read once the locks are held, so entries stay in time order. Each gets
+    its outcome (final once the caller commits) or its refusal; a retried idempotency key
+    gets the outcome it got before."""
     trade = await repo.get_trade(session, trade_id, lock=True)
     if trade is None:
         raise TradeNotFound()
-    unauthorised = await _unauthorised(session, orders, now)
-    keys = {(o.principal.org.id, o.key) for o in orders if o.key is not None}
+    keys = {_key(o) for o in orders if o.key is not None}
     earlier = await repo.bid_requests(session, trade_id, keys)
     registrations = await repo.registrations(session, trade_id)
-    events = _Events(session, trade, now)
+    appender = ledger.Appender(session)
+    await appender.lock()
+    now = clock.now()
+    unauthorised = await _unauthorised(session, orders, now)
+    events = _Events(session, trade, now, appender)
     placed: list[_Placed | dict[str, Any] | BidRefused | int] = []
     first: dict[tuple[int, str], int] = {}  # where each key first came in this batch
     with session.no_autoflush:  # the rows are written together, once
         for i, order in enumerate(orders):
-            key = (order.principal.org.id, order.key) if order.key is not None else None
+            key = _key(order) if order.key is not None else None
             if i in unauthorised:  # not an outcome of the bid: a retry is judged afresh
                 placed.append(unauthorised[i])
             elif key in earlier:
@@ -145,13 +160,20 @@ async def place_bids(
             outcomes.append(outcomes[p])
         else:
             outcomes.append(p)
-    for (org_id, given_key), i in first.items():
-        given = outcomes[i]
+    for i in first.values():
+        given, order = outcomes[i], orders[i]
         stored = (
             given if isinstance(given, dict) else {"refused": given.code, "detail": given.detail}
         )
         session.add(
-            BidRequest(trade_id=trade_id, org_id=org_id, key=given_key, outcome=stored, at=now)
+            BidRequest(
+                trade_id=trade_id,
+                user_id=order.principal.user.id,
+                key=order.key,
+                org_id=order.principal.org.id,
+                outcome=stored,
+                at=now,
+            )
         )
     return outcomes
 
@@ -173,6 +195,12 @@ async def _unauthorised(
         except Forbidden as exc:
             refused[i] = BidRefused("unauthorized", exc.detail, exc.status)
     return refused
+
+
+def _key(order: BidOrder) -> tuple[int, str]:
+    """An idempotency key is the user's own (and, as every record here, per trade)."""
+    assert order.key is not None
+    return order.principal.user.id, order.key
 
 
 def _replay(outcome: dict[str, Any]) -> dict[str, Any] | BidRefused:
@@ -197,7 +225,7 @@ def _result(placed: _Placed) -> dict[str, Any]:
 
 
 async def _bid(events: _Events, registrations: list[Registration], order: BidOrder) -> _Placed:
-    trade, now = events.trade, events.now
+    trade, now = events.trade, order.received_at or events.now
     if order.principal.org.id == trade.seller_org_id:
         raise BidRefused("own_trade", "the seller's organisation may not bid")
     if trade.status in (TradeStatus.pending_approval, TradeStatus.listed):
@@ -221,6 +249,7 @@ async def _bid(events: _Events, registrations: list[Registration], order: BidOrd
                 "amount_fen": step.amount_fen,
                 "kind": step.kind,
                 "ends_at": outcome.state.ends_at.isoformat(),  # type: ignore[union-attr]
+                "received_at": now.isoformat(),
             },
         )
         bid = Bid(
@@ -359,9 +388,15 @@ class _Events:
     ``done``); the watchers' messages sent in one NOTIFY, which PostgreSQL delivers at
     commit."""
 
-    def __init__(self, session: AsyncSession, trade: Trade, now: datetime) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        trade: Trade,
+        now: datetime,
+        appender: ledger.Appender | None = None,
+    ) -> None:
         self.session, self.trade, self.now = session, trade, now
-        self.appender = ledger.Appender(session)
+        self.appender = appender or ledger.Appender(session)
         self.messages: list[dict[str, Any]] = []
 
     async def record(self, event_type: str, data: dict[str, Any]) -> int:

@@ -98,8 +98,14 @@ class Auctions:
             a.holder_alias[holder] = alias
         a.registered[alias] = holder is not None or data.get("priority_right") is True
 
-    def _bid_accepted(self, index: int, a: _Auction, data: dict[str, Any], at: datetime) -> None:
+    def _bid_accepted(
+        self, index: int, a: _Auction, data: dict[str, Any], recorded: datetime
+    ) -> None:
+        """Judged at the bid's receipt time (entries before it was recorded carry none)."""
         alias, amount, terms = data["alias"], data["amount_fen"], a.terms
+        at = datetime.fromisoformat(data["received_at"]) if "received_at" in data else recorded
+        if at > recorded:
+            raise RuleViolation(index, f"bid received at {at.isoformat()}, after its entry")
         if a.listing:
             raise RuleViolation(index, "a bid on a listing that never became an auction")
         if alias not in a.registered:

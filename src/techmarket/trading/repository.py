@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from techmarket.models.ledger import LedgerEntry
 from techmarket.models.listing import Achievement
 from techmarket.models.org import Organisation
 from techmarket.models.trade import (
@@ -59,18 +60,18 @@ async def bids(session: AsyncSession, trade_id: int, after_seq: int = 0) -> list
 async def bid_requests(
     session: AsyncSession, trade_id: int, keys: set[tuple[int, str]]
 ) -> dict[tuple[int, str], dict[str, Any]]:
-    """The outcomes already given to bid requests, by (organisation, idempotency key).
+    """The outcomes already given to bid requests, by (user, idempotency key).
     (One statement text whatever the number of keys: it stays prepared.)"""
     if not keys:
         return {}
-    orgs, names = zip(*keys, strict=True)
+    users, names = zip(*keys, strict=True)
     stmt = select(BidRequest).where(
         BidRequest.trade_id == trade_id,
-        BidRequest.org_id == any_(bindparam("orgs", sorted(set(orgs)), type_=ARRAY(BigInteger))),
+        BidRequest.user_id == any_(bindparam("users", sorted(set(users)), type_=ARRAY(BigInteger))),
         BidRequest.key == any_(bindparam("keys", sorted(set(names)), type_=ARRAY(String))),
     )
     found = (await session.execute(stmt)).scalars()
-    return {(r.org_id, r.key): r.outcome for r in found if (r.org_id, r.key) in keys}
+    return {(r.user_id, r.key): r.outcome for r in found if (r.user_id, r.key) in keys}
 
 
 def _not_in(skip: Collection[int]) -> ColumnElement[bool]:
@@ -86,14 +87,19 @@ async def _first_unlocked(session: AsyncSession, stmt: Select[Trade]) -> Trade |
 
 
 async def next_ended(
-    session: AsyncSession, now: datetime, skip: Collection[int], status: TradeStatus
+    session: AsyncSession,
+    now: datetime,
+    skip: Collection[int],
+    status: TradeStatus,
+    grace: timedelta = timedelta(0),
 ) -> Trade | None:
-    """An auction (``open``) or a listing (``listed``) whose (extended) end has passed."""
+    """An auction (``open``) or a listing (``listed``) whose (extended) end has passed
+    by ``grace``."""
     stmt = (
         select(Trade)
         .where(
             Trade.status == status,
-            Trade.ends_at <= now,
+            Trade.ends_at <= now - grace,
             Trade.mode != TradeMode.agreement,
             _not_in(skip),
         )
@@ -331,3 +337,29 @@ async def next_signing_lapsed(
         .order_by(Trade.closed_at)
     )
     return await _first_unlocked(session, stmt)
+
+
+async def trade_entries_after(
+    session: AsyncSession, trade_id: int, after_seq: int, limit: int
+) -> list[bytes]:
+    """The ledger entries (canonical bytes) of the trade's events after ``after_seq``, in
+    order, at most ``limit``. A trade's entries are its events 1, 2, 3… in ledger order,
+    so the last bid at or before ``after_seq`` (found by its (trade, seq) key) says where
+    in the trade's entries to start: nothing before is read."""
+    anchor = (
+        await session.execute(
+            select(Bid.seq, Bid.ledger_index)
+            .where(Bid.trade_id == trade_id, Bid.seq <= after_seq)
+            .order_by(Bid.seq.desc())
+            .limit(1)
+        )
+    ).first()
+    seq, index = (anchor.seq, anchor.ledger_index) if anchor else (0, -1)
+    stmt = (
+        select(LedgerEntry.canonical)
+        .where(LedgerEntry.subject == f"trade/{trade_id}", LedgerEntry.idx > index)
+        .order_by(LedgerEntry.idx)
+        .offset(after_seq - seq)  # the events after that bid up to after_seq
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).scalars())

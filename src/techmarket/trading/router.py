@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, status
+from fastapi import APIRouter, Header, Query, Request, status
 
 from techmarket.accounts.policy import Principal
 from techmarket.db import Session
@@ -260,6 +260,7 @@ async def list_bids(
 
 @router.post("/{trade_id}/bids", response_model=BidResult)
 async def place_bid(
+    request: Request,
     trade_id: Id,
     data: BidCreate,
     session: Session,
@@ -270,7 +271,14 @@ async def place_bid(
     """Bid. Acknowledged only once the bid, the trade and the ledger entry have committed;
     a retry with the same ``Idempotency-Key`` returns the same outcome."""
     return await engine.place_bid(
-        session, principal, trade_id, data.amount_fen, data.max_amount_fen, idempotency_key, now
+        session,
+        principal,
+        trade_id,
+        data.amount_fen,
+        data.max_amount_fen,
+        idempotency_key,
+        now,  # the request's arrival: its receipt time
+        request.app.state.clock,
     )
 
 

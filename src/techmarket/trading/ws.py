@@ -1,34 +1,39 @@
-"""The live auction websocket, ``/ws/trades/{trade_id}`` (protocol: DESIGN.md).
+"""The live auction websocket, ``/ws/trades/{trade_id}`` (protocol: DESIGN.md, README).
 
 Bids go to the process's bidding desk (the same engine as HTTP, in batches); events come
-from the process's broadcaster. Subscribe first, then snapshot, then de-duplicate by seq."""
+from the process's broadcaster. One task sends everything a socket sends: the snapshot,
+then every event after it in seq order, each once, with the client's replies between.
+Subscribe first, then snapshot; whatever the inbox missed comes from the ledger."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
-import time
 from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.accounts import service as accounts
 from techmarket.accounts.policy import Principal
 from techmarket.db import unit_of_work
 from techmarket.errors import DomainError, Forbidden, NotAuthenticated
-from techmarket.models.ledger import LedgerEntry
-from techmarket.trading import auctions, broadcast, desk, engine
+from techmarket.trading import auctions, broadcast, desk, engine, throttle
 from techmarket.trading import repository as repo
 from techmarket.trading.router import trade_view
 from techmarket.types import Fen, Id, Line
 
 router = APIRouter()
 
-RATE, BURST = 10.0, 20  # bids per second per connection, sustained and burst
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_NOT_FOUND = 4404
+CLOSE_RESYNC = 4409  # the socket fell too far behind: reconnect for a fresh snapshot
+CLOSE_TOO_MANY = 4429  # too many sockets, or messages, from one user or address
+CLOSE_NOT_PLACED = 1011  # a bid's transaction failed: reconnect, retry the same request_id
+RESUME_LIMIT = 1000  # events one resume, or one catch-up, sends at most
 
 
 class BidMessage(BaseModel):
@@ -38,52 +43,68 @@ class BidMessage(BaseModel):
     max_amount_fen: Fen | None = None
 
 
+class Closing(Exception):
+    """Close the socket with this code (after its sender stopped)."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code, self.reason = code, reason
+
+
 class Watcher:
-    def __init__(self, websocket: WebSocket, trade_id: int) -> None:
+    def __init__(self, websocket: WebSocket, trade_id: int, inbox: broadcast.Inbox) -> None:
         self.ws = websocket
         self.trade_id = trade_id
         self.app = websocket.app
+        self.inbox = inbox
+        self.throttle: throttle.Throttle = websocket.app.state.throttle
+        self.address = f"address:{websocket.client.host if websocket.client else '?'}"
         self.principal: Principal | None = None
-        self.sent: set[int] = set()
-        self.tokens, self.refilled = float(BURST), time.monotonic()
+        self.snapshot_seq = 0  # the events the snapshot summed up
+        self.seq = 0  # the last event this socket has had (high-water mark)
 
-    async def send(self, msg: dict[str, Any]) -> None:
-        """A message for this client alone: snapshot, ack or error."""
-        await self.ws.send_text(broadcast.encode(msg))
+    @property
+    def who(self) -> str:
+        """Whom the limits count: the user, or before a token the address."""
+        return f"user:{self.principal.user.id}" if self.principal else self.address
 
-    async def relay(self, event: broadcast.Event) -> None:
-        """A trade event, once (the broadcast and a resume may both carry it)."""
-        if event.seq not in self.sent:
-            self.sent.add(event.seq)
-            await self.ws.send_text(event.text)
+    def reply(self, msg: dict[str, Any] | broadcast.Resume) -> None:
+        text = msg if isinstance(msg, broadcast.Resume) else broadcast.encode(msg)
+        if not self.inbox.reply(text):
+            raise Closing(CLOSE_TOO_MANY, "replies are not being read")
 
-    async def error(self, request_id: Any, code: str, message: str) -> None:
-        await self.send(
-            {"type": "error", "request_id": request_id, "code": code, "message": message}
-        )
+    def error(self, request_id: Any, code: str, message: str) -> None:
+        self.reply({"type": "error", "request_id": request_id, "code": code, "message": message})
 
     async def authenticate(self, token: str) -> bool:
+        """Take the token's user as this socket's; at most SOCKETS_PER_USER each."""
         try:
             async with unit_of_work(self.app.state.sessionmaker) as session:
-                self.principal = await accounts.authenticate(
-                    session, token, self.app.state.clock.now()
-                )
+                principal = await accounts.authenticate(session, token, self.app.state.clock.now())
         except NotAuthenticated:
             return False
+        if self.principal is not None:
+            self.throttle.close_socket(self.who)
+        key = f"user:{principal.user.id}"
+        if not self.throttle.open_socket(key, self.throttle.sockets_per_user):
+            self.principal = None
+            raise Closing(
+                CLOSE_TOO_MANY, f"at most {self.throttle.sockets_per_user} sockets a user"
+            )
+        self.principal = principal
         return True
 
-    async def snapshot(self) -> bool:
+    async def snapshot(self) -> str | None:
+        """The trade as it stands, or None if there is no such trade for this caller."""
         async with unit_of_work(self.app.state.sessionmaker) as session:
             try:
                 trade = await auctions.load(session, self.principal, self.trade_id)
             except auctions.TradeNotFound:
-                return False
-            mine = None
-            if self.principal is not None:
-                registrations = await repo.registrations(session, trade.id)
-                mine = next((r for r in registrations if r.org_id == self.principal.org.id), None)
+                return None
+            you = await self._you(session)
         view = trade_view(trade).model_dump(mode="json")
-        await self.send(
+        self.snapshot_seq = self.seq = trade.seq  # events up to here are in the snapshot
+        return broadcast.encode(
             {
                 "type": "snapshot",
                 "seq": trade.seq,
@@ -91,69 +112,100 @@ class Watcher:
                 "current_price_fen": trade.price_fen,
                 "ends_at": view["ends_at"],
                 "leader_alias": trade.leader_alias,
-                "you": {"registered": mine is not None, "alias": mine.alias if mine else None},
+                "you": you,
             }
         )
-        return True
 
-    async def resume(self, after_seq: int) -> None:
-        """Everything watchers get, after ``after_seq``, from the ledger itself."""
+    async def _you(self, session: AsyncSession) -> dict[str, Any]:
+        """The bidder's part: registered or not, and under which alias."""
+        mine = None
+        if self.principal is not None:
+            registrations = await repo.registrations(session, self.trade_id)
+            mine = next((r for r in registrations if r.org_id == self.principal.org.id), None)
+        return {"registered": mine is not None, "alias": mine.alias if mine else None}
+
+    async def send_all(self, snapshot: str) -> None:
+        """The socket's one sender: the snapshot, then all else in order, until closed."""
+        await self.ws.send_text(snapshot)
+        while True:
+            missed, items = await self.inbox.take()
+            if missed:
+                await self._catch_up()
+            for item in items:
+                if isinstance(item, broadcast.Event):
+                    if item.seq > self.seq:
+                        self.seq = item.seq
+                        await self.ws.send_text(item.text)
+                elif isinstance(item, broadcast.Resume):
+                    await self._resume(item.after_seq)
+                else:
+                    await self.ws.send_text(item)
+
+    async def _events_after(self, after_seq: int, limit: int) -> list[tuple[int, str | None]]:
+        """The trade's events after ``after_seq`` from the ledger: (seq, message text, or
+        None for an event watchers don't get)."""
         async with unit_of_work(self.app.state.sessionmaker) as session:
-            stmt = (
-                select(LedgerEntry.canonical)
-                .where(LedgerEntry.subject == f"trade/{self.trade_id}")
-                .order_by(LedgerEntry.idx)
-            )
-            bodies = [json.loads(raw) for raw in (await session.execute(stmt)).scalars()]
-        for body in bodies:
-            if body["data"]["seq"] > after_seq:
-                at = datetime.fromisoformat(body["ts"].replace("Z", "+00:00"))
-                msg = broadcast.message(body["type"], body["data"], at)
-                if msg is not None:
-                    await self.relay(broadcast.Event.of(msg))
+            raw = await repo.trade_entries_after(session, self.trade_id, after_seq, limit)
+        events: list[tuple[int, str | None]] = []
+        for body in map(json.loads, raw):
+            at = datetime.fromisoformat(body["ts"].replace("Z", "+00:00"))
+            msg = broadcast.message(body["type"], body["data"], at)
+            events.append((body["data"]["seq"], broadcast.encode(msg) if msg else None))
+        return events
 
-    def allowed(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(BURST, self.tokens + (now - self.refilled) * RATE)
-        self.refilled = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
+    async def _catch_up(self) -> None:
+        """Events the inbox missed (a full inbox, a lost LISTEN connection), in order."""
+        events = await self._events_after(self.seq, RESUME_LIMIT + 1)
+        if len(events) > RESUME_LIMIT:
+            raise Closing(CLOSE_RESYNC, "too far behind: reconnect")
+        for seq, text in events:
+            self.seq = seq
+            if text is not None:
+                await self.ws.send_text(text)
 
-    async def bid(self, raw: dict[str, Any]) -> None:
+    async def _resume(self, after_seq: int) -> None:
+        """The events the snapshot summed up, after ``after_seq`` (at most RESUME_LIMIT; the
+        client resumes again from the last it got). Later ones came, or come, live."""
+        wanted = min(self.snapshot_seq - after_seq, RESUME_LIMIT)
+        if wanted > 0:
+            for _, text in await self._events_after(after_seq, wanted):
+                if text is not None:
+                    await self.ws.send_text(text)
+
+    async def bid(self, raw: dict[str, Any], received_at: datetime) -> None:
         try:
             msg = BidMessage.model_validate(raw)
         except ValidationError as exc:
-            await self.error(raw.get("request_id"), "invalid", exc.errors()[0]["msg"])
+            self.error(raw.get("request_id"), "invalid", exc.errors()[0]["msg"])
             return
         if self.principal is None:
-            await self.error(msg.request_id, "unauthorized", "send a token first")
+            self.error(msg.request_id, "unauthorized", "send a token first")
             return
-        if not self.allowed():
-            await self.error(msg.request_id, "rate_limited", f"at most {RATE:g} bids a second")
+        if not self.throttle.allow(self.throttle.bids, self.who):
+            self.error(
+                msg.request_id, "rate_limited", f"at most {self.throttle.bids} bids per user"
+            )
             return
-        order = engine.BidOrder(self.principal, msg.amount_fen, msg.max_amount_fen, msg.request_id)
+        order = engine.BidOrder(
+            self.principal, msg.amount_fen, msg.max_amount_fen, msg.request_id, received_at
+        )
         try:
             result = await self.app.state.desk.place(self.trade_id, order)
         except engine.BidRefused as refused:
-            await self.error(msg.request_id, refused.code, refused.detail)
+            self.error(msg.request_id, refused.code, refused.detail)
             if refused.code == "unauthorized":  # the login or organisation is no longer valid
-                close = 4000 + refused.status  # 4401, or 4403
-                await self.ws.close(code=close, reason="unauthorized")
-                raise WebSocketDisconnect(close) from None
+                raise Closing(4000 + refused.status, "unauthorized") from None  # 4401, 4403
             return
         except (NotAuthenticated, Forbidden) as exc:
-            await self.error(msg.request_id, "unauthorized", exc.detail)
+            self.error(msg.request_id, "unauthorized", exc.detail)
             return
         except DomainError as exc:
-            await self.error(msg.request_id, "invalid", exc.detail)
+            self.error(msg.request_id, "invalid", exc.detail)
             return
         except desk.BidsNotPlaced:  # the client resumes and retries with the same request_id
-            await self.ws.close(code=1011, reason="bid not placed, retry")
-            raise WebSocketDisconnect(1011) from None
+            raise Closing(CLOSE_NOT_PLACED, "bid not placed, retry") from None
         own = result["accepted"][0]
-        await self.send(
+        self.reply(
             {
                 "type": "ack",
                 "request_id": msg.request_id,
@@ -164,54 +216,87 @@ class Watcher:
         )
 
     async def handle(self, text: str) -> None:
+        received_at = self.app.state.clock.now()  # a bid's receipt time decides
+        if not self.throttle.allow(self.throttle.messages, self.who):
+            raise Closing(CLOSE_TOO_MANY, f"at most {self.throttle.messages} messages")
         try:
             raw = json.loads(text)
             kind = raw["type"]
         except (ValueError, KeyError, TypeError):
-            await self.error(None, "invalid", "messages are JSON objects with a type")
+            self.error(None, "invalid", "messages are JSON objects with a type")
             return
         if kind == "bid":
-            await self.bid(raw)
-        elif kind == "resume" and isinstance(raw.get("after_seq"), int):
-            await self.resume(raw["after_seq"])
+            await self.bid(raw, received_at)
+        elif kind == "resume" and _is_seq(raw.get("after_seq")):
+            if self.throttle.allow(self.throttle.resumes, self.who):
+                self.reply(broadcast.Resume(raw["after_seq"]))
+            else:
+                self.error(None, "rate_limited", f"at most {self.throttle.resumes} resumes")
         elif kind == "auth" and isinstance(raw.get("token"), str):
             if not await self.authenticate(raw["token"]):
-                await self.error(raw.get("request_id"), "unauthorized", "invalid token")
+                self.error(raw.get("request_id"), "unauthorized", "invalid token")
+                return
+            async with unit_of_work(self.app.state.sessionmaker) as session:
+                self.reply({"type": "you", **await self._you(session)})
         else:
-            await self.error(raw.get("request_id"), "invalid", f"unknown or malformed {kind!r}")
+            self.error(raw.get("request_id"), "invalid", f"unknown or malformed {kind!r}")
+
+    async def receive_all(self) -> None:
+        while True:
+            await self.handle(await self.ws.receive_text())
 
 
 @router.websocket("/ws/trades/{trade_id}")
 async def watch(websocket: WebSocket, trade_id: Id, token: Line | None = None) -> None:
     await websocket.accept()
-    watcher = Watcher(websocket, trade_id)
-    if token is not None and not await watcher.authenticate(token):
-        await watcher.error(None, "unauthorized", "invalid token")
-        await websocket.close(code=4401)
-        return
     broadcaster = websocket.app.state.broadcaster
     inbox = broadcaster.subscribe(trade_id)  # before the snapshot: nothing slips between
-    forward = None
+    watcher = Watcher(websocket, trade_id, inbox)
+    counted = watcher.throttle.open_socket(watcher.address, watcher.throttle.sockets_per_address)
     try:
-        if not await watcher.snapshot():
-            await watcher.error(None, "invalid", "no such trade")
-            await websocket.close(code=4404)
-            return
-
-        async def forward_events() -> None:
-            with contextlib.suppress(WebSocketDisconnect):  # the client went away
-                while True:
-                    for event in await inbox.take():
-                        await watcher.relay(event)
-
-        forward = asyncio.create_task(forward_events())
-        while True:
-            await watcher.handle(await websocket.receive_text())
+        if not counted:
+            raise Closing(CLOSE_TOO_MANY, f"at most {watcher.throttle.sockets_per_address} sockets")
+        if token is not None and not await watcher.authenticate(token):
+            await websocket.send_text(broadcast.encode(_error("unauthorized", "invalid token")))
+            raise Closing(CLOSE_UNAUTHORIZED, "invalid token")
+        snapshot = await watcher.snapshot()
+        if snapshot is None:
+            await websocket.send_text(broadcast.encode(_error("invalid", "no such trade")))
+            raise Closing(CLOSE_NOT_FOUND, "no such trade")
+        await _serve(watcher, snapshot)
+    except Closing as closing:
+        with contextlib.suppress(Exception):  # the client may be gone already
+            await websocket.close(code=closing.code, reason=closing.reason)
     except WebSocketDisconnect:
         pass
     finally:
         broadcaster.unsubscribe(trade_id, inbox)
-        if forward:
-            forward.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await forward
+        if watcher.principal is not None:
+            watcher.throttle.close_socket(watcher.who)
+        if counted:
+            watcher.throttle.close_socket(watcher.address)
+
+
+async def _serve(watcher: Watcher, snapshot: str) -> None:
+    """Send and receive until either side ends; a Closing from either is raised."""
+    tasks = [
+        asyncio.create_task(watcher.send_all(snapshot)),
+        asyncio.create_task(watcher.receive_all()),
+    ]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    for task in done:
+        with contextlib.suppress(WebSocketDisconnect, OSError):  # the client went away
+            task.result()
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "request_id": None, "code": code, "message": message}
+
+
+def _is_seq(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
