@@ -22,7 +22,7 @@ from tests.ledger.helpers import export_lines, public_key
 from tests.trading.helpers import committed_auction, open_auction
 
 BIDDING = START + timedelta(minutes=15)
-ENDED = START + timedelta(hours=1)
+ENDED = START + timedelta(hours=1) + engine.BID_GRACE  # the end, and the close's grace
 
 
 async def test_a_trade_that_fails_to_close_does_not_hold_up_the_others(
@@ -74,7 +74,9 @@ async def _two_unsigned_deals(committed: async_sessionmaker[AsyncSession]) -> tu
     for _ in range(2):
         trade_id, (winner,) = await committed_auction(committed, 1)
         async with committed.begin() as session:
-            await engine.place_bid(session, winner, trade_id, 1_000_000, None, None, BIDDING)
+            await engine.place_bid(
+                session, winner, trade_id, 1_000_000, None, None, BIDDING, FixedClock(BIDDING)
+            )
         deals.append(trade_id)
     assert await scheduler.run(committed, FixedClock(ENDED), scheduler.CLOSE_AUCTIONS) == 2
     async with committed.begin() as session:

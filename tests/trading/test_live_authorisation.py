@@ -174,7 +174,7 @@ async def test_a_bid_is_refused_when_the_login_ends_after_the_request_was_authen
     principal = await accounts.authenticate(session, bidder.token, now)
     await accounts.logout(session, bidder.token, now)
     with pytest.raises(bidding.BidRefused) as refused:
-        await bidding.place_bid(session, principal, trade["id"], start, None, None, now)
+        await bidding.place_bid(session, principal, trade["id"], start, None, None, now, clock)
     assert (refused.value.code, refused.value.status) == ("unauthorized", 401)
 
     again = await account(session, client, org=bidder.org)
@@ -184,5 +184,5 @@ async def test_a_bid_is_refused_when_the_login_ends_after_the_request_was_authen
         await operator.execute(suspend.values(status=OrgStatus.suspended))
         await operator.commit()
     with pytest.raises(bidding.BidRefused) as refused:
-        await bidding.place_bid(session, principal, trade["id"], start, None, None, now)
+        await bidding.place_bid(session, principal, trade["id"], start, None, None, now, clock)
     assert (refused.value.code, refused.value.status) == ("unauthorized", 403)
