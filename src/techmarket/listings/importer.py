@@ -84,7 +84,7 @@ def sample_csv() -> str:
     return resources.files("techmarket.listings").joinpath("import_sample.csv").read_text("utf-8")
 
 
-def _split(value: str) -> list[str]:
+def split_list(value: str) -> list[str]:
     for separator in ("；", "、", "|"):
         value = value.replace(separator, ";")
     return [part.strip() for part in value.split(";") if part.strip()]
@@ -158,7 +158,7 @@ def parse_row(values: dict[str, str]) -> AchievementCreate:
         if name.startswith("poc_") or raw == "":
             continue
         if name in LIST_FIELDS:
-            items = _split(raw)
+            items = split_list(raw)
             data[name] = [LABELS.get(name, {}).get(i, i) for i in items]
         else:
             data[name] = LABELS.get(name, {}).get(raw, raw)

@@ -228,6 +228,15 @@ async def load(
     return trade
 
 
+async def awaiting_approval(
+    session: AsyncSession, principal: Principal, limit: int
+) -> list[tuple[Trade, str, str | None]]:
+    """The trades the caller, its organisation's TTO, has to approve or decline, with the
+    achievement's title and the named buyer (agreements)."""
+    authorize(principal, Action.listing_approve, principal.org.id)
+    return await repo.awaiting_approval(session, principal.org.id, limit)
+
+
 async def approve(
     session: AsyncSession, principal: Principal, trade_id: int, now: datetime
 ) -> tuple[Trade, int]:

@@ -10,11 +10,30 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from techmarket.web import account, csrf, docs, error_pages, home
+from techmarket.web import (
+    account,
+    csrf,
+    docs,
+    error_pages,
+    home,
+    my_achievements,
+    my_demands,
+    my_import,
+    my_users,
+    tto,
+)
 from techmarket.web.sessions import Viewer
 from techmarket.web.templating import STATIC
 
-AREAS = (home.router, account.router)
+AREAS = (
+    home.router,
+    account.router,
+    my_achievements.router,
+    my_import.router,
+    my_demands.router,
+    my_users.router,
+    tto.router,
+)
 
 
 async def _identify(viewer: Viewer) -> None:
