@@ -9,6 +9,7 @@ from pathlib import Path
 
 from playwright.async_api import Page, expect
 
+from techmarket.pagination import encode_cursor
 from tests.web.browser import check_a11y, log_in, screenshot, visit
 from tests.web.conftest import DemoSite
 from tests.web.org_api import call
@@ -67,6 +68,18 @@ async def test_bulk_import_shows_the_report_of_every_row(
     await expect(page.get_by_role("table", name=re.compile("每一次状态变化"))).to_contain_text(
         "imported"
     )
+
+    # Both drafts are listed, newest first, a page at a time.
+    await visit(page, "/my/achievements?status=draft")
+    drafts = page.get_by_role("table", name=re.compile("草稿的成果"))
+    await expect(drafts).to_contain_text("智能巡检机器人视觉定位系统")
+    newest = drafts.get_by_role("row").nth(1).get_by_role("link")
+    newest_id = int((await newest.get_attribute("href") or "").rsplit("/", 1)[1])
+    newest_title = await newest.text_content() or ""
+    await visit(page, f"/my/achievements?status=draft&cursor={encode_cursor(newest_id)}")
+    await expect(drafts.get_by_role("link", name=newest_title)).to_have_count(0)
+    first_page = page.get_by_role("navigation", name="翻页").get_by_role("link", name="« 第一页")
+    await expect(first_page).to_have_attribute("href", "/my/achievements?status=draft")
 
     await visit(page, "/my/import")
     template = page.get_by_role("link", name=re.compile("下载模板"))
