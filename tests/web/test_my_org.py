@@ -66,7 +66,7 @@ async def test_bulk_import_shows_the_report_of_every_row(
         "高能量密度锂离子电池正极材料及其制备方法"
     )
     await expect(page.get_by_role("table", name=re.compile("每一次状态变化"))).to_contain_text(
-        "imported"
+        "批量导入"
     )
 
     # Both drafts are listed, newest first, a page at a time.

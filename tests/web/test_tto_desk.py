@@ -145,3 +145,91 @@ async def test_desk_is_for_the_tto_only(page: Page, demo_site: DemoSite) -> None
     response = await visit(page, "/tto")
     assert response.status == 403
     await expect(page.get_by_role("main")).to_contain_text("您的角色不能进行此操作")
+
+
+async def _submitted(site: DemoSite, title: str, number: str) -> int:
+    created = await call(
+        site,
+        "POST",
+        "/achievements",
+        MEMBER,
+        json={
+            "title": title,
+            "summary": "用于测试退回与否决。",
+            "ip_type": "utility_model",
+            "patent_numbers": [number],
+            "industry": "intelligent_manufacturing",
+            "region_code": "330100",
+            "trl": 4,
+            "transfer_modes": ["assignment"],
+            "asking_price_fen": 30_000_000,
+        },
+    )
+    assert created.status_code == 201, created.text
+    achievement_id = int(created.json()["id"])
+    await call(site, "POST", f"/achievements/{achievement_id}/submit", MEMBER)
+    return achievement_id
+
+
+async def test_tto_sends_back_an_achievement_and_declines_a_trade_saying_why(
+    new_page: NewPage, demo_site: DemoSite
+) -> None:
+    sent_back = await _submitted(demo_site, "数控机床热误差补偿装置", "202520345678.7")
+    to_sell = await _submitted(demo_site, "焊缝视觉跟踪传感器", "202520345679.1")
+    await call(demo_site, "POST", f"/achievements/{to_sell}/approve", TTO)
+    listing = await call(
+        demo_site,
+        "POST",
+        "/trades",
+        MEMBER,
+        json={
+            "achievement_id": to_sell,
+            "mode": "listed",
+            "listed_price_fen": 20_000_000,
+            "deposit_fen": 2_000_000,
+            "increment_fen": 500_000,
+            "listing_ends_at": (datetime.now(UTC) + timedelta(days=10)).isoformat(),
+        },
+    )
+    assert listing.status_code == 201, listing.text
+
+    tto = await new_page()
+    await log_in(tto, demo_site.login(TTO))
+    await visit(tto, "/tto")
+    async with tto.expect_navigation():
+        await tto.get_by_role("link", name="退回《数控机床热误差补偿装置》").click()
+    await check_a11y(tto)
+    await _submit_form(tto, "退回")
+    reason = tto.get_by_label("原因")
+    await expect(reason).to_have_accessible_description(re.compile("请填写此项"))
+    await reason.fill("专利权属待确认，请补充转让协议。")
+    await _submit_form(tto, "退回")
+    await expect(tto.get_by_role("status")).to_contain_text("已退回")
+
+    async with tto.expect_navigation():
+        await tto.get_by_role("link", name="否决《焊缝视觉跟踪传感器》的挂牌交易").click()
+    await check_a11y(tto)
+    await expect(tto.get_by_role("main")).to_contain_text("¥200,000.00")
+    await tto.get_by_label("原因（可选）").fill("挂牌价低于评估值")
+    await screenshot(tto, "tto-decline-trade")
+    await _submit_form(tto, "否决")
+    done = tto.get_by_role("status")
+    await expect(done).to_contain_text("已否决该交易")
+    href = await done.get_by_role("link", name=re.compile(r"第 \d+ 条")).get_attribute("href")
+    assert href is not None
+    entry = (await call(demo_site, "GET", href)).json()
+    assert '"trade.rejected"' in entry["canonical"]
+    assert "评估值" not in entry["canonical"]  # the reason stays in the organisation
+
+    member = await new_page()
+    await log_in(member, demo_site.login(MEMBER))
+    history = member.get_by_role("table", name="每一次状态变化：谁、何时、为何")
+    await visit(member, f"/my/achievements/{sent_back}")
+    await expect(member.get_by_role("main")).to_contain_text("已退回（专利权属待确认")
+    await expect(history).to_contain_text("待审批 → 已退回")
+    await visit(member, f"/my/achievements/{to_sell}")
+    await expect(history.get_by_role("row").last).to_contain_text(
+        "交易未获成果转化办公室批准：挂牌价低于评估值"
+    )
+    await expect(history.get_by_role("row").last).to_contain_text("成果转化办公室 陈静")
+    await screenshot(member, "achievement-trade-declined")

@@ -305,9 +305,16 @@ async def move_into_trade(
 
 
 async def move_out_of_trade(
-    session: AsyncSession, achievement_id: int, sold: bool, now: datetime
+    session: AsyncSession,
+    achievement_id: int,
+    sold: bool,
+    now: datetime,
+    *,
+    by: Principal | None = None,
+    reason: str = "trade closed",
 ) -> None:
-    """The trade closed: transferred when sold, on offer again when not (by the platform)."""
+    """The trade closed: transferred when sold, on offer again when not (by the platform,
+    unless ``by`` someone, e.g. the TTO who declined the trade, with its reason)."""
     achievement = await repo.get(session, Achievement, achievement_id, lock=True)
     to = S.transferred if sold else S.published
-    await _move(session, None, achievement, to, now, reason="trade closed")
+    await _move(session, by, achievement, to, now, reason=reason)

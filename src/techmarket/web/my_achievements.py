@@ -37,6 +37,13 @@ DONE = {
     "published": "已发布。",
     "withdrawn": "已撤回。",
 }
+# The reasons the platform itself writes in an achievement's history, as people read them.
+SYSTEM_REASONS = {
+    "imported": "批量导入",
+    "trade opened": "开始交易",
+    "trade closed": "交易结束",
+    "trade declined": "交易未获成果转化办公室批准",
+}
 PATENT_HINT = "12 位或 8 位数字、小数点和校验位，例如 ZL 2023 1 0123456.6"
 
 
@@ -113,6 +120,16 @@ async def _names(session: Session, principal: Principal) -> dict[int, str]:
     }
 
 
+def reason_text(reason: str | None) -> str | None:
+    """A reason as people read it: the platform's own in Chinese, a person's as written."""
+    if reason is None:
+        return None
+    known, _, given = reason.partition(": ")
+    if known in SYSTEM_REASONS:
+        return SYSTEM_REASONS[known] + (f"：{given}" if given else "")
+    return reason
+
+
 async def _shown(
     session: Session, principal: Principal, achievement: Achievement
 ) -> dict[str, Any]:
@@ -123,6 +140,7 @@ async def _shown(
         "names": await _names(session, principal),
         "editable": achievement.status in lifecycle.ACHIEVEMENT_EDITABLE,
         "needs_approval": principal.org.kind in lifecycle.NEEDS_TTO_APPROVAL,
+        "reason_text": reason_text,
         "done": None,
         "ledger_index": None,
     }

@@ -10,15 +10,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
+from techmarket.accounts.policy import Principal
 from techmarket.db import Session
 from techmarket.deps import Now
 from techmarket.errors import DomainError
 from techmarket.listings import achievements
-from techmarket.listings.schemas import Reason
+from techmarket.listings.schemas import OptionalReason, Reason
+from techmarket.models.listing import Achievement
 from techmarket.models.trade import Trade, TradeMode
 from techmarket.trading import auctions
 from techmarket.web import forms
 from techmarket.web.display import local_time, yuan
+from techmarket.web.labels import label
 from techmarket.web.sessions import SignedIn
 from techmarket.web.templating import render
 
@@ -118,12 +121,27 @@ async def approve_achievement(
     return _decided("achievement_approved", index)
 
 
+def _achievement_refusal(achievement: Achievement) -> dict[str, Any]:
+    return {
+        "heading": "退回科技成果",
+        "title": achievement.title,
+        "href": f"/my/achievements/{achievement.id}",
+        "facts": [
+            ("知识产权类型", label(achievement.ip_type)),
+            ("挂牌价格", yuan(achievement.asking_price_fen, "面议")),
+        ],
+        "action": f"/tto/achievements/{achievement.id}/reject",
+        "required": True,
+        "hint": "提交人将在成果的状态记录中看到这一原因。",
+    }
+
+
 @router.get("/tto/achievements/{achievement_id}/reject")
 async def reject_achievement_page(
     request: Request, achievement_id: int, session: Session, principal: SignedIn
 ) -> HTMLResponse:
     achievement = await achievements.load_own(session, principal, achievement_id)
-    return render(request, "tto_reject.html", {"achievement": achievement})
+    return render(request, "tto_reject.html", _achievement_refusal(achievement))
 
 
 @router.post("/tto/achievements/{achievement_id}/reject")
@@ -138,9 +156,8 @@ async def reject_achievement(
         )
     except (ValidationError, DomainError) as exc:
         achievement = await achievements.load_own(session, principal, achievement_id)
-        raise forms.reject(
-            request, "tto_reject.html", exc, {"achievement": achievement, "form": values}
-        ) from exc
+        context = {**_achievement_refusal(achievement), "form": values}
+        raise forms.reject(request, "tto_reject.html", exc, context) from exc
     return _decided("achievement_rejected")
 
 
@@ -152,9 +169,37 @@ async def approve_trade(
     return _decided("trade_approved", index)
 
 
+async def _trade_refusal(session: Session, principal: Principal, trade_id: int) -> dict[str, Any]:
+    trade = await auctions.load(session, principal, trade_id)
+    achievement = await achievements.load_own(session, principal, trade.achievement_id)
+    return {
+        "heading": "否决交易",
+        "title": f"{achievement.title} · {label(trade.mode)}",
+        "href": f"/my/achievements/{achievement.id}",
+        "facts": terms(trade),
+        "action": f"/tto/trades/{trade.id}/reject",
+        "required": False,
+        "hint": "原因只记入本机构的成果状态记录，不写入公开账本。",
+    }
+
+
+@router.get("/tto/trades/{trade_id}/reject")
+async def reject_trade_page(
+    request: Request, trade_id: int, session: Session, principal: SignedIn
+) -> HTMLResponse:
+    return render(request, "tto_reject.html", await _trade_refusal(session, principal, trade_id))
+
+
 @router.post("/tto/trades/{trade_id}/reject")
 async def reject_trade(
-    trade_id: int, session: Session, principal: SignedIn, now: Now
+    request: Request, trade_id: int, session: Session, principal: SignedIn, now: Now
 ) -> RedirectResponse:
-    _, index = await auctions.reject(session, principal, trade_id, now)
+    """Declined (ledgered), optionally saying why (kept in the organisation)."""
+    values = await forms.read(request)
+    try:
+        reason = OptionalReason.model_validate(values).reason
+        _, index = await auctions.reject(session, principal, trade_id, now, reason)
+    except (ValidationError, DomainError) as exc:
+        context = {**await _trade_refusal(session, principal, trade_id), "form": values}
+        raise forms.reject(request, "tto_reject.html", exc, context) from exc
     return _decided("trade_rejected", index)
