@@ -46,8 +46,8 @@ async def test_bulk_import_shows_the_report_of_every_row(
     await expect(report.get_by_role("row")).to_have_count(3)
     third = report.get_by_role("row").filter(has=page.get_by_role("cell", name="3", exact=True))
     await expect(third).to_contain_text("错误")
-    await expect(third).to_contain_text("trl")
-    await expect(third).to_contain_text("patent_numbers")
+    await expect(third).to_contain_text("技术成熟度：不能大于 9。")
+    await expect(third).to_contain_text("专利号：申请号不正确：97101765.3")
     await expect(report.get_by_role("row").nth(1)).to_contain_text("未导入")
     await screenshot(page, "import-rejected")
     drafts = await call(demo_site, "GET", "/achievements", IMPORTER, params={"q": "高能量密度"})
@@ -88,6 +88,12 @@ async def test_bulk_import_shows_the_report_of_every_row(
     saved = await (await download.value).path()
     assert saved is not None
     assert (await asyncio.to_thread(Path(saved).read_text, "utf-8")).startswith("title,summary")
+
+    # The same inventory again, keeping what is valid: nothing is, each number is listed.
+    await _upload(page, SAMPLE, partial=True)
+    await expect(page.get_by_role("status")).to_contain_text("共 2 行：导入 0 行，错误 2 行")
+    await expect(report).to_contain_text("已登记在本机构的其他成果中")
+    await expect(page.get_by_label(re.compile("只导入无误的行"))).to_be_checked()
 
 
 async def test_another_organisations_member_cannot_open_our_draft(
@@ -144,11 +150,34 @@ async def test_admin_adds_a_user_with_a_role(page: Page, demo_site: DemoSite) ->
     await expect(row).to_contain_text("在职")
     await screenshot(page, "users")
 
-    # The new colleague signs in and has the TTO desk.
-    new_user = await call(
+    # The new colleague signs in; deactivated, the login stops working at once.
+    signed_in = await call(
         demo_site,
         "POST",
         "/auth/token",
         data={"username": "new.tto@zju.demo.techmarket.cn", "password": "a long enough password"},
     )
-    assert new_user.status_code == 200
+    assert signed_in.status_code == 200
+    bearer = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+    assert (await call(demo_site, "GET", "/me", headers=bearer)).status_code == 200
+    async with page.expect_navigation():
+        await page.get_by_role("link", name="修改 转化办 新同事 的角色或状态").click()
+    await check_a11y(page)
+    await page.get_by_role("checkbox", name=re.compile("在职")).uncheck()
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="保存").click()
+    await check_a11y(page)
+    await expect(row).to_contain_text("已停用")
+    assert (await call(demo_site, "GET", "/me", headers=bearer)).status_code == 401
+
+    # The only administrator cannot give up the role.
+    async with page.expect_navigation():
+        await page.get_by_role("link", name="修改 浙大管理员 李华 的角色或状态").click()
+    await check_a11y(page)
+    await page.get_by_role("checkbox", name="管理员").uncheck()
+    await page.get_by_role("checkbox", name="成员").check()
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="保存").click()
+    await check_a11y(page)
+    await expect(page.get_by_role("alert")).to_contain_text("机构至少需要一位在职的管理员")
+    await screenshot(page, "user-last-admin")

@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,15 +61,26 @@ class UnreadableUpload(InvalidInput):
     title = "The file cannot be read as CSV or XLSX"
 
 
-class ImportRejected(DomainError):
-    code, status, title = "import_rejected", 422, "Some rows are invalid; nothing was imported"
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong in a row: the field (``patent_numbers.0``; empty: the row), the
+    message, and the error in pydantic's shape (type ``already_listed`` for a repeated
+    patent number), for messages in other languages."""
+
+    field: str
+    message: str
+    error: ErrorDetails
 
 
 @dataclass
 class RowResult:
     row: int
     id: int | None = None
-    errors: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[str]:
+        return [f"{p.field or 'row'}: {p.message}" for p in self.problems]
 
 
 @dataclass
@@ -77,6 +89,17 @@ class Report:
     created: int
     failed: int
     rows: list[RowResult]
+
+
+class ImportRejected(DomainError):
+    code, status, title = "import_rejected", 422, "Some rows are invalid; nothing was imported"
+
+    def __init__(self, report: Report) -> None:
+        super().__init__(
+            f"{report.failed} of {report.total} rows are invalid; nothing was imported",
+            report=report_dict(report),
+        )
+        self.report = report
 
 
 def sample_csv() -> str:
@@ -171,8 +194,8 @@ def parse_row(values: dict[str, str]) -> AchievementCreate:
     return AchievementCreate.model_validate(data)
 
 
-def _messages(exc: ValidationError) -> list[str]:
-    return [f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors()]
+def _problems(exc: ValidationError) -> list[Problem]:
+    return [Problem(".".join(str(p) for p in e["loc"]), e["msg"], e) for e in exc.errors()]
 
 
 async def _listed_patent_numbers(session: AsyncSession, org_id: int) -> set[str]:
@@ -203,11 +226,23 @@ async def import_achievements(
         try:
             data = parse_row(values)
         except ValidationError as exc:
-            result.errors = _messages(exc)
+            result.problems = _problems(exc)
         else:
             repeated = [n for n in data.patent_numbers if n in seen]
             if repeated:
-                result.errors = [f"patent_numbers: {', '.join(repeated)} already listed"]
+                message = f"{', '.join(repeated)} already listed"
+                result.problems = [
+                    Problem(
+                        "patent_numbers",
+                        message,
+                        ErrorDetails(
+                            type="already_listed",
+                            loc=("patent_numbers",),
+                            msg=message,
+                            input=repeated,
+                        ),
+                    )
+                ]
             else:
                 seen.update(data.patent_numbers)
                 valid.append((result, new_achievement(principal, data, now)))
@@ -216,10 +251,7 @@ async def import_achievements(
     failed = sum(1 for r in results if r.errors)
     report = Report(total=len(results), created=0, failed=failed, rows=results)
     if failed and not partial:
-        raise ImportRejected(
-            f"{failed} of {len(results)} rows are invalid; nothing was imported",
-            report=report_dict(report),
-        )
+        raise ImportRejected(report)
     for start in range(0, len(valid), BATCH):
         batch = valid[start : start + BATCH]
         ids = (

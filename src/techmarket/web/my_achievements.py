@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from techmarket.accounts import service as accounts
 from techmarket.accounts.policy import Principal
@@ -82,19 +83,23 @@ def _form(a: Achievement) -> dict[str, Any]:
     }
 
 
+def patent_message(errors: list[ErrorDetails]) -> str | None:
+    """What is wrong with the patent numbers among ``errors``, naming the wrong ones."""
+    mine = [e for e in errors if e["loc"][:1] == ("patent_numbers",)]
+    bad = [str(e["input"]) for e in mine if isinstance(e["input"], str)]
+    if bad:
+        return f"申请号不正确：{'、'.join(bad)}（应为 {PATENT_HINT}）。"
+    repeated = [n for e in mine if e["type"] == "already_listed" for n in e["input"]]
+    if repeated:
+        return f"申请号 {'、'.join(repeated)} 已登记在本机构的其他成果中。"
+    return "专利须填写申请号。" if mine else None
+
+
 def _field_messages(exc: ValidationError) -> dict[str, str]:
     """Messages that name what was wrong: which patent numbers, and the price's format."""
-    found: dict[str, str] = {}
-    bad = [
-        str(e["input"])
-        for e in exc.errors()
-        if e["loc"][:1] == ("patent_numbers",) and isinstance(e["input"], str)
-    ]
-    if bad:
-        found["patent_numbers"] = f"申请号不正确：{'、'.join(bad)}（应为 {PATENT_HINT}）。"
-    elif any(e["loc"] == ("patent_numbers",) for e in exc.errors()):
-        found["patent_numbers"] = "专利须填写申请号。"
-    found["asking_price_fen"] = "请填写大于 0 的金额（元，最多两位小数）；面议请留空。"
+    found = {"asking_price_fen": "请填写大于 0 的金额（元，最多两位小数）；面议请留空。"}
+    if patents := patent_message(exc.errors()):
+        found["patent_numbers"] = patents
     return found
 
 

@@ -13,11 +13,28 @@ from techmarket.db import Session
 from techmarket.deps import Now
 from techmarket.errors import DomainError
 from techmarket.listings import importer
-from techmarket.web import forms
+from techmarket.web import forms, messages
+from techmarket.web.my_achievements import patent_message
 from techmarket.web.sessions import SignedIn
 from techmarket.web.templating import render
 
 router = APIRouter()
+
+# Each field by the first Chinese column name the importer reads for it.
+COLUMN_NAMES = {f: h for h, f in reversed(importer.COLUMNS.items()) if not h.isascii()}
+
+
+def row_messages(row: importer.RowResult) -> list[str]:
+    """A row's problems in Chinese, each under its column's name."""
+    shown = []
+    for problem in row.problems:
+        name = problem.field.split(".")[0]
+        if name == "proof_of_concept":
+            name = "poc_" + problem.field.split(".")[-1]
+        column = COLUMN_NAMES.get(name, "本行")
+        text = patent_message([problem.error]) if name == "patent_numbers" else None
+        shown.append(f"{column}：{text or messages.validation(problem.error)}")
+    return shown
 
 
 @router.get("/my/import")
@@ -42,13 +59,16 @@ async def import_achievements(
             session, principal, content, now, partial=bool(shown["partial"])
         )
     except DomainError as exc:
+        rejected = exc.report if isinstance(exc, importer.ImportRejected) else None
         raise forms.reject(
             request,
             "my_import.html",
             exc,
-            {"form": shown, "report": exc.extra.get("report")},
+            {"form": shown, "report": rejected, "row_messages": row_messages},
             fields={"unreadable_upload": "file"},
         ) from exc
     return render(
-        request, "my_import.html", {"form": shown, "report": importer.report_dict(report)}
+        request,
+        "my_import.html",
+        {"form": shown, "report": report, "row_messages": row_messages},
     )
