@@ -11,7 +11,7 @@ from playwright.async_api import Page, expect
 
 from techmarket.pagination import encode_cursor
 from tests.web.browser import check_a11y, log_in, screenshot, visit
-from tests.web.conftest import DemoSite
+from tests.web.conftest import DemoSite, NewPage
 from tests.web.org_api import call
 
 SAMPLE = Path(__file__).resolve().parents[2] / "src/techmarket/listings/import_sample.csv"
@@ -181,3 +181,16 @@ async def test_admin_adds_a_user_with_a_role(page: Page, demo_site: DemoSite) ->
     await check_a11y(page)
     await expect(page.get_by_role("alert")).to_contain_text("机构至少需要一位在职的管理员")
     await screenshot(page, "user-last-admin")
+
+
+async def test_my_pages_fit_a_phone(new_page: NewPage, demo_site: DemoSite) -> None:
+    phone = await new_page(viewport={"width": 375, "height": 740}, is_mobile=True)
+    await log_in(phone, demo_site.login("admin@nimte.demo.techmarket.cn"))  # admin and TTO
+    for path in ("/my/achievements", "/my/import", "/my/users", "/tto", "/my/achievements/new"):
+        await visit(phone, path)
+        overflow = await phone.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{path} is {overflow}px wider than the phone"
+    await visit(phone, "/my/achievements")
+    await screenshot(phone, "my-achievements-phone")

@@ -72,6 +72,17 @@ async def test_member_submits_and_tto_approves_with_ledger_receipts(
     await expect(member.get_by_role("heading", level=1)).to_have_text(TITLE)
     await expect(member.get_by_role("status")).to_contain_text("草稿已保存")
     achievement_id = int(member.url.split("/")[-1].split("?")[0])
+    # Edited before it goes: the form shows the record as stored.
+    async with member.expect_navigation():
+        await member.get_by_role("link", name="修改").click()
+    await check_a11y(member)
+    await expect(member.get_by_label("专利申请号")).to_have_value(f"{digits}.{right[-1]}")
+    await expect(member.get_by_label("挂牌价格（元）")).to_have_value("1200000")
+    await expect(member.get_by_label("关键词")).to_have_value("钙钛矿、封装")
+    await member.get_by_label("挂牌价格（元）").fill("1,300,000.50")
+    await _submit_form(member, "保存修改")
+    await expect(member.get_by_role("status")).to_contain_text("修改已保存")
+    await expect(member.get_by_role("main")).to_contain_text("¥1,300,000.50")
     await _submit_form(member, "提交审批")
     await expect(member.get_by_role("status")).to_contain_text("已提交本机构成果转化办公室审批")
     history = member.get_by_role("table", name="每一次状态变化：谁、何时、为何")
@@ -84,7 +95,7 @@ async def test_member_submits_and_tto_approves_with_ledger_receipts(
     await visit(tto, "/tto")
     queue = tto.get_by_role("region", name=re.compile("待审批的科技成果"))
     await expect(queue).to_contain_text(TITLE)
-    await expect(queue).to_contain_text("¥1,200,000.00")
+    await expect(queue).to_contain_text("¥1,300,000.50")
     await screenshot(tto, "tto-desk")
     await _submit_form(tto, f"批准并发布《{TITLE}》")
     done = tto.get_by_role("status")
@@ -233,3 +244,18 @@ async def test_tto_sends_back_an_achievement_and_declines_a_trade_saying_why(
     )
     await expect(history.get_by_role("row").last).to_contain_text("成果转化办公室 陈静")
     await screenshot(member, "achievement-trade-declined")
+
+    # On offer again; its owner takes it off the market, on the ledger.
+    await member.get_by_label("撤回原因（可选）").fill("已与合作企业另行洽谈")
+    await _submit_form(member, "撤回")
+    await expect(member.get_by_role("status")).to_contain_text("已撤回")
+    withdrawn = (
+        await member.get_by_role("status")
+        .get_by_role("link", name=re.compile(r"第 \d+ 条"))
+        .get_attribute("href")
+    )
+    assert withdrawn is not None
+    entry = (await call(demo_site, "GET", withdrawn)).json()
+    assert '"achievement.withdrawn"' in entry["canonical"]
+    await expect(history.get_by_role("row").last).to_contain_text("已发布 → 已撤回")
+    await expect(member.get_by_role("link", name="修改")).to_be_visible()
