@@ -86,6 +86,8 @@ async def test_enterprise_posts_a_demand_and_accepts_a_response(
 
     await visit(owner, f"/my/demands/{demand_id}")
     await expect(owner.get_by_role("main")).to_contain_text("收到的揭榜方案（2）")
+    responder_org = demo_site.login(RESPONDER).organisation
+    await expect(owner.get_by_role("heading", name=re.compile(responder_org))).to_be_visible()
     response_id = chosen.json()["id"]
     await _press(owner, f"方案 #{response_id} 入围")
     await expect(owner.get_by_role("status")).to_contain_text("已列入入围")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
+from techmarket.accounts import repository as accounts_repo
 from techmarket.db import Session
 from techmarket.deps import Now
 from techmarket.errors import DomainError
@@ -132,13 +133,15 @@ async def show_demand(
     ledger: int | None = None,
 ) -> HTMLResponse:
     demand = await demands.load_own(session, principal, demand_id)
+    received = await demands.responses(session, principal, demand_id, now)
     return render(
         request,
         "my_demand.html",
         {
             "demand": demand,
             "status": demands.effective_status(demand, now),
-            "responses": await demands.responses(session, principal, demand_id, now),
+            "responses": received,
+            "responders": await accounts_repo.org_names(session, [r.org_id for r in received]),
             "done": DONE.get(done or ""),
             "ledger_index": ledger,
         },
