@@ -53,6 +53,17 @@ async def test_enterprise_posts_a_demand_and_accepts_a_response(
     await _press(owner, "保存草稿")
     await expect(owner.get_by_role("heading", level=1)).to_have_text(TITLE)
     demand_id = int(owner.url.split("/")[-1].split("?")[0])
+    async with owner.expect_navigation():
+        await owner.get_by_role("link", name="修改").click()
+    await check_a11y(owner)
+    await expect(owner.get_by_label("截止时间（北京时间）")).to_have_value(
+        later.strftime("%Y-%m-%dT12:00")
+    )
+    await expect(owner.get_by_label("预算上限（元）")).to_have_value("800000")
+    await owner.get_by_label("预算下限（元）").fill("300,000")
+    await _press(owner, "保存修改")
+    await expect(owner.get_by_role("status")).to_contain_text("修改已保存")
+    await expect(owner.get_by_role("main")).to_contain_text("¥300,000.00 ～ ¥800,000.00")
     await _press(owner, "发布")
     await expect(owner.get_by_role("status")).to_contain_text("已发布")
     published = await _ledger_index(owner)

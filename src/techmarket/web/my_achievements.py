@@ -104,14 +104,15 @@ def _field_messages(exc: ValidationError) -> dict[str, str]:
 
 
 def _validated(
-    request: Request, values: dict[str, Any], template: str, context: dict[str, Any]
+    request: Request, values: dict[str, Any], context: dict[str, Any]
 ) -> AchievementCreate:
+    """The form as a complete record, by the API's schema; else the form again."""
     try:
         return AchievementCreate.model_validate(_data(values))
     except ValidationError as exc:
         raise forms.reject(
             request,
-            template,
+            "achievement_form.html",
             exc,
             {**context, "form": values},
             messages_by_field=_field_messages(exc),
@@ -195,7 +196,7 @@ async def create_achievement(
 ) -> RedirectResponse:
     values = await forms.read(request, lists=LISTS)
     context = {"achievement": None}
-    data = _validated(request, values, "achievement_form.html", context)
+    data = _validated(request, values, context)
     try:
         created = await achievements.create(session, principal, data, now)
     except DomainError as exc:
@@ -240,7 +241,7 @@ async def update_achievement(
     achievement = await achievements.load_own(session, principal, achievement_id)
     values = await forms.read(request, lists=LISTS)
     context = {"achievement": achievement}
-    data = _validated(request, values, "achievement_form.html", context)
+    data = _validated(request, values, context)
     changes = AchievementUpdate.model_validate(
         {**data.model_dump(), "negotiable": data.asking_price_fen is None}
     )
