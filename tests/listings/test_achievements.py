@@ -177,7 +177,7 @@ async def test_unverified_and_unsuitable_organisations_cannot_list(
     ("fields", "location", "message"),
     [
         ({"patent_numbers": ["ZL 2023 1 0123456.X"]}, ["body", "patent_numbers", 0], "expected 6"),
-        ({"patent_numbers": []}, ["body"], "application number"),
+        ({"patent_numbers": []}, ["body", "patent_numbers"], "application number"),
         ({"trl": 10}, ["body", "trl"], "less than or equal to 9"),
         ({"region_code": "990100"}, ["body", "region_code"], "names no province"),
         ({"transfer_modes": []}, ["body", "transfer_modes"], "at least 1"),

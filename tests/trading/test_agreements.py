@@ -192,12 +192,26 @@ async def test_the_tto_may_decline_a_trade(
     assert created["status"] == "pending_approval"
     assert (await client.get(f"/api/v1/trades/{created['id']}")).status_code == 404
     rejected = await client.post(
-        f"/api/v1/trades/{created['id']}/reject", headers=university.headers
+        f"/api/v1/trades/{created['id']}/reject",
+        json={"reason": "价格低于评估值"},
+        headers=university.headers,
     )
     assert rejected.json()["status"] == "rejected"
-    assert rejected.json()["ledger_index"] is not None  # the TTO's decision is on the ledger
+    index = rejected.json()["ledger_index"]
+    assert index is not None  # the TTO's decision is on the ledger
     again = (await client.get(f"/api/v1/achievements/{listed['id']}")).json()
     assert again["status"] == "published"
+    # Why, and by whom, is in the achievement's history; the public ledger keeps it out.
+    history = await client.get(
+        f"/api/v1/achievements/{listed['id']}/history", headers=university.headers
+    )
+    last = history.json()[-1]
+    assert (last["by_user_id"], last["reason"]) == (
+        university.user.id,
+        "trade declined: 价格低于评估值",
+    )
+    entry = (await client.get(f"/api/v1/ledger/entries/{index}")).json()
+    assert "价格低于评估值" not in entry["canonical"]
     await _verify(client)
 
 

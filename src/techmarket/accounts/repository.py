@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
@@ -52,6 +53,14 @@ async def org_taken(session: AsyncSession, name: str, credit_code: str) -> str |
     if row is None:
         return None
     return "name" if row.name == name else "credit_code"
+
+
+async def org_names(session: AsyncSession, org_ids: Collection[int]) -> dict[int, str]:
+    """The names of these organisations, by id."""
+    if not org_ids:
+        return {}
+    stmt = select(Organisation.id, Organisation.name).where(Organisation.id.in_(set(org_ids)))
+    return {org_id: name for org_id, name in (await session.execute(stmt)).all()}
 
 
 async def list_orgs(

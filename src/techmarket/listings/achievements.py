@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -84,6 +85,39 @@ async def load(
     if achievement is None or not visible(principal, achievement):
         raise AchievementNotFound()
     return achievement  # type: ignore[no-any-return]
+
+
+async def load_own(session: AsyncSession, principal: Principal, achievement_id: int) -> Achievement:
+    """One of the caller's organisation's achievements, in any status; another
+    organisation's is refused as not theirs (the pages under /my say so)."""
+    achievement = await repo.get(session, Achievement, achievement_id)
+    if achievement is None:
+        raise AchievementNotFound()
+    authorize(principal, Action.listing_read_private, achievement.org_id)
+    return achievement  # type: ignore[no-any-return]
+
+
+async def of_org(
+    session: AsyncSession,
+    principal: Principal,
+    statuses: Collection[S],
+    before_id: int | None,
+    limit: int,
+) -> list[Achievement]:
+    """The caller's organisation's achievements in ``statuses`` (all when empty), newest
+    first, before ``before_id``."""
+    authorize(principal, Action.listing_read_private, principal.org.id)
+    return await repo.of_org(session, Achievement, principal.org.id, statuses, before_id, limit)
+
+
+async def awaiting_approval(
+    session: AsyncSession, principal: Principal, limit: int
+) -> list[Achievement]:
+    """What the caller, its organisation's TTO, has to approve or send back."""
+    authorize(principal, Action.listing_approve, principal.org.id)
+    return await repo.of_org(
+        session, Achievement, principal.org.id, [S.pending_approval], None, limit
+    )
 
 
 async def update(
@@ -279,9 +313,16 @@ async def move_into_trade(
 
 
 async def move_out_of_trade(
-    session: AsyncSession, achievement_id: int, sold: bool, now: datetime
+    session: AsyncSession,
+    achievement_id: int,
+    sold: bool,
+    now: datetime,
+    *,
+    by: Principal | None = None,
+    reason: str = "trade closed",
 ) -> None:
-    """The trade closed: transferred when sold, on offer again when not (by the platform)."""
+    """The trade closed: transferred when sold, on offer again when not (by the platform,
+    unless ``by`` someone, e.g. the TTO who declined the trade, with its reason)."""
     achievement = await repo.get(session, Achievement, achievement_id, lock=True)
     to = S.transferred if sold else S.published
-    await _move(session, None, achievement, to, now, reason="trade closed")
+    await _move(session, by, achievement, to, now, reason=reason)

@@ -105,6 +105,32 @@ async def load(
     return demand
 
 
+async def load_own(session: AsyncSession, principal: Principal, demand_id: int) -> Demand:
+    """One of the caller's organisation's demands, in any status; another organisation's
+    is refused as not theirs (the pages under /my say so)."""
+    demand: Demand | None = await repo.get(session, Demand, demand_id)
+    if demand is None:
+        raise DemandNotFound()
+    authorize(principal, Action.listing_read_private, demand.org_id)
+    return demand
+
+
+async def of_org(
+    session: AsyncSession, principal: Principal, before_id: int | None, limit: int
+) -> list[Demand]:
+    """The caller's organisation's demands in every status, newest first."""
+    authorize(principal, Action.listing_read_private, principal.org.id)
+    return await repo.of_org(session, Demand, principal.org.id, (), before_id, limit)
+
+
+async def responses_sent(
+    session: AsyncSession, principal: Principal, limit: int
+) -> list[tuple[DemandResponse, Demand]]:
+    """The responses (揭榜) the caller's organisation sent, newest first, with their demands."""
+    authorize(principal, Action.listing_read_private, principal.org.id)
+    return await repo.responses_by(session, principal.org.id, limit)
+
+
 async def update(
     session: AsyncSession, principal: Principal, demand_id: int, data: DemandUpdate, now: datetime
 ) -> Demand:

@@ -17,6 +17,7 @@ from importlib import resources
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -75,15 +76,26 @@ class ImportTooLarge(PayloadTooLarge):
     title = "The file is too large to import"
 
 
-class ImportRejected(DomainError):
-    code, status, title = "import_rejected", 422, "Some rows are invalid; nothing was imported"
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong in a row: the field (``patent_numbers.0``; empty: the row), the
+    message, and the error in pydantic's shape (type ``already_listed`` for a repeated
+    patent number), for messages in other languages."""
+
+    field: str
+    message: str
+    error: ErrorDetails
 
 
 @dataclass
 class RowResult:
     row: int
     id: int | None = None
-    errors: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[str]:
+        return [f"{p.field or 'row'}: {p.message}" for p in self.problems]
 
 
 @dataclass
@@ -94,6 +106,17 @@ class Report:
     rows: list[RowResult]
 
 
+class ImportRejected(DomainError):
+    code, status, title = "import_rejected", 422, "Some rows are invalid; nothing was imported"
+
+    def __init__(self, report: Report) -> None:
+        super().__init__(
+            f"{report.failed} of {report.total} rows are invalid; nothing was imported",
+            report=report_dict(report),
+        )
+        self.report = report
+
+
 def sample_csv() -> str:
     """The documented column layout, with two example rows."""
     sample = resources.files("techmarket.listings").joinpath("import_sample.csv")
@@ -101,7 +124,7 @@ def sample_csv() -> str:
     return spreadsheets.csv_text(header, rows)
 
 
-def _split(value: str) -> list[str]:
+def split_list(value: str) -> list[str]:
     for separator in ("；", "、", "|"):
         value = value.replace(separator, ";")
     return [part.strip() for part in value.split(";") if part.strip()]
@@ -224,7 +247,7 @@ def parse_row(values: dict[str, str]) -> AchievementCreate:
         if name.startswith("poc_") or raw == "":
             continue
         if name in LIST_FIELDS:
-            items = _split(raw)
+            items = split_list(raw)
             data[name] = [LABELS.get(name, {}).get(i, i) for i in items]
         elif name in FEN_FIELDS and raw.isascii() and raw.isdigit():
             data[name] = int(raw)
@@ -239,8 +262,8 @@ def parse_row(values: dict[str, str]) -> AchievementCreate:
     return AchievementCreate.model_validate(data)
 
 
-def _messages(exc: ValidationError) -> list[str]:
-    return [f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors()]
+def _problems(exc: ValidationError) -> list[Problem]:
+    return [Problem(".".join(str(p) for p in e["loc"]), e["msg"], e) for e in exc.errors()]
 
 
 async def _listed_patent_numbers(session: AsyncSession, org_id: int) -> set[str]:
@@ -270,11 +293,23 @@ def _validate(
         try:
             data = parse_row(values)
         except ValidationError as exc:
-            result.errors = _messages(exc)
+            result.problems = _problems(exc)
         else:
             repeated = [n for n in data.patent_numbers if n in seen]
             if repeated:
-                result.errors = [f"patent_numbers: {', '.join(repeated)} already listed"]
+                message = f"{', '.join(repeated)} already listed"
+                result.problems = [
+                    Problem(
+                        "patent_numbers",
+                        message,
+                        ErrorDetails(
+                            type="already_listed",
+                            loc=("patent_numbers",),
+                            msg=message,
+                            input=repeated,
+                        ),
+                    )
+                ]
             else:
                 seen.update(data.patent_numbers)
                 valid.append((result, new_achievement(principal, data, now)))
@@ -301,10 +336,7 @@ async def import_achievements(
     failed = sum(1 for r in results if r.errors)
     report = Report(total=len(results), created=0, failed=failed, rows=results)
     if failed and not partial:
-        raise ImportRejected(
-            f"{failed} of {len(results)} rows are invalid; nothing was imported",
-            report=report_dict(report),
-        )
+        raise ImportRejected(report)
     for start in range(0, len(valid), BATCH):
         batch = valid[start : start + BATCH]
         ids = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -188,6 +189,37 @@ async def suspended_by_operator(
         }
         for event, title, org_id, org_name, by in rows
     ]
+
+
+async def of_org(
+    session: AsyncSession,
+    model: Listing,
+    org_id: int,
+    statuses: Collection[str],
+    before_id: int | None,
+    limit: int,
+) -> list[Any]:
+    """An organisation's own listings in ``statuses`` (all when empty), newest first."""
+    stmt = select(model).where(model.org_id == org_id)
+    if statuses:
+        stmt = stmt.where(model.status.in_(statuses))
+    if before_id is not None:
+        stmt = stmt.where(model.id < before_id)
+    return list((await session.execute(stmt.order_by(model.id.desc()).limit(limit))).scalars())
+
+
+async def responses_by(
+    session: AsyncSession, org_id: int, limit: int
+) -> list[tuple[DemandResponse, Demand]]:
+    """The responses an organisation sent, newest first, each with its demand."""
+    stmt = (
+        select(DemandResponse, Demand)
+        .join(Demand, Demand.id == DemandResponse.demand_id)
+        .where(DemandResponse.org_id == org_id)
+        .order_by(DemandResponse.id.desc())
+        .limit(limit)
+    )
+    return [(r, d) for r, d in (await session.execute(stmt)).all()]
 
 
 async def responses_for(

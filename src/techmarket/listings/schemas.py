@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from techmarket.listings.patent_numbers import normalise as normalise_patent_number
 from techmarket.listings.taxonomy import (
@@ -40,7 +48,10 @@ class AchievementFields(BaseModel):
     title: Title
     summary: Summary = Field(description="non-confidential summary")
     ip_type: IpType
-    patent_numbers: list[PatentNumber] = Field(default_factory=list, max_length=50)
+    # Validated even when left out: a patent needs its number (AchievementCreate).
+    patent_numbers: list[PatentNumber] = Field(
+        default_factory=list, max_length=50, validate_default=True
+    )
     industry: Industry
     region_code: RegionCode
     trl: Trl
@@ -52,11 +63,13 @@ class AchievementFields(BaseModel):
 
 
 class AchievementCreate(AchievementFields):
-    @model_validator(mode="after")
-    def _patents_have_numbers(self) -> AchievementCreate:
-        if self.ip_type in PATENT_TYPES and not self.patent_numbers:
-            raise ValueError("patent_numbers: a patent needs its application number")
-        return self
+    # A field validator (ip_type is validated before it), so the error names the field.
+    @field_validator("patent_numbers")
+    @classmethod
+    def _patents_have_numbers(cls, numbers: list[str], info: ValidationInfo) -> list[str]:
+        if info.data.get("ip_type") in PATENT_TYPES and not numbers:
+            raise ValueError("a patent needs its application number")
+        return numbers
 
 
 class AchievementUpdate(BaseModel):

@@ -229,6 +229,15 @@ async def load(
     return trade
 
 
+async def awaiting_approval(
+    session: AsyncSession, principal: Principal, limit: int
+) -> list[tuple[Trade, str, str | None]]:
+    """The trades the caller, its organisation's TTO, has to approve or decline, with the
+    achievement's title and the named buyer (agreements)."""
+    authorize(principal, Action.listing_approve, principal.org.id)
+    return await repo.awaiting_approval(session, principal.org.id, limit)
+
+
 async def approve(
     session: AsyncSession, principal: Principal, trade_id: int, now: datetime
 ) -> tuple[Trade, int]:
@@ -242,16 +251,28 @@ async def approve(
 
 
 async def reject(
-    session: AsyncSession, principal: Principal, trade_id: int, now: datetime
+    session: AsyncSession,
+    principal: Principal,
+    trade_id: int,
+    now: datetime,
+    reason: str | None = None,
 ) -> tuple[Trade, int]:
     """The seller's TTO declines mode or price (ledgered); the achievement is on offer
-    again."""
+    again. The reason is internal (as an achievement's rejection): it goes in the
+    achievement's history, not on the public ledger."""
     trade = await load(session, principal, trade_id, lock=True)
     authorize(principal, Action.listing_approve, trade.seller_org_id)
     if trade.status != TradeStatus.pending_approval:
         raise Conflict(f"the trade is {trade.status}")
     trade.status, trade.closed_at = TradeStatus.rejected, now
-    await achievements.move_out_of_trade(session, trade.achievement_id, False, now)
+    await achievements.move_out_of_trade(
+        session,
+        trade.achievement_id,
+        False,
+        now,
+        by=principal,
+        reason=f"trade declined: {reason}" if reason else "trade declined",
+    )
     index = await record_event(
         session, trade, "trade.rejected", {"by_user_id": principal.user.id}, now
     )

@@ -108,6 +108,23 @@ async def next_ended(
     return await _first_unlocked(session, stmt)
 
 
+async def awaiting_approval(
+    session: AsyncSession, seller_org_id: int, limit: int
+) -> list[tuple[Trade, str, str | None]]:
+    """The seller's trades its TTO has yet to approve, oldest first, with the
+    achievement's title and the named buyer's name (agreements)."""
+    buyer = aliased(Organisation)
+    stmt = (
+        select(Trade, Achievement.title, buyer.name)
+        .join(Achievement, Achievement.id == Trade.achievement_id)
+        .outerjoin(buyer, buyer.id == Trade.buyer_org_id)
+        .where(Trade.seller_org_id == seller_org_id, Trade.status == TradeStatus.pending_approval)
+        .order_by(Trade.id)
+        .limit(limit)
+    )
+    return [(t, title, name) for t, title, name in (await session.execute(stmt)).all()]
+
+
 async def list_trades(
     session: AsyncSession, statuses: set[TradeStatus], after_id: int | None, limit: int
 ) -> list[Trade]:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Query, Request, status
 from techmarket.accounts.policy import Principal
 from techmarket.db import Session
 from techmarket.deps import Anyone, AppSettings, Authenticated, Now, Operator, Verified
+from techmarket.listings.schemas import OptionalReason
 from techmarket.models.trade import Contract, ObjectionState, Registration, Trade, TradeStatus
 from techmarket.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, next_cursor
 from techmarket.trading import agreements, auctions, deals, engine
@@ -126,10 +127,18 @@ async def approvetrade_view(
 
 @router.post("/{trade_id}/reject", response_model=TradeRead)
 async def reject_trade(
-    trade_id: Id, session: Session, principal: Authenticated, now: Now
+    trade_id: Id,
+    session: Session,
+    principal: Authenticated,
+    now: Now,
+    body: OptionalReason | None = None,
 ) -> TradeRead:
-    """The seller's TTO declines mode or price."""
-    return trade_view(*await auctions.reject(session, principal, trade_id, now), viewer=principal)
+    """The seller's TTO declines mode or price, optionally saying why (the reason stays
+    in the organisation: the achievement's history has it, the ledger does not)."""
+    reason = body.reason if body else None
+    return trade_view(
+        *await auctions.reject(session, principal, trade_id, now, reason), viewer=principal
+    )
 
 
 @router.post("/{trade_id}/offers", status_code=status.HTTP_201_CREATED)

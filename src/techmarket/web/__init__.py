@@ -10,11 +10,34 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from techmarket.web import account, csrf, docs, error_pages, home, ledger, operator
+from techmarket.web import (
+    account,
+    csrf,
+    docs,
+    error_pages,
+    home,
+    ledger,
+    my_achievements,
+    my_demands,
+    my_import,
+    my_users,
+    operator,
+    tto,
+)
 from techmarket.web.sessions import Viewer
 from techmarket.web.templating import STATIC
 
-AREAS = (home.router, account.router, ledger.router, operator.router)
+AREAS = (
+    home.router,
+    account.router,
+    ledger.router,
+    operator.router,
+    my_achievements.router,
+    my_import.router,
+    my_demands.router,
+    my_users.router,
+    tto.router,
+)
 
 
 async def _identify(viewer: Viewer) -> None:
