@@ -120,5 +120,8 @@ def validation(error: ErrorDetails) -> str:
     """The Chinese message for one pydantic error."""
     if error["type"] == "value_error" and "email" in error["msg"].lower():
         return "邮箱格式不正确。"
-    template = VALIDATION.get(error["type"], "格式不正确。")
+    kind = error["type"]
+    if kind in ("too_short", "too_long") and isinstance(error.get("input"), str):
+        kind = f"string_{kind}"  # a length checked after the text's own validator (types.Line)
+    template = VALIDATION.get(kind, "格式不正确。")
     return _fill(template, error.get("ctx") or {})
