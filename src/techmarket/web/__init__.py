@@ -10,11 +10,28 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from techmarket.web import account, csrf, docs, error_pages, home
+from techmarket.web import (
+    account,
+    achievements,
+    csrf,
+    demands,
+    docs,
+    error_pages,
+    home,
+    orgs,
+    places,
+)
 from techmarket.web.sessions import Viewer
 from techmarket.web.templating import STATIC
 
-AREAS = (home.router, account.router)
+AREAS = (
+    home.router,
+    account.router,
+    achievements.router,
+    demands.router,
+    orgs.router,
+    places.router,
+)
 
 
 async def _identify(viewer: Viewer) -> None:
