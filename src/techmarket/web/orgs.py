@@ -96,9 +96,7 @@ def _form_context(typed: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("/register")
-async def register(
-    request: Request, session: Session, settings: AppSettings, now: Now
-) -> Response:
+async def register(request: Request, session: Session, settings: AppSettings, now: Now) -> Response:
     """``POST /api/v1/orgs``'s service, then signed in as the new administrator, who sees
     the organisation pending verification."""
     values = await forms.read(request)
