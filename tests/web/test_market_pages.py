@@ -161,13 +161,14 @@ async def test_a_university_member_responds_to_a_demand(page: Page, demo_site: D
     await price.fill("350,000.50")
     linked = page.get_by_role("group", name="关联我方成果（可选）").get_by_role("checkbox").first
     await linked.check()
+    linked_title = (await linked.locator("xpath=..").inner_text()).strip()
     async with page.expect_navigation():
         await page.get_by_role("button", name="提交揭榜").click()
     await check_a11y(page)
     mine = page.get_by_role("table", name="我方的揭榜方案")
     await expect(mine).to_contain_text("¥350,000.50")
     await expect(mine).to_contain_text("已提交")
-    await expect(mine.get_by_role("link")).to_have_count(1)  # the linked achievement
+    await expect(mine.get_by_role("link")).to_have_text([linked_title])  # the one linked
     await screenshot(page, "demand-responded")
 
     # A post without the form's token is refused.

@@ -109,6 +109,7 @@ async def _page(
             "matches": await search.achievements_for_demand(session, demand, MATCHES),
             "refusal": refusal,
             "linkable": [(str(a.id), a.title) for a in linkable],
+            "titles": {a.id: a.title for a in linkable},  # of the achievements one linked
             "responses": responses,
             "form": form or {},
             "errors": errors or {},
