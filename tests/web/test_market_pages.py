@@ -55,6 +55,7 @@ async def test_search_with_filters_is_shareable_and_pages_on(
     await page.get_by_label("省份").select_option(value=city[:2] + "0000")
     # The script lists the province's cities at once.
     await page.get_by_label("城市").select_option(value=city)
+    await expect(page.get_by_label("区县").locator("option").first).to_have_text("全市")
     async with page.expect_navigation():
         await page.get_by_role("button", name="搜索").click()
     await check_a11y(page)
