@@ -163,7 +163,7 @@ async def test_unexpected_failure_is_a_page_without_a_trace(
     async def broken(*args: object) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(stats, "market_stats", broken)
+    monkeypatch.setattr(stats, "headline", broken)
     response = await client.get("/", headers={"x-request-id": "req-42"})
     assert response.status_code == 500
     assert "服务器内部错误" in response.text

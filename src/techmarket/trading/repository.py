@@ -278,8 +278,13 @@ def _deal_rows() -> Any:
     )
 
 
-async def deals(session: AsyncSession, after_id: int | None, limit: int) -> list[dict[str, Any]]:
+async def deals(
+    session: AsyncSession, after_id: int | None, limit: int, *, org_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Concluded deals, oldest first; with ``org_id``, those it sold or bought."""
     stmt = _deal_rows()
+    if org_id is not None:
+        stmt = stmt.where((Trade.seller_org_id == org_id) | (Trade.buyer_org_id == org_id))
     if after_id is not None:
         stmt = stmt.where(Trade.id > after_id)
     rows = (await session.execute(stmt.order_by(Trade.id).limit(limit))).all()
@@ -297,6 +302,17 @@ async def deals(session: AsyncSession, after_id: int | None, limit: int) -> list
         }
         for t, title, industry, region in rows
     ]
+
+
+async def trades_of_achievement(
+    session: AsyncSession, achievement_id: int, statuses: Collection[TradeStatus]
+) -> list[Trade]:
+    stmt = (
+        select(Trade)
+        .where(Trade.achievement_id == achievement_id, Trade.status.in_(statuses))
+        .order_by(Trade.id)
+    )
+    return list((await session.execute(stmt)).scalars())
 
 
 async def deal_stats(session: AsyncSession) -> dict[str, Any]:

@@ -12,7 +12,9 @@ from fastapi.staticfiles import StaticFiles
 
 from techmarket.web import (
     account,
+    achievements,
     csrf,
+    demands,
     docs,
     error_pages,
     home,
@@ -22,6 +24,8 @@ from techmarket.web import (
     my_import,
     my_users,
     operator,
+    orgs,
+    places,
     tto,
 )
 from techmarket.web.sessions import Viewer
@@ -37,6 +41,10 @@ AREAS = (
     my_demands.router,
     my_users.router,
     tto.router,
+    achievements.router,
+    demands.router,
+    orgs.router,
+    places.router,
 )
 
 

@@ -23,7 +23,7 @@ MEMBER_KINDS = (OrgKind.university, OrgKind.institute, OrgKind.enterprise, OrgKi
 
 @router.get("/")
 async def home(request: Request, session: Session, viewer: Viewer, now: Now) -> HTMLResponse:
-    figures = await stats.market_stats(session, now)
+    figures = await stats.headline(session, now)
     verified = figures["organisations"]["verified_by_kind"]
     by_mode = figures["deals"]["by_mode"]
     achievements, _ = await search.search_achievements(

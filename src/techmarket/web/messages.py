@@ -113,6 +113,7 @@ VALIDATION: dict[str, str] = {
     "url_parsing": "网址格式不正确。",
     "value_error": "格式不正确。",
     "assertion_error": "格式不正确。",
+    "yuan_parsing": "请填写金额（元），最多两位小数，例如 12000 或 12000.50。",
 }
 
 

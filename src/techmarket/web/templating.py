@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from techmarket.web import csrf, display, labels
+from techmarket.web import csrf, display, labels, places
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -52,6 +52,7 @@ environment.filters.update(
     label=labels.label,
 )
 environment.globals.update(nav=NAV, options=labels.options, page_url=display.page_url)
+environment.filters["place"] = places.name  # region codes as names (行政区划)
 templates = Jinja2Templates(env=environment)
 
 
