@@ -241,6 +241,22 @@ async def login(
         user and user.is_active
     ):
         raise InvalidCredentials()
+    rehashed = None
+    if passwords.needs_rehash(password_hash):
+        rehashed = await passwords.hash_password(password)
+    async with sessionmaker.begin() as session:
+        await repo.forget_failure(session, attempt)
+        issued = issue_token(session, settings, user, now)
+        if rehashed:
+            await repo.set_password_hash(session, user.id, rehashed)
+    return issued
+
+
+def issue_token(
+    session: AsyncSession, settings: Settings, user: User, now: datetime
+) -> tuple[str, AccessToken]:
+    """A new bearer token for ``user`` (whose password was just checked, or who was just
+    registered with it), stored by its hash only."""
     token = secrets.token_urlsafe(32)
     record = AccessToken(
         user_id=user.id,
@@ -248,14 +264,7 @@ async def login(
         created_at=now,
         expires_at=now + timedelta(minutes=settings.token_lifetime_minutes),
     )
-    rehashed = None
-    if passwords.needs_rehash(password_hash):
-        rehashed = await passwords.hash_password(password)
-    async with sessionmaker.begin() as session:
-        await repo.forget_failure(session, attempt)
-        session.add(record)
-        if rehashed:
-            await repo.set_password_hash(session, user.id, rehashed)
+    session.add(record)
     return token, record
 
 

@@ -115,9 +115,7 @@ async def register(request: Request, session: Session, settings: AppSettings, no
         org, admin = await accounts.register(
             session, OrgCreate.model_validate({k: v for k, v in data.items() if v}), now
         )
-        token, record = await accounts.login(
-            session, settings, admin.email, values["admin.password"], now
-        )
+        token, record = accounts.issue_token(session, settings, admin, now)
     except (ValidationError, DomainError) as exc:
         raise forms.reject(
             request,
