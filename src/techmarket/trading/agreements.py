@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from techmarket import periods
 from techmarket.accounts import repository as accounts_repo
 from techmarket.accounts.policy import Action, NotYourOrg, Principal, authorize, may_take_part
 from techmarket.config import Settings
@@ -177,7 +178,7 @@ async def accept(
     assert latest is not None
     trade.price_fen = latest.price_fen
     trade.status = TradeStatus.notice
-    trade.notice_ends_at = agreement.notice_end(now, settings.notice_period_days)
+    trade.notice_ends_at = agreement.notice_end(now, settings.notice_period)
     revealed = [
         {"offer_id": o.id, "price_fen": o.price_fen, "salt": o.salt}
         for o in await repo.offers(session, trade.id)
@@ -201,7 +202,7 @@ async def accept(
         "trade.notice_opened",
         {
             "price_fen": latest.price_fen,
-            "notice_days": settings.notice_period_days,
+            "notice_period": periods.iso(settings.notice_period),
             "notice_ends_at": trade.notice_ends_at.isoformat(),
         },
         now,

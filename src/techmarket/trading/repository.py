@@ -14,11 +14,12 @@ from sqlalchemy import (
     all_,
     any_,
     bindparam,
+    cast,
     exists,
     func,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, INTERVAL
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -317,7 +318,12 @@ async def next_signing_lapsed(
     session: AsyncSession, now: datetime, skip: Collection[int]
 ) -> Trade | None:
     """An auction or listing deal whose signing period ended without a contract."""
-    signing_days = Trade.terms["signing_days"].as_integer()
+    # Terms give the period as ISO 8601 text, which PostgreSQL reads as an interval (trades
+    # opened before periods were durations gave whole days).
+    signing_period = func.coalesce(
+        cast(Trade.terms["signing_period"].astext, INTERVAL),
+        func.make_interval(0, 0, 0, Trade.terms["signing_days"].as_integer()),
+    )
     stmt = (
         select(Trade)
         .outerjoin(Contract, Contract.trade_id == Trade.id)
@@ -325,7 +331,7 @@ async def next_signing_lapsed(
             Trade.status == TradeStatus.sold,
             Trade.mode != TradeMode.agreement,
             Contract.trade_id.is_(None),
-            Trade.closed_at + func.make_interval(0, 0, 0, signing_days) <= now,
+            Trade.closed_at + signing_period <= now,
             _not_in(skip),
         )
         .order_by(Trade.closed_at)

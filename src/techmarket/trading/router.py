@@ -90,7 +90,7 @@ async def open_trade(
             viewer=principal,
         )
     return trade_view(
-        *await auctions.create(session, principal, data, settings.signing_period_days, now),
+        *await auctions.create(session, principal, data, settings.signing_period, now),
         viewer=principal,
     )
 
