@@ -83,6 +83,7 @@ async def test_the_signing_period_lapses_when_its_duration_says(
         assert await trades.next_signing_lapsed(session, ended + timedelta(minutes=4), ()) is None
         due = await trades.next_signing_lapsed(session, ended + timedelta(minutes=5), ())
         assert due is not None and due.id == short
-        assert await trades.next_signing_lapsed(session, ended + timedelta(hours=23), (short,)) is None
+        not_yet = ended + timedelta(hours=23)
+        assert await trades.next_signing_lapsed(session, not_yet, (short,)) is None
         late = await trades.next_signing_lapsed(session, ended + timedelta(days=1), (short,))
         assert late is not None and late.id == legacy
