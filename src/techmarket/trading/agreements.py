@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from techmarket.accounts.policy import Action, NotYourOrg, Principal, authorize,
 from techmarket.config import Settings
 from techmarket.errors import Conflict, InvalidInput, NotFound
 from techmarket.ledger import commitment
+from techmarket.ledger import service as ledger
 from techmarket.listings import achievements
 from techmarket.listings import lifecycle as listing_lifecycle
 from techmarket.listings import repository as listings_repo
@@ -28,7 +30,53 @@ from techmarket.models.trade import (
 )
 from techmarket.trading import agreement
 from techmarket.trading import repository as repo
-from techmarket.trading.auctions import load, open_trade, record_event, reserve_commitment
+from techmarket.trading.auctions import (
+    TradeNotFound,
+    load,
+    open_trade,
+    record_event,
+    reserve_commitment,
+)
+
+
+@dataclass(frozen=True)
+class OfferLine:
+    """An offer of the thread, with the ledger entry that committed to it."""
+
+    offer: Offer
+    ledger_index: int | None
+
+
+@dataclass(frozen=True)
+class Negotiation:
+    """What the two parties see of their negotiation: the thread of offers, and the
+    ledger entries of its milestones (opened, accepted, notice, concluded, cancelled)."""
+
+    trade: Trade
+    title: str
+    seller: str
+    buyer: str
+    offers: list[OfferLine]
+    milestones: dict[str, ledger.Event]
+
+    def name_of(self, org_id: int) -> str:
+        return self.seller if org_id == self.trade.seller_org_id else self.buyer
+
+    def may_accept(self, org_id: int) -> bool:
+        """``org_id`` may accept now: negotiating, and the latest offer is the other side's."""
+        latest = self.offers[-1].offer.org_id if self.offers else None
+        return self.trade.status == TradeStatus.open and not agreement.acceptance_error(
+            latest, org_id
+        )
+
+
+MILESTONES = (
+    "trade.opened",
+    "trade.accepted",
+    "trade.notice_opened",
+    "trade.concluded",
+    "trade.cancelled",
+)
 
 
 class NotNegotiating(Conflict):
@@ -127,6 +175,46 @@ async def _negotiation(session: AsyncSession, principal: Principal, trade_id: in
     if trade.mode != TradeMode.agreement or trade.status != TradeStatus.open:
         raise NotNegotiating(f"the trade is {trade.status}")
     return trade
+
+
+async def _as_party(session: AsyncSession, principal: Principal, trade_id: int) -> Trade:
+    """An agreement ``principal`` negotiates; to anyone else its offers do not exist."""
+    trade = await load(session, principal, trade_id)
+    if (
+        trade.mode != TradeMode.agreement
+        or trade.buyer_org_id is None
+        or agreement.counterparty(trade.seller_org_id, trade.buyer_org_id, principal.org.id) is None
+    ):
+        raise TradeNotFound()
+    return trade
+
+
+async def _offer_lines(session: AsyncSession, offers: list[Offer]) -> list[OfferLine]:
+    subjects = {f"trade/{o.trade_id}" for o in offers}
+    entries = await ledger.events_about(session, subjects, ["trade.offer"])
+    index_of = {e.data["offer_id"]: e.index for e in entries}
+    return [OfferLine(o, index_of.get(o.id)) for o in offers]
+
+
+async def offers(
+    session: AsyncSession,
+    principal: Principal,
+    trade_id: int,
+    after_id: int | None,
+    limit: int,
+) -> list[OfferLine]:
+    """The offers of a negotiation, oldest first, for its two parties only."""
+    trade = await _as_party(session, principal, trade_id)
+    return await _offer_lines(session, await repo.offers(session, trade.id, after_id, limit))
+
+
+async def negotiation(session: AsyncSession, principal: Principal, trade_id: int) -> Negotiation:
+    """The whole negotiation, for its two parties only."""
+    trade = await _as_party(session, principal, trade_id)
+    title, seller, buyer = await repo.trade_names(session, trade)
+    lines = await _offer_lines(session, await repo.offers(session, trade.id))
+    events = await ledger.events_about(session, [f"trade/{trade.id}"], MILESTONES)
+    return Negotiation(trade, title, seller, buyer or "", lines, {e.type: e for e in events})
 
 
 async def offer(

@@ -112,9 +112,26 @@ async def list_trades(
     return list((await session.execute(stmt.order_by(Trade.id).limit(limit))).scalars())
 
 
-async def offers(session: AsyncSession, trade_id: int) -> list[Offer]:
-    stmt = select(Offer).where(Offer.trade_id == trade_id).order_by(Offer.id)
-    return list((await session.execute(stmt)).scalars())
+async def offers(
+    session: AsyncSession, trade_id: int, after_id: int | None = None, limit: int | None = None
+) -> list[Offer]:
+    stmt = select(Offer).where(Offer.trade_id == trade_id)
+    if after_id is not None:
+        stmt = stmt.where(Offer.id > after_id)
+    return list((await session.execute(stmt.order_by(Offer.id).limit(limit))).scalars())
+
+
+async def trade_names(session: AsyncSession, trade: Trade) -> tuple[str, str, str | None]:
+    """The achievement's title and the seller's and the buyer's (if any) names."""
+    buyer = select(Organisation.name).where(Organisation.id == trade.buyer_org_id)
+    stmt = (
+        select(Achievement.title, Organisation.name, buyer.scalar_subquery())
+        .join(Organisation, Organisation.id == Trade.seller_org_id)
+        .join(Achievement, Achievement.id == Trade.achievement_id)
+        .where(Trade.id == trade.id)
+    )
+    title, seller, buyer_name = (await session.execute(stmt)).one()
+    return title, seller, buyer_name
 
 
 async def latest_offer(session: AsyncSession, trade_id: int) -> Offer | None:

@@ -22,6 +22,7 @@ from techmarket.trading.schemas import (
     ObjectionCreate,
     ObjectionRead,
     OfferCreate,
+    OfferRead,
     RegistrationRead,
     TradeCreate,
     TradeRead,
@@ -141,6 +142,34 @@ async def make_offer(
         session, principal, trade_id, data.price_fen, data.note, now
     )
     return {"offer_id": made.id, "price_fen": made.price_fen, "ledger_index": index}
+
+
+@router.get("/{trade_id}/offers", response_model=Page[OfferRead])
+async def list_offers(
+    trade_id: Id,
+    session: Session,
+    principal: Authenticated,
+    cursor: Line | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Page[OfferRead]:
+    """The thread of offers and counter-offers, oldest first: the seller and the named
+    buyer only (to anyone else the trade's offers do not exist: 404)."""
+    found = await agreements.offers(session, principal, trade_id, decode_cursor(cursor), limit)
+    return Page(
+        items=[
+            OfferRead(
+                id=line.offer.id,
+                trade_id=line.offer.trade_id,
+                org_id=line.offer.org_id,
+                price_fen=line.offer.price_fen,
+                note=line.offer.note,
+                at=line.offer.at,
+                ledger_index=line.ledger_index,
+            )
+            for line in found
+        ],
+        next_cursor=next_cursor([line.offer.id for line in found], limit),
+    )
 
 
 @router.post("/{trade_id}/accept", response_model=TradeRead)
