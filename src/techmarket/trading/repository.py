@@ -123,15 +123,17 @@ async def offers(
 
 async def trade_names(session: AsyncSession, trade: Trade) -> tuple[str, str, str | None]:
     """The achievement's title and the seller's and the buyer's (if any) names."""
-    buyer = select(Organisation.name).where(Organisation.id == trade.buyer_org_id)
+    seller, buyer = aliased(Organisation), aliased(Organisation)
     stmt = (
-        select(Achievement.title, Organisation.name, buyer.scalar_subquery())
-        .join(Organisation, Organisation.id == Trade.seller_org_id)
+        select(Achievement.title, seller.name, buyer.name)
+        .select_from(Trade)
         .join(Achievement, Achievement.id == Trade.achievement_id)
+        .join(seller, seller.id == Trade.seller_org_id)
+        .outerjoin(buyer, buyer.id == Trade.buyer_org_id)
         .where(Trade.id == trade.id)
     )
-    title, seller, buyer_name = (await session.execute(stmt)).one()
-    return title, seller, buyer_name
+    title, seller_name, buyer_name = (await session.execute(stmt)).one()
+    return title, seller_name, buyer_name
 
 
 async def latest_offer(session: AsyncSession, trade_id: int) -> Offer | None:

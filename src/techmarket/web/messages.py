@@ -96,6 +96,8 @@ VALIDATION: dict[str, str] = {
     "int_from_float": "请填写整数。",
     "float_parsing": "请填写数字。",
     "decimal_parsing": "请填写数字。",
+    "decimal_max_places": "最多两位小数（分）。",
+    "decimal_max_digits": "数额过大。",
     "greater_than": "必须大于 {gt}。",
     "greater_than_equal": "不能小于 {ge}。",
     "less_than": "必须小于 {lt}。",

@@ -1,0 +1,88 @@
+"""The agreement, notice board, deal and my-trades pages over HTTP (in-process, no
+browser): each through the same services as the API, each action's ledger entry shown."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from techmarket import scheduler
+from techmarket.clock import FixedClock
+from techmarket.models.org import OrgKind
+from tests.factories import Account, account
+from tests.listings.helpers import published_achievement
+from tests.web.test_sessions import csrf_token, sign_in
+
+
+async def _post(client: httpx.AsyncClient, page: str, action: str, **fields: str) -> httpx.Response:
+    token = csrf_token(await client.get(page))
+    return await client.post(action, data={**fields, "csrf_token": token})
+
+
+def _ledger_index(response: httpx.Response) -> int:
+    assert response.status_code == 303, response.text
+    found = re.search(r"\?ledger=(\d+)", response.headers["location"])
+    assert found, response.headers["location"]
+    return int(found.group(1))
+
+
+async def _agreement(client: httpx.AsyncClient, seller: Account, buyer: Account) -> dict[str, Any]:
+    listed = await published_achievement(client, seller)
+    created = await client.post(
+        "/api/v1/trades",
+        json={
+            "mode": "agreement",
+            "achievement_id": listed["id"],
+            "buyer_org_id": buyer.org.id,
+            "asking_price_fen": 1_500_000_00,
+        },
+        headers=seller.headers,
+    )
+    assert created.status_code == 201, created.text
+    return dict(created.json())
+
+
+async def test_the_parties_negotiate_in_the_page(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    seller, buyer = await account(session, client), await account(session, client)
+    trade = await _agreement(client, seller, buyer)
+    page = f"/trades/{trade['id']}/negotiation"
+
+    await sign_in(client, seller.user.email)
+    opened = await client.get(page)
+    assert opened.status_code == 200
+    assert "还没有报价" in opened.text and "¥1,500,000.00" in opened.text
+    wrong = await _post(client, page, f"{page}/offers", price="12000.345")
+    assert wrong.status_code == 422
+    assert re.search(r'id="f-price-error">[^<]*两位小数', wrong.text)
+    offered = await _post(client, page, f"{page}/offers", price="1200000.50", note="含三年技术支持")
+    index = _ledger_index(offered)
+    thread = await client.get(offered.headers["location"])
+    assert "¥1,200,000.50" in thread.text and f'href="/ledger/entries/{index}"' in thread.text
+    assert "等待对方回应" in thread.text
+
+    await sign_in(client, buyer.user.email)
+    theirs = await client.get(page)
+    assert "待您还价或接受" in theirs.text and "含三年技术支持" in theirs.text
+    _ledger_index(await _post(client, page, f"{page}/offers", price="1000000"))
+
+    await sign_in(client, seller.user.email)
+    accepted = await _post(client, page, f"{page}/accept")
+    _ledger_index(accepted)
+    on_notice = await client.get(accepted.headers["location"])
+    assert "公示中" in on_notice.text and "¥1,000,000.00" in on_notice.text
+    assert re.search(r"剩余 <span data-countdown[^>]*>15 天<", on_notice.text)
+    again = await _post(client, page, f"{page}/accept")  # nothing left to accept
+    assert again.status_code == 409 and "不在议价阶段" in again.text
+
+    outsider = await account(session, client)
+    await sign_in(client, outsider.user.email)
+    assert (await client.get(page)).status_code == 404
+    await client.post("/logout", data={"csrf_token": csrf_token(await client.get("/"))})
+    anonymous = await client.get(page)
+    assert "请登录" in anonymous.text and anonymous.status_code in (401, 403)
