@@ -4,17 +4,15 @@ browser): each through the same services as the API, each action's ledger entry 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from techmarket import scheduler
-from techmarket.clock import FixedClock
 from techmarket.models.org import OrgKind
 from tests.factories import Account, account
 from tests.listings.helpers import published_achievement
+from tests.trading.helpers import agreement_on_notice
 from tests.web.test_sessions import csrf_token, sign_in
 
 
@@ -86,3 +84,39 @@ async def test_the_parties_negotiate_in_the_page(
     await client.post("/logout", data={"csrf_token": csrf_token(await client.get("/"))})
     anonymous = await client.get(page)
     assert "请登录" in anonymous.text and anonymous.status_code in (401, 403)
+
+
+async def test_the_board_shows_notices_takes_objections_and_shows_the_ruling(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    seller, buyer = await account(session, client), await account(session, client)
+    trade = await agreement_on_notice(client, seller, buyer)
+    board = await client.get("/notices")
+    assert board.status_code == 200
+    card = board.text[board.text.index(f'id="notice-{trade["id"]}"') :]
+    for shown in (seller.org.name, buyer.org.name, "¥9,000.00", "15 天", "登录</a>后"):
+        assert shown in card
+
+    objector = await account(session, client)
+    await sign_in(client, objector.user.email)
+    action = f"/notices/{trade['id']}/objections"
+    empty = await _post(client, "/notices", action, reasons="")
+    assert empty.status_code == 422
+    assert f'id="reasons-{trade["id"]}-error"' in empty.text
+    raised = _ledger_index(await _post(client, "/notices", action, reasons="该专利权属存在争议"))
+    after = await client.get(f"/notices?ledger={raised}")
+    assert f"{objector.org.name}</strong> 于" in after.text and "待裁定" in after.text
+    assert f'href="/ledger/entries/{raised}"' in after.text
+    assert "该专利权属存在争议" not in after.text  # the reasons are for the operator only
+
+    operator = await account(session, client, kind=OrgKind.operator)
+    objection = (await client.get("/api/v1/objections", headers=operator.headers)).json()
+    oid = objection["items"][0]["id"]
+    ruled = await client.post(
+        f"/api/v1/trades/{trade['id']}/objections/{oid}/dismiss", headers=operator.headers
+    )
+    assert ruled.status_code == 200
+    await sign_in(client, seller.user.email)
+    own = await client.get("/notices")
+    assert "异议驳回" in own.text
+    assert f'action="{action}"' not in own.text  # a party does not object to its own deal

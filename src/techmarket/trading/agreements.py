@@ -79,6 +79,81 @@ MILESTONES = (
 )
 
 
+@dataclass(frozen=True)
+class PublicObjection:
+    """What anyone may know of an objection: who raised it, when, and the ruling (the
+    reasons are for the operator only), with the ledger entries of both."""
+
+    id: int
+    org_id: int
+    org_name: str
+    status: str
+    raised_at: datetime
+    resolved_at: datetime | None
+    raised_index: int | None
+    resolved_index: int | None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """An agreed price on public notice (公示)."""
+
+    trade_id: int
+    title: str
+    seller: str
+    seller_org_id: int
+    buyer: str
+    buyer_org_id: int
+    price_fen: int
+    notice_opened_at: datetime | None
+    notice_ends_at: datetime
+    notice_period: str | None  # ISO 8601, as the ledger announced it
+    ledger_index: int | None  # the trade.notice_opened entry
+    objections: list[PublicObjection]
+
+
+NOTICE_EVENTS = ("trade.notice_opened", "trade.objection_raised", "trade.objection_resolved")
+
+
+async def notice_board(session: AsyncSession) -> list[Notice]:
+    """Every agreed price on public notice, the soonest to end first, with its objections."""
+    rows = await repo.notice_board(session)
+    ids = [r["trade_id"] for r in rows]
+    events = await ledger.events_about(session, [f"trade/{i}" for i in ids], NOTICE_EVENTS)
+    opened = {e.data["trade_id"]: e for e in events if e.type == "trade.notice_opened"}
+    raised = {e.data["objection_id"]: e.index for e in events if e.type == NOTICE_EVENTS[1]}
+    ruled = {e.data["objection_id"]: e.index for e in events if e.type == NOTICE_EVENTS[2]}
+    objections: dict[int, list[PublicObjection]] = {i: [] for i in ids}
+    for o, name in await repo.objections_of(session, ids):
+        objections[o.trade_id].append(
+            PublicObjection(
+                o.id,
+                o.org_id,
+                name,
+                str(o.status),
+                o.raised_at,
+                o.resolved_at,
+                raised.get(o.id),
+                ruled.get(o.id),
+            )
+        )
+    board = []
+    for r in rows:
+        announced = opened.get(r["trade_id"])
+        board.append(
+            Notice(
+                **r,
+                notice_opened_at=announced.at if announced else None,
+                notice_period=(
+                    periods.iso(agreement.notice_period(announced.data)) if announced else None
+                ),
+                ledger_index=announced.index if announced else None,
+                objections=objections[r["trade_id"]],
+            )
+        )
+    return board
+
+
 class NotNegotiating(Conflict):
     code = "not_negotiating"
     title = "The trade is not in negotiation"

@@ -194,6 +194,19 @@ async def list_objections(
     ]
 
 
+async def objections_of(
+    session: AsyncSession, trade_ids: Collection[int]
+) -> list[tuple[Objection, str]]:
+    """The objections to these trades with the objecting organisation's name, oldest first."""
+    stmt = (
+        select(Objection, Organisation.name)
+        .join(Organisation, Organisation.id == Objection.org_id)
+        .where(Objection.trade_id.in_(sorted(trade_ids)))
+        .order_by(Objection.id)
+    )
+    return [(o, name) for o, name in (await session.execute(stmt)).all()]
+
+
 async def next_notice_ended(
     session: AsyncSession, now: datetime, skip: Collection[int]
 ) -> Trade | None:
@@ -233,7 +246,9 @@ async def _notice_rows(session: AsyncSession, stmt: Any) -> list[dict[str, Any]]
             "trade_id": t.id,
             "title": title,
             "seller": s,
+            "seller_org_id": t.seller_org_id,
             "buyer": b,
+            "buyer_org_id": t.buyer_org_id,
             "price_fen": t.price_fen,
             "notice_ends_at": t.notice_ends_at,
         }
@@ -241,7 +256,7 @@ async def _notice_rows(session: AsyncSession, stmt: Any) -> list[dict[str, Any]]
     ]
 
 
-async def notice_board(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
+async def notice_board(session: AsyncSession) -> list[dict[str, Any]]:
     return await _notice_rows(session, _notices().order_by(Trade.notice_ends_at))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, status
@@ -307,9 +308,11 @@ notices_router = APIRouter(prefix="/api/v1", tags=["trades"])
 
 
 @notices_router.get("/notices")
-async def list_notices(session: Session, now: Now) -> dict[str, Any]:
-    """The public notice board (公示): every agreed deal on notice, no login needed."""
-    return {"notices": await repo.notice_board(session, now)}
+async def list_notices(session: Session) -> dict[str, Any]:
+    """The public notice board (公示): every agreed deal on notice, no login needed, with
+    the period it was announced for and its objections (who, when, the ruling; each with
+    its ledger entry; the reasons are not public)."""
+    return {"notices": [asdict(n) for n in await agreements.notice_board(session)]}
 
 
 @notices_router.get("/deals")

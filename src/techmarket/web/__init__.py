@@ -10,11 +10,28 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from techmarket.web import account, csrf, docs, error_pages, home, ledger, negotiation, operator
+from techmarket.web import (
+    account,
+    csrf,
+    docs,
+    error_pages,
+    home,
+    ledger,
+    negotiation,
+    notices,
+    operator,
+)
 from techmarket.web.sessions import Viewer
 from techmarket.web.templating import STATIC
 
-AREAS = (home.router, account.router, ledger.router, operator.router, negotiation.router)
+AREAS = (
+    home.router,
+    account.router,
+    ledger.router,
+    operator.router,
+    negotiation.router,
+    notices.router,
+)
 
 
 async def _identify(viewer: Viewer) -> None:
