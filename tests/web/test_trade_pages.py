@@ -4,15 +4,18 @@ browser): each through the same services as the API, each action's ledger entry 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from techmarket import scheduler
+from techmarket.clock import FixedClock
 from techmarket.models.org import OrgKind
 from tests.factories import Account, account
 from tests.listings.helpers import published_achievement
-from tests.trading.helpers import agreement_on_notice
+from tests.trading.helpers import agreement_on_notice, bid, open_auction
 from tests.web.test_sessions import csrf_token, sign_in
 
 
@@ -120,3 +123,70 @@ async def test_the_board_shows_notices_takes_objections_and_shows_the_ruling(
     own = await client.get("/notices")
     assert "异议驳回" in own.text
     assert f'action="{action}"' not in own.text  # a party does not object to its own deal
+
+
+async def test_the_parties_record_the_contract_and_its_registration(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: FixedClock,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    seller, buyer = await account(session, client), await account(session, client)
+    trade = await agreement_on_notice(client, seller, buyer)
+    page = f"/deals/{trade['id']}"
+    assert (await client.get(page)).status_code == 404  # on notice: not a deal yet
+    clock.advance(timedelta(days=15))
+    assert await scheduler.run(sessionmaker, clock, scheduler.CONCLUDE_AGREEMENTS) == 1
+
+    listed = await client.get("/deals")
+    assert f'href="{page}"' in listed.text and buyer.org.name in listed.text
+    public = await client.get(page)
+    assert "双方尚未登记合同" in public.text and 'action="/deals' not in public.text
+
+    await sign_in(client, buyer.user.email)
+    incomplete = await _post(client, page, f"{page}/contract", contract_number="ZJ-2026-0042")
+    assert incomplete.status_code == 422
+    assert 'id="f-signed_on-error"' in incomplete.text and 'value="ZJ-2026-0042"' in incomplete.text
+    recorded = await _post(
+        client,
+        page,
+        f"{page}/contract",
+        contract_number="ZJ-2026-0042",
+        signed_on="2026-12-10",
+        payment_terms="free_then_royalty",
+    )
+    index = _ledger_index(recorded)
+    signed = await client.get(recorded.headers["location"])
+    assert "先免费许可后付费" in signed.text and f'href="/ledger/entries/{index}"' in signed.text
+    assert "待登记" in signed.text
+    registered = await _post(
+        client,
+        page,
+        f"{page}/registration",
+        registration_number="3301002026000123",
+        registered_on="2026-12-20",
+    )
+    index = _ledger_index(registered)
+    done = await client.get(registered.headers["location"])
+    assert "3301002026000123" in done.text and f'href="/ledger/entries/{index}"' in done.text
+    assert 'action="/deals' not in done.text
+
+
+async def test_an_auction_winner_sees_the_signing_deadline(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: FixedClock,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    seller, winner = await account(session, client), await account(session, client)
+    trade = await open_auction(client, seller)
+    await client.post(f"/api/v1/trades/{trade['id']}/registrations", headers=winner.headers)
+    clock.advance(timedelta(minutes=15))
+    await bid(client, winner, trade["id"], 1_000_000)
+    clock.advance(timedelta(hours=1))
+    await scheduler.run(sessionmaker, clock, scheduler.CLOSE_AUCTIONS)
+    clock.advance(timedelta(days=1))
+    await sign_in(client, winner.user.email)
+    deal = await client.get(f"/deals/{trade['id']}")
+    assert "竞得方须在" in deal.text
+    assert re.search(r"剩余 <span data-countdown[^>]*>29 天<", deal.text)

@@ -283,9 +283,19 @@ async def open_auctions(session: AsyncSession, limit: int) -> list[tuple[Trade, 
 
 
 def _deal_rows() -> Any:
+    seller, buyer = aliased(Organisation), aliased(Organisation)
     return (
-        select(Trade, Achievement.title, Achievement.industry, Achievement.region_code)
+        select(
+            Trade,
+            Achievement.title,
+            Achievement.industry,
+            Achievement.region_code,
+            seller.name,
+            buyer.name,
+        )
         .join(Achievement, Achievement.id == Trade.achievement_id)
+        .join(seller, seller.id == Trade.seller_org_id)
+        .outerjoin(buyer, buyer.id == Trade.buyer_org_id)
         .where(Trade.status == TradeStatus.sold)
     )
 
@@ -304,10 +314,12 @@ async def deals(session: AsyncSession, after_id: int | None, limit: int) -> list
             "region_code": region,
             "price_fen": t.price_fen,
             "seller_org_id": t.seller_org_id,
+            "seller": seller_name,
             "buyer_org_id": t.buyer_org_id,
+            "buyer": buyer_name,
             "concluded_at": t.closed_at,
         }
-        for t, title, industry, region in rows
+        for t, title, industry, region, seller_name, buyer_name in rows
     ]
 
 

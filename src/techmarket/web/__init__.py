@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from techmarket.web import (
     account,
     csrf,
+    deals,
     docs,
     error_pages,
     home,
@@ -31,6 +32,7 @@ AREAS = (
     operator.router,
     negotiation.router,
     notices.router,
+    deals.router,
 )
 
 

@@ -54,6 +54,7 @@ DOMAIN: dict[str, str] = {
     "objection_not_found": "未找到该异议。",
     "not_a_deal": "只有已成交的交易才有合同。",
     "contract_not_found": "尚未登记合同。",
+    "deal_not_found": "未找到该成交项目。",
     "too_low": "出价过低。",
     "not_registered": "请先报名并缴纳保证金。",
     "closed": "竞价已结束。",
