@@ -190,3 +190,44 @@ async def test_an_auction_winner_sees_the_signing_deadline(
     deal = await client.get(f"/deals/{trade['id']}")
     assert "竞得方须在" in deal.text
     assert re.search(r"剩余 <span data-countdown[^>]*>29 天<", deal.text)
+
+
+def _section(page: httpx.Response, key: str) -> str:
+    start = page.text.index(f'id="section-{key}"')
+    end = page.text.find("</section>", start)
+    return page.text[start:end]
+
+
+async def test_my_trades_says_what_needs_the_organisation_next(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: FixedClock,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    seller, buyer = await account(session, client), await account(session, client)
+    waiting = await _agreement(client, seller, buyer)
+    await client.post(
+        f"/api/v1/trades/{waiting['id']}/offers", json={"price_fen": 100}, headers=seller.headers
+    )
+    concluded = await agreement_on_notice(client, seller, buyer)
+    bidder = await account(session, client)
+    auction = await open_auction(client, seller)
+    await client.post(f"/api/v1/trades/{auction['id']}/registrations", headers=bidder.headers)
+    clock.advance(timedelta(days=15))
+    await scheduler.run(sessionmaker, clock, scheduler.CONCLUDE_AGREEMENTS)
+
+    await sign_in(client, buyer.user.email)
+    mine = await client.get("/my/trades")
+    yours = _section(mine, "yours")
+    assert f'href="/trades/{waiting["id"]}/negotiation"' in yours and "待您还价" in yours
+    assert f'href="/deals/{concluded["id"]}"' in yours and "待签约" in yours
+    assert f"/trades/{auction['id']}" not in mine.text  # not the buyer's
+
+    await sign_in(client, seller.user.email)
+    theirs = await client.get("/my/trades")
+    assert "待对方回应" in _section(theirs, "under_way")
+    assert "待签约" in _section(theirs, "yours")
+
+    await sign_in(client, bidder.user.email)
+    bidding = _section(await client.get("/my/trades"), "yours")
+    assert f'href="/trades/{auction["id"]}"' in bidding and "竞买号" in bidding

@@ -136,6 +136,46 @@ async def trade_names(session: AsyncSession, trade: Trade) -> tuple[str, str, st
     return title, seller_name, buyer_name
 
 
+async def trades_of(
+    session: AsyncSession, org_id: int, before_id: int | None, limit: int
+) -> list[tuple[Trade, str, str | None, int | None, bool, bool]]:
+    """Trades the organisation sells, buys or registered for, newest first: each with the
+    title, its alias, who made the latest offer, and whether the contract is recorded and
+    registered."""
+    latest = (
+        select(Offer.org_id)
+        .where(Offer.trade_id == Trade.id)
+        .order_by(Offer.id.desc())
+        .limit(1)
+        .correlate(Trade)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(
+            Trade,
+            Achievement.title,
+            Registration.alias,
+            latest,
+            Contract.trade_id.is_not(None),
+            Contract.registration_number.is_not(None),
+        )
+        .join(Achievement, Achievement.id == Trade.achievement_id)
+        .outerjoin(
+            Registration, (Registration.trade_id == Trade.id) & (Registration.org_id == org_id)
+        )
+        .outerjoin(Contract, Contract.trade_id == Trade.id)
+        .where(
+            (Trade.seller_org_id == org_id)
+            | (Trade.buyer_org_id == org_id)
+            | Registration.id.is_not(None)
+        )
+    )
+    if before_id is not None:
+        stmt = stmt.where(Trade.id < before_id)
+    rows = (await session.execute(stmt.order_by(Trade.id.desc()).limit(limit))).all()
+    return [(t, title, alias, who, bool(rec), bool(reg)) for t, title, alias, who, rec, reg in rows]
+
+
 async def latest_offer(session: AsyncSession, trade_id: int) -> Offer | None:
     stmt = select(Offer).where(Offer.trade_id == trade_id).order_by(Offer.id.desc()).limit(1)
     return (await session.execute(stmt)).scalar_one_or_none()

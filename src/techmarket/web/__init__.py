@@ -18,6 +18,7 @@ from techmarket.web import (
     error_pages,
     home,
     ledger,
+    my_trades,
     negotiation,
     notices,
     operator,
@@ -33,6 +34,7 @@ AREAS = (
     negotiation.router,
     notices.router,
     deals.router,
+    my_trades.router,
 )
 
 
