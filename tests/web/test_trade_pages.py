@@ -15,7 +15,7 @@ from techmarket.clock import FixedClock
 from techmarket.models.org import OrgKind
 from tests.factories import Account, account
 from tests.listings.helpers import published_achievement
-from tests.trading.helpers import agreement_on_notice, bid, open_auction
+from tests.trading.helpers import agreement_on_notice, bid, open_auction, raise_objection
 from tests.web.test_sessions import csrf_token, sign_in
 
 
@@ -119,6 +119,12 @@ async def test_the_board_shows_notices_takes_objections_and_shows_the_ruling(
         f"/api/v1/trades/{trade['id']}/objections/{oid}/dismiss", headers=operator.headers
     )
     assert ruled.status_code == 200
+    api = (await client.get("/api/v1/notices")).json()["notices"]
+    shown = next(n for n in api if n["trade_id"] == trade["id"])
+    assert [(o["org_id"], o["status"]) for o in shown["objections"]] == [
+        (objector.org.id, "dismissed")
+    ]
+    assert "reasons" not in shown["objections"][0] and shown["notice_period"] == "P15D"
     await sign_in(client, seller.user.email)
     own = await client.get("/notices")
     assert "异议驳回" in own.text
@@ -231,3 +237,26 @@ async def test_my_trades_says_what_needs_the_organisation_next(
     await sign_in(client, bidder.user.email)
     bidding = _section(await client.get("/my/trades"), "yours")
     assert f'href="/trades/{auction["id"]}"' in bidding and "竞买号" in bidding
+
+
+async def test_an_upheld_objection_stays_public_after_the_notice_leaves_the_board(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    seller, buyer = await account(session, client), await account(session, client)
+    trade = await agreement_on_notice(client, seller, buyer)
+    objector = await account(session, client)
+    objection = await raise_objection(client, objector, trade["id"], "成果存在权属争议")
+    operator = await account(session, client, kind=OrgKind.operator)
+    upheld = await client.post(
+        f"/api/v1/trades/{trade['id']}/objections/{objection['objection_id']}/uphold",
+        headers=operator.headers,
+    )
+    assert upheld.json()["status"] == "cancelled"
+    notices = (await client.get("/api/v1/notices")).json()["notices"]
+    assert trade["id"] not in [n["trade_id"] for n in notices]
+
+    board = await client.get("/notices")
+    ended = board.text[board.text.index('id="ended-title"') :]
+    card = ended[ended.index(f'id="notice-{trade["id"]}"') :]
+    assert "异议成立，交易取消" in card and f"{objector.org.name}</strong> 于" in card
+    assert "成果存在权属争议" not in board.text

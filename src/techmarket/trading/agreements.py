@@ -105,6 +105,8 @@ class Notice:
     buyer: str
     buyer_org_id: int
     price_fen: int
+    status: str  # notice; or sold, cancelled once it is over
+    closed_at: datetime | None
     notice_opened_at: datetime | None
     notice_ends_at: datetime
     notice_period: str | None  # ISO 8601, as the ledger announced it
@@ -117,7 +119,16 @@ NOTICE_EVENTS = ("trade.notice_opened", "trade.objection_raised", "trade.objecti
 
 async def notice_board(session: AsyncSession) -> list[Notice]:
     """Every agreed price on public notice, the soonest to end first, with its objections."""
-    rows = await repo.notice_board(session)
+    return await _with_objections(session, await repo.notice_board(session))
+
+
+async def ended_notices(session: AsyncSession, limit: int) -> list[Notice]:
+    """The latest notices that are over (concluded or cancelled), with their objections:
+    how each ended stays public after it left the board."""
+    return await _with_objections(session, await repo.ended_notices(session, limit))
+
+
+async def _with_objections(session: AsyncSession, rows: list[dict[str, Any]]) -> list[Notice]:
     ids = [r["trade_id"] for r in rows]
     events = await ledger.events_about(session, [f"trade/{i}" for i in ids], NOTICE_EVENTS)
     opened = {e.data["trade_id"]: e for e in events if e.type == "trade.notice_opened"}

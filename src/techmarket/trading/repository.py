@@ -269,14 +269,14 @@ async def next_notice_ended(
     return await _first_unlocked(session, stmt)
 
 
-def _notices() -> Any:
+def _notices(*statuses: TradeStatus) -> Any:
     seller, buyer = aliased(Organisation), aliased(Organisation)
     return (
         select(Trade, Achievement.title, seller.name, buyer.name)
         .join(Achievement, Achievement.id == Trade.achievement_id)
         .join(seller, seller.id == Trade.seller_org_id)
         .join(buyer, buyer.id == Trade.buyer_org_id)
-        .where(Trade.status == TradeStatus.notice)
+        .where(Trade.status.in_(statuses or [TradeStatus.notice]))
     )
 
 
@@ -291,6 +291,8 @@ async def _notice_rows(session: AsyncSession, stmt: Any) -> list[dict[str, Any]]
             "buyer_org_id": t.buyer_org_id,
             "price_fen": t.price_fen,
             "notice_ends_at": t.notice_ends_at,
+            "status": str(t.status),
+            "closed_at": t.closed_at,
         }
         for t, title, s, b in (await session.execute(stmt)).all()
     ]
@@ -298,6 +300,18 @@ async def _notice_rows(session: AsyncSession, stmt: Any) -> list[dict[str, Any]]
 
 async def notice_board(session: AsyncSession) -> list[dict[str, Any]]:
     return await _notice_rows(session, _notices().order_by(Trade.notice_ends_at))
+
+
+async def ended_notices(session: AsyncSession, limit: int) -> list[dict[str, Any]]:
+    """Agreements whose notice is over, the latest first: concluded, or cancelled by an
+    upheld objection."""
+    stmt = (
+        _notices(TradeStatus.sold, TradeStatus.cancelled)
+        .where(Trade.mode == TradeMode.agreement, Trade.notice_ends_at.is_not(None))
+        .order_by(Trade.closed_at.desc(), Trade.id.desc())
+        .limit(limit)
+    )
+    return await _notice_rows(session, stmt)
 
 
 async def newest_notices(session: AsyncSession, limit: int) -> list[dict[str, Any]]:

@@ -24,11 +24,13 @@ from techmarket.web.templating import render
 router = APIRouter()
 
 TEMPLATE = "trades/notices.html"
+ENDED = 10  # how many notices that are over the board still shows
 
 
 async def _board(session: Session, viewer: Principal | None, now: Now) -> dict[str, Any]:
     return {
         "notices": await agreements.notice_board(session),
+        "ended": await agreements.ended_notices(session, ENDED),
         "now": now,
         # Who sees the objection form (the service decides all the same).
         "may_object": viewer is not None and viewer.verified and not viewer.is_operator,
