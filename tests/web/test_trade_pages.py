@@ -61,6 +61,9 @@ async def test_the_parties_negotiate_in_the_page(
     wrong = await _post(client, page, f"{page}/offers", price="12000.345")
     assert wrong.status_code == 422
     assert re.search(r'id="f-price-error">[^<]*两位小数', wrong.text)
+    huge = await _post(client, page, f"{page}/offers", price="20000000000000")  # > FEN_MAX
+    assert huge.status_code == 422
+    assert re.search(r'id="f-price-error">不能大于', huge.text)
     offered = await _post(client, page, f"{page}/offers", price="1200000.50", note="含三年技术支持")
     index = _ledger_index(offered)
     thread = await client.get(offered.headers["location"])

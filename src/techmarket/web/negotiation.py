@@ -19,7 +19,7 @@ from techmarket.deps import AppSettings, Now
 from techmarket.errors import DomainError
 from techmarket.trading import agreements
 from techmarket.trading.schemas import OfferCreate
-from techmarket.types import Count, Id, Text
+from techmarket.types import FEN_MAX, Count, Id, Text
 from techmarket.web import forms
 from techmarket.web.sessions import SignedIn, Verified
 from techmarket.web.templating import render
@@ -28,7 +28,8 @@ router = APIRouter()
 
 TEMPLATE = "trades/negotiation.html"
 
-Yuan = Annotated[Decimal, Field(gt=0, max_digits=17, decimal_places=2)]
+# The API's bound on fen, in yuan, so that every refusal is about the field as typed.
+Yuan = Annotated[Decimal, Field(gt=0, le=Decimal(FEN_MAX) / 100, decimal_places=2)]
 
 
 class OfferForm(BaseModel):
