@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import os
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import platformdirs
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from techmarket import periods
+
+# The shortest and longest notice or signing period a deployment may set: below a minute
+# the scheduler (every few seconds) and the pages' countdowns could not keep it exactly.
+MIN_PERIOD = timedelta(minutes=1)
+MAX_PERIOD = timedelta(days=365)
+
+# Variables that were renamed: refused at start, so that a deployment still setting one
+# does not silently get the default instead.
+RETIRED = {
+    "TECHMARKET_NOTICE_PERIOD_DAYS": "TECHMARKET_NOTICE_PERIOD",
+    "TECHMARKET_SIGNING_PERIOD_DAYS": "TECHMARKET_SIGNING_PERIOD",
+}
 
 
 def _default_data_dir() -> Path:
@@ -37,9 +54,11 @@ class Settings(BaseSettings):
     login_failure_window_seconds: int = Field(default=900, ge=1, le=86400)
     login_max_delay_seconds: int = Field(default=900, ge=1, le=86400)
     scheduler_interval_seconds: float = Field(default=5.0, gt=0, le=3600)
-    notice_period_days: int = Field(default=15, ge=1, le=365)
-    signing_period_days: int = Field(
-        default=30, ge=1, le=365, description="for a winner to record the contract"
+    notice_period: timedelta = Field(
+        default=timedelta(days=15), description="public notice (公示), ISO 8601: P15D, PT2M"
+    )
+    signing_period: timedelta = Field(
+        default=timedelta(days=30), description="for a winner to record the contract (P30D)"
     )
     ledger_origin: str = Field(default="techmarket.example/ledger", min_length=1)
     ledger_key_path: Path | None = Field(
@@ -66,6 +85,29 @@ class Settings(BaseSettings):
         if not url.startswith("postgresql+asyncpg://"):
             raise ValueError("must be a PostgreSQL URL (postgresql://… or postgresql+asyncpg://…)")
         return url
+
+    @field_validator("notice_period", "signing_period", mode="before")
+    @classmethod
+    def _iso_duration(cls, value: Any) -> Any:
+        # Only ISO 8601 text: a bare number ("15") would be read as seconds.
+        return periods.parse(value) if isinstance(value, str) else value
+
+    @field_validator("notice_period", "signing_period")
+    @classmethod
+    def _bounded(cls, period: timedelta) -> timedelta:
+        if not MIN_PERIOD <= period <= MAX_PERIOD:
+            raise ValueError(
+                f"{periods.iso(period)} is outside {periods.iso(MIN_PERIOD)} "
+                f"to {periods.iso(MAX_PERIOD)}"
+            )
+        return period
+
+    @model_validator(mode="after")
+    def _no_retired_variables(self) -> Settings:
+        for old, new in RETIRED.items():
+            if old in os.environ:
+                raise ValueError(f"{old} was renamed: set {new} as an ISO 8601 duration (P15D)")
+        return self
 
     @field_validator("ledger_origin")
     @classmethod

@@ -347,7 +347,7 @@ async def _other_trades(session: AsyncSession, now: datetime) -> None:
                 listing_ends_at=now + timedelta(days=7),
                 increment_fen=1_000_000,
             ),
-            get_settings().signing_period_days,
+            get_settings().signing_period,
             now,
         )
         await auctions.approve(session, await _principal(session, LISTERS[1][1]), trade.id, now)
@@ -377,7 +377,7 @@ async def _live_auction(session: AsyncSession, now: datetime) -> None:
             starts_at=now,
             ends_at=now + timedelta(days=2),
         ),
-        get_settings().signing_period_days,
+        get_settings().signing_period,
         now,
     )
     await auctions.approve(session, await _principal(session, LISTERS[0][1]), trade.id, now)

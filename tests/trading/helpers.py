@@ -68,7 +68,9 @@ async def enterprise(session: AsyncSession) -> Principal:
 
 
 async def committed_auction(
-    committed: async_sessionmaker[AsyncSession], bidders: int
+    committed: async_sessionmaker[AsyncSession],
+    bidders: int,
+    signing_period: timedelta = timedelta(days=30),
 ) -> tuple[int, list[Principal]]:
     """An open auction (start 1,000,000 fen, increment 100,000) and ``bidders``
     registered enterprises, committed."""
@@ -79,7 +81,7 @@ async def committed_auction(
         )
         await achievements.submit(session, seller, listed.id, START)
         trade, _ = await auctions.create(
-            session, seller, AuctionCreate(**auction_terms(listed.id)), 30, START
+            session, seller, AuctionCreate(**auction_terms(listed.id)), signing_period, START
         )
         principals = [await enterprise(session) for _ in range(bidders)]
         for principal in principals:

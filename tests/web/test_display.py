@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 import pytest
@@ -55,3 +55,20 @@ def test_every_value_of_every_vocabulary_has_a_chinese_label() -> None:
             text = labels.label(member)
             assert text != member.value, f"{name}.{member.value} has no label"
             assert labels.label(member.value, name) == text  # plain strings too
+
+
+@pytest.mark.parametrize(
+    ("left", "shown"),
+    [
+        (timedelta(days=15), "15 天"),
+        (timedelta(days=14, hours=23, minutes=59), "14 天 23 小时"),
+        (timedelta(hours=2, seconds=5), "2 小时"),
+        (timedelta(minutes=1, seconds=30), "1 分 30 秒"),
+        (timedelta(seconds=1), "1 秒"),
+        (timedelta(0), "已到期"),
+        (timedelta(minutes=-5), "已到期"),
+    ],
+)
+def test_time_left_shows_the_two_largest_units(left: timedelta, shown: str) -> None:
+    now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    assert display.time_left(now + left, now) == shown

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -105,6 +105,16 @@ async def newest_entries(
     return list(
         (await session.execute(stmt.order_by(LedgerEntry.idx.desc()).limit(limit))).scalars()
     )
+
+
+async def entries_about(
+    session: AsyncSession, subjects: Collection[str], types: Collection[str]
+) -> list[LedgerEntry]:
+    """The entries of these types about these subjects (``trade/7``), oldest first."""
+    stmt = select(LedgerEntry).where(
+        LedgerEntry.subject.in_(sorted(subjects)), LedgerEntry.type.in_(sorted(types))
+    )
+    return list((await session.execute(stmt.order_by(LedgerEntry.idx))).scalars())
 
 
 async def entry(session: AsyncSession, index: int) -> LedgerEntry | None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -123,6 +126,30 @@ async def consistency_proof(session: AsyncSession, first: int, second: int) -> l
             "start from the first checkpoint you save)"
         )
     return await _range_hashes(session, merkle.consistency_ranges(first, second), second)
+
+
+@dataclass(frozen=True)
+class Event:
+    """A ledger entry as a page shows it: its index (for the receipt), type and data."""
+
+    index: int
+    type: str
+    subject: str
+    data: dict[str, Any]
+    at: datetime
+
+
+async def events_about(
+    session: AsyncSession, subjects: Collection[str], types: Collection[str]
+) -> list[Event]:
+    """What the ledger says about these subjects, oldest first: the one record of which
+    entry holds which event, read back rather than kept twice."""
+    found = await repo.entries_about(session, subjects, types)
+    out = []
+    for entry in found:
+        body = json.loads(entry.canonical)
+        out.append(Event(entry.idx, entry.type, entry.subject, body["data"], entry.ts))
+    return out
 
 
 async def get_entry(session: AsyncSession, index: int) -> LedgerEntry:

@@ -8,6 +8,9 @@ no objection upheld and none still open."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
+
+from techmarket import periods
 
 
 def counterparty(seller_org_id: int, buyer_org_id: int, org_id: int) -> int | None:
@@ -28,8 +31,16 @@ def acceptance_error(last_offer_org_id: int | None, accepting_org_id: int) -> st
     return None
 
 
-def notice_end(accepted_at: datetime, notice_days: int) -> datetime:
-    return accepted_at + timedelta(days=notice_days)
+def notice_end(accepted_at: datetime, notice_period: timedelta) -> datetime:
+    return accepted_at + notice_period
+
+
+def notice_period(notice_opened: dict[str, Any]) -> timedelta:
+    """The period a ``trade.notice_opened`` entry announced (entries written before
+    periods were durations gave whole days)."""
+    if "notice_period" in notice_opened:
+        return periods.parse(notice_opened["notice_period"])
+    return timedelta(days=notice_opened["notice_days"])
 
 
 def may_conclude(notice_ends_at: datetime, now: datetime, objections: list[str]) -> bool:

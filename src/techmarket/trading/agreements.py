@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from techmarket import periods
 from techmarket.accounts import repository as accounts_repo
 from techmarket.accounts.policy import Action, NotYourOrg, Principal, authorize, may_take_part
 from techmarket.config import Settings
 from techmarket.errors import Conflict, InvalidInput, NotFound
 from techmarket.ledger import commitment
+from techmarket.ledger import service as ledger
 from techmarket.listings import achievements
 from techmarket.listings import lifecycle as listing_lifecycle
 from techmarket.listings import repository as listings_repo
@@ -27,7 +30,139 @@ from techmarket.models.trade import (
 )
 from techmarket.trading import agreement
 from techmarket.trading import repository as repo
-from techmarket.trading.auctions import load, open_trade, record_event, reserve_commitment
+from techmarket.trading.auctions import (
+    TradeNotFound,
+    load,
+    open_trade,
+    record_event,
+    reserve_commitment,
+)
+
+
+@dataclass(frozen=True)
+class OfferLine:
+    """An offer of the thread, with the ledger entry that committed to it."""
+
+    offer: Offer
+    ledger_index: int | None
+
+
+@dataclass(frozen=True)
+class Negotiation:
+    """What the two parties see of their negotiation: the thread of offers, and the
+    ledger entries of its milestones (opened, accepted, notice, concluded, cancelled)."""
+
+    trade: Trade
+    title: str
+    seller: str
+    buyer: str
+    offers: list[OfferLine]
+    milestones: dict[str, ledger.Event]
+
+    def name_of(self, org_id: int) -> str:
+        return self.seller if org_id == self.trade.seller_org_id else self.buyer
+
+    def may_accept(self, org_id: int) -> bool:
+        """``org_id`` may accept now: negotiating, and the latest offer is the other side's."""
+        latest = self.offers[-1].offer.org_id if self.offers else None
+        return self.trade.status == TradeStatus.open and not agreement.acceptance_error(
+            latest, org_id
+        )
+
+
+MILESTONES = (
+    "trade.opened",
+    "trade.accepted",
+    "trade.notice_opened",
+    "trade.concluded",
+    "trade.cancelled",
+)
+
+
+@dataclass(frozen=True)
+class PublicObjection:
+    """What anyone may know of an objection: who raised it, when, and the ruling (the
+    reasons are for the operator only), with the ledger entries of both."""
+
+    id: int
+    org_id: int
+    org_name: str
+    status: str
+    raised_at: datetime
+    resolved_at: datetime | None
+    raised_index: int | None
+    resolved_index: int | None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """An agreed price on public notice (公示)."""
+
+    trade_id: int
+    title: str
+    seller: str
+    seller_org_id: int
+    buyer: str
+    buyer_org_id: int
+    price_fen: int
+    status: str  # notice; or sold, cancelled once it is over
+    closed_at: datetime | None
+    notice_opened_at: datetime | None
+    notice_ends_at: datetime
+    notice_period: str | None  # ISO 8601, as the ledger announced it
+    ledger_index: int | None  # the trade.notice_opened entry
+    objections: list[PublicObjection]
+
+
+NOTICE_EVENTS = ("trade.notice_opened", "trade.objection_raised", "trade.objection_resolved")
+
+
+async def notice_board(session: AsyncSession) -> list[Notice]:
+    """Every agreed price on public notice, the soonest to end first, with its objections."""
+    return await _with_objections(session, await repo.notice_board(session))
+
+
+async def ended_notices(session: AsyncSession, limit: int) -> list[Notice]:
+    """The latest notices that are over (concluded or cancelled), with their objections:
+    how each ended stays public after it left the board."""
+    return await _with_objections(session, await repo.ended_notices(session, limit))
+
+
+async def _with_objections(session: AsyncSession, rows: list[dict[str, Any]]) -> list[Notice]:
+    ids = [r["trade_id"] for r in rows]
+    events = await ledger.events_about(session, [f"trade/{i}" for i in ids], NOTICE_EVENTS)
+    opened = {e.data["trade_id"]: e for e in events if e.type == "trade.notice_opened"}
+    raised = {e.data["objection_id"]: e.index for e in events if e.type == NOTICE_EVENTS[1]}
+    ruled = {e.data["objection_id"]: e.index for e in events if e.type == NOTICE_EVENTS[2]}
+    objections: dict[int, list[PublicObjection]] = {i: [] for i in ids}
+    for o, name in await repo.objections_of(session, ids):
+        objections[o.trade_id].append(
+            PublicObjection(
+                o.id,
+                o.org_id,
+                name,
+                str(o.status),
+                o.raised_at,
+                o.resolved_at,
+                raised.get(o.id),
+                ruled.get(o.id),
+            )
+        )
+    board = []
+    for r in rows:
+        announced = opened.get(r["trade_id"])
+        board.append(
+            Notice(
+                **r,
+                notice_opened_at=announced.at if announced else None,
+                notice_period=(
+                    periods.iso(agreement.notice_period(announced.data)) if announced else None
+                ),
+                ledger_index=announced.index if announced else None,
+                objections=objections[r["trade_id"]],
+            )
+        )
+    return board
 
 
 class NotNegotiating(Conflict):
@@ -128,6 +263,46 @@ async def _negotiation(session: AsyncSession, principal: Principal, trade_id: in
     return trade
 
 
+async def _as_party(session: AsyncSession, principal: Principal, trade_id: int) -> Trade:
+    """An agreement ``principal`` negotiates; to anyone else its offers do not exist."""
+    trade = await load(session, principal, trade_id)
+    if (
+        trade.mode != TradeMode.agreement
+        or trade.buyer_org_id is None
+        or agreement.counterparty(trade.seller_org_id, trade.buyer_org_id, principal.org.id) is None
+    ):
+        raise TradeNotFound()
+    return trade
+
+
+async def _offer_lines(session: AsyncSession, offers: list[Offer]) -> list[OfferLine]:
+    subjects = {f"trade/{o.trade_id}" for o in offers}
+    entries = await ledger.events_about(session, subjects, ["trade.offer"])
+    index_of = {e.data["offer_id"]: e.index for e in entries}
+    return [OfferLine(o, index_of.get(o.id)) for o in offers]
+
+
+async def offers(
+    session: AsyncSession,
+    principal: Principal,
+    trade_id: int,
+    after_id: int | None,
+    limit: int,
+) -> list[OfferLine]:
+    """The offers of a negotiation, oldest first, for its two parties only."""
+    trade = await _as_party(session, principal, trade_id)
+    return await _offer_lines(session, await repo.offers(session, trade.id, after_id, limit))
+
+
+async def negotiation(session: AsyncSession, principal: Principal, trade_id: int) -> Negotiation:
+    """The whole negotiation, for its two parties only."""
+    trade = await _as_party(session, principal, trade_id)
+    title, seller, buyer = await repo.trade_names(session, trade)
+    lines = await _offer_lines(session, await repo.offers(session, trade.id))
+    events = await ledger.events_about(session, [f"trade/{trade.id}"], MILESTONES)
+    return Negotiation(trade, title, seller, buyer or "", lines, {e.type: e for e in events})
+
+
 async def offer(
     session: AsyncSession,
     principal: Principal,
@@ -177,7 +352,7 @@ async def accept(
     assert latest is not None
     trade.price_fen = latest.price_fen
     trade.status = TradeStatus.notice
-    trade.notice_ends_at = agreement.notice_end(now, settings.notice_period_days)
+    trade.notice_ends_at = agreement.notice_end(now, settings.notice_period)
     revealed = [
         {"offer_id": o.id, "price_fen": o.price_fen, "salt": o.salt}
         for o in await repo.offers(session, trade.id)
@@ -201,7 +376,7 @@ async def accept(
         "trade.notice_opened",
         {
             "price_fen": latest.price_fen,
-            "notice_days": settings.notice_period_days,
+            "notice_period": periods.iso(settings.notice_period),
             "notice_ends_at": trade.notice_ends_at.isoformat(),
         },
         now,

@@ -17,6 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
+
+from techmarket import periods
 
 
 class Refusal(StrEnum):
@@ -189,3 +192,11 @@ def close(terms: Terms, state: State) -> Result:
     if terms.reserve_fen is not None and state.price_fen < terms.reserve_fen:
         return Result(False, None, state.price_fen)
     return Result(True, state.leader, state.price_fen)
+
+
+def signing_period(terms: dict[str, Any]) -> timedelta:
+    """How long the winner has to record the contract, from a trade's public terms
+    (trades opened before periods were durations gave whole days)."""
+    if "signing_period" in terms:
+        return periods.parse(terms["signing_period"])
+    return timedelta(days=terms["signing_days"])

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from techmarket import periods
 from techmarket.accounts.policy import Action, Principal, authorize, may_see
 from techmarket.errors import Conflict, Forbidden, InvalidInput, NotFound
 from techmarket.ledger import commitment
@@ -154,7 +155,7 @@ async def create(
     session: AsyncSession,
     principal: Principal,
     data: AuctionCreate | ListedCreate,
-    signing_days: int,
+    signing_period: timedelta,
     now: datetime,
 ) -> tuple[Trade, int | None]:
     """The seller opens an auction, or a listing at a fixed price, on its own published
@@ -184,7 +185,7 @@ async def create(
         )
     if ends_at <= now:
         raise InvalidInput("the trade must end in the future")
-    terms = {**terms, "signing_days": signing_days}  # for the winner to sign, or forfeit
+    terms = {**terms, "signing_period": periods.iso(signing_period)}  # to sign, or forfeit
     await _check_relisting(session, achievement.id, starting_price(terms))
     salt = commitment.new_salt()
     trade = Trade(

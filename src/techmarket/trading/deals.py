@@ -2,15 +2,63 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.accounts.policy import Action, NotYourOrg, Principal, authorize
 from techmarket.errors import Conflict, NotFound
+from techmarket.ledger import service as ledger
 from techmarket.listings import achievements
-from techmarket.models.trade import Contract, PaymentTerms, Trade, TradeStatus
+from techmarket.models.trade import Contract, PaymentTerms, Trade, TradeMode, TradeStatus
+from techmarket.trading import auction
+from techmarket.trading import repository as repo
 from techmarket.trading.auctions import load, record_event
+
+
+class DealNotFound(NotFound):
+    code = "deal_not_found"
+    title = "Deal not found"
+
+
+@dataclass(frozen=True)
+class Deal:
+    """A concluded trade as its page shows it: the parties, the contract and its
+    registration, the winner's signing deadline, and the ledger entries of each step."""
+
+    trade: Trade
+    title: str
+    seller: str
+    buyer: str
+    contract: Contract | None
+    signing_deadline: datetime | None  # an auction's or listing's winner must sign by then
+    milestones: dict[str, ledger.Event]
+
+    def is_party(self, org_id: int | None) -> bool:
+        return org_id in (self.trade.seller_org_id, self.trade.buyer_org_id)
+
+
+DEAL_EVENTS = (
+    "trade.closed",
+    "trade.concluded",
+    "trade.contract_recorded",
+    "trade.contract_registered",
+)
+
+
+async def deal(session: AsyncSession, principal: Principal | None, trade_id: int) -> Deal:
+    """A deal, for anyone (what it shows is on the public ledger already)."""
+    trade = await load(session, principal, trade_id)
+    if trade.status != TradeStatus.sold:
+        raise DealNotFound()
+    title, seller, buyer = await repo.trade_names(session, trade)
+    contract = await session.get(Contract, trade.id)
+    deadline = None
+    if trade.mode != TradeMode.agreement and trade.closed_at is not None:
+        deadline = trade.closed_at + auction.signing_period(trade.terms)
+    events = await ledger.events_about(session, [f"trade/{trade.id}"], DEAL_EVENTS)
+    return Deal(trade, title, seller, buyer or "", contract, deadline, {e.type: e for e in events})
 
 
 class NotADeal(Conflict):

@@ -16,6 +16,7 @@ from typing import Any
 
 from techmarket.ledger import commitment
 from techmarket.ledger.replay import RuleViolation, register
+from techmarket.trading import agreement, auction
 
 
 @dataclass
@@ -77,16 +78,16 @@ class Auctions:
                 holders=set(data["terms"].get("priority_holder_commitments", [])),
             )
             return
-        auction = self.trades.get(trade_id)
-        if auction is None:
+        followed = self.trades.get(trade_id)
+        if followed is None:
             raise RuleViolation(index, f"{kind} for trade {trade_id}, which never opened")
-        if data["seq"] != auction.seq + 1:
+        if data["seq"] != followed.seq + 1:
             raise RuleViolation(index, f"trade {trade_id} event {data['seq']} out of sequence")
-        auction.seq = data["seq"]
+        followed.seq = data["seq"]
         handler = getattr(self, "_" + kind.removeprefix("trade."), None)
         if handler is None:
             raise RuleViolation(index, f"unknown trade event {kind}")
-        handler(index, auction, data, _ts(body))
+        handler(index, followed, data, _ts(body))
 
     def _registered(self, index: int, a: _Auction, data: dict[str, Any], at: datetime) -> None:
         if a.closed is not None:
@@ -216,7 +217,7 @@ class Auctions:
                 index, f"deposit of {alias} forfeited though not a defaulting winner"
             )
         assert a.closed_at is not None
-        if at < a.closed_at + timedelta(days=a.terms["signing_days"]):
+        if at < a.closed_at + auction.signing_period(a.terms):
             raise RuleViolation(index, "deposit forfeited before the signing period ended")
         a.deposits[alias] = "forfeited"
 
@@ -308,7 +309,7 @@ class Agreements:
         elif kind == "trade.notice_opened":
             if a.price is None or data["price_fen"] != a.price:
                 raise RuleViolation(index, "notice of a price that was not agreed")
-            a.notice_ends_at = at + timedelta(days=data["notice_days"])
+            a.notice_ends_at = at + agreement.notice_period(data)
             if datetime.fromisoformat(data["notice_ends_at"]) != a.notice_ends_at:
                 raise RuleViolation(index, "notice shorter or longer than its period")
         elif kind == "trade.objection_raised":

@@ -14,11 +14,12 @@ from sqlalchemy import (
     all_,
     any_,
     bindparam,
+    cast,
     exists,
     func,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, INTERVAL
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -134,9 +135,68 @@ async def list_trades(
     return list((await session.execute(stmt.order_by(Trade.id).limit(limit))).scalars())
 
 
-async def offers(session: AsyncSession, trade_id: int) -> list[Offer]:
-    stmt = select(Offer).where(Offer.trade_id == trade_id).order_by(Offer.id)
-    return list((await session.execute(stmt)).scalars())
+async def offers(
+    session: AsyncSession, trade_id: int, after_id: int | None = None, limit: int | None = None
+) -> list[Offer]:
+    stmt = select(Offer).where(Offer.trade_id == trade_id)
+    if after_id is not None:
+        stmt = stmt.where(Offer.id > after_id)
+    return list((await session.execute(stmt.order_by(Offer.id).limit(limit))).scalars())
+
+
+async def trade_names(session: AsyncSession, trade: Trade) -> tuple[str, str, str | None]:
+    """The achievement's title and the seller's and the buyer's (if any) names."""
+    seller, buyer = aliased(Organisation), aliased(Organisation)
+    stmt = (
+        select(Achievement.title, seller.name, buyer.name)
+        .select_from(Trade)
+        .join(Achievement, Achievement.id == Trade.achievement_id)
+        .join(seller, seller.id == Trade.seller_org_id)
+        .outerjoin(buyer, buyer.id == Trade.buyer_org_id)
+        .where(Trade.id == trade.id)
+    )
+    title, seller_name, buyer_name = (await session.execute(stmt)).one()
+    return title, seller_name, buyer_name
+
+
+async def trades_of(
+    session: AsyncSession, org_id: int, before_id: int | None, limit: int
+) -> list[tuple[Trade, str, str | None, int | None, bool, bool]]:
+    """Trades the organisation sells, buys or registered for, newest first: each with the
+    title, its alias, who made the latest offer, and whether the contract is recorded and
+    registered."""
+    latest = (
+        select(Offer.org_id)
+        .where(Offer.trade_id == Trade.id)
+        .order_by(Offer.id.desc())
+        .limit(1)
+        .correlate(Trade)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(
+            Trade,
+            Achievement.title,
+            Registration.alias,
+            latest,
+            Contract.trade_id.is_not(None),
+            Contract.registration_number.is_not(None),
+        )
+        .join(Achievement, Achievement.id == Trade.achievement_id)
+        .outerjoin(
+            Registration, (Registration.trade_id == Trade.id) & (Registration.org_id == org_id)
+        )
+        .outerjoin(Contract, Contract.trade_id == Trade.id)
+        .where(
+            (Trade.seller_org_id == org_id)
+            | (Trade.buyer_org_id == org_id)
+            | Registration.id.is_not(None)
+        )
+    )
+    if before_id is not None:
+        stmt = stmt.where(Trade.id < before_id)
+    rows = (await session.execute(stmt.order_by(Trade.id.desc()).limit(limit))).all()
+    return [(t, title, alias, who, bool(rec), bool(reg)) for t, title, alias, who, rec, reg in rows]
 
 
 async def latest_offer(session: AsyncSession, trade_id: int) -> Offer | None:
@@ -197,6 +257,19 @@ async def list_objections(
     ]
 
 
+async def objections_of(
+    session: AsyncSession, trade_ids: Collection[int]
+) -> list[tuple[Objection, str]]:
+    """The objections to these trades with the objecting organisation's name, oldest first."""
+    stmt = (
+        select(Objection, Organisation.name)
+        .join(Organisation, Organisation.id == Objection.org_id)
+        .where(Objection.trade_id.in_(sorted(trade_ids)))
+        .order_by(Objection.id)
+    )
+    return [(o, name) for o, name in (await session.execute(stmt)).all()]
+
+
 async def next_notice_ended(
     session: AsyncSession, now: datetime, skip: Collection[int]
 ) -> Trade | None:
@@ -219,14 +292,14 @@ async def next_notice_ended(
     return await _first_unlocked(session, stmt)
 
 
-def _notices() -> Any:
+def _notices(*statuses: TradeStatus) -> Any:
     seller, buyer = aliased(Organisation), aliased(Organisation)
     return (
         select(Trade, Achievement.title, seller.name, buyer.name)
         .join(Achievement, Achievement.id == Trade.achievement_id)
         .join(seller, seller.id == Trade.seller_org_id)
         .join(buyer, buyer.id == Trade.buyer_org_id)
-        .where(Trade.status == TradeStatus.notice)
+        .where(Trade.status.in_(statuses or [TradeStatus.notice]))
     )
 
 
@@ -236,16 +309,32 @@ async def _notice_rows(session: AsyncSession, stmt: Any) -> list[dict[str, Any]]
             "trade_id": t.id,
             "title": title,
             "seller": s,
+            "seller_org_id": t.seller_org_id,
             "buyer": b,
+            "buyer_org_id": t.buyer_org_id,
             "price_fen": t.price_fen,
             "notice_ends_at": t.notice_ends_at,
+            "status": str(t.status),
+            "closed_at": t.closed_at,
         }
         for t, title, s, b in (await session.execute(stmt)).all()
     ]
 
 
-async def notice_board(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
+async def notice_board(session: AsyncSession) -> list[dict[str, Any]]:
     return await _notice_rows(session, _notices().order_by(Trade.notice_ends_at))
+
+
+async def ended_notices(session: AsyncSession, limit: int) -> list[dict[str, Any]]:
+    """Agreements whose notice is over, the latest first: concluded, or cancelled by an
+    upheld objection."""
+    stmt = (
+        _notices(TradeStatus.sold, TradeStatus.cancelled)
+        .where(Trade.mode == TradeMode.agreement, Trade.notice_ends_at.is_not(None))
+        .order_by(Trade.closed_at.desc(), Trade.id.desc())
+        .limit(limit)
+    )
+    return await _notice_rows(session, stmt)
 
 
 async def newest_notices(session: AsyncSession, limit: int) -> list[dict[str, Any]]:
@@ -271,9 +360,19 @@ async def open_auctions(session: AsyncSession, limit: int) -> list[tuple[Trade, 
 
 
 def _deal_rows() -> Any:
+    seller, buyer = aliased(Organisation), aliased(Organisation)
     return (
-        select(Trade, Achievement.title, Achievement.industry, Achievement.region_code)
+        select(
+            Trade,
+            Achievement.title,
+            Achievement.industry,
+            Achievement.region_code,
+            seller.name,
+            buyer.name,
+        )
         .join(Achievement, Achievement.id == Trade.achievement_id)
+        .join(seller, seller.id == Trade.seller_org_id)
+        .outerjoin(buyer, buyer.id == Trade.buyer_org_id)
         .where(Trade.status == TradeStatus.sold)
     )
 
@@ -297,10 +396,12 @@ async def deals(
             "region_code": region,
             "price_fen": t.price_fen,
             "seller_org_id": t.seller_org_id,
+            "seller": seller_name,
             "buyer_org_id": t.buyer_org_id,
+            "buyer": buyer_name,
             "concluded_at": t.closed_at,
         }
-        for t, title, industry, region in rows
+        for t, title, industry, region, seller_name, buyer_name in rows
     ]
 
 
@@ -356,7 +457,12 @@ async def next_signing_lapsed(
     session: AsyncSession, now: datetime, skip: Collection[int]
 ) -> Trade | None:
     """An auction or listing deal whose signing period ended without a contract."""
-    signing_days = Trade.terms["signing_days"].as_integer()
+    # Terms give the period as ISO 8601 text, which PostgreSQL reads as an interval (trades
+    # opened before periods were durations gave whole days).
+    signing_period = func.coalesce(
+        cast(Trade.terms["signing_period"].astext, INTERVAL),
+        func.make_interval(0, 0, 0, Trade.terms["signing_days"].as_integer()),
+    )
     stmt = (
         select(Trade)
         .outerjoin(Contract, Contract.trade_id == Trade.id)
@@ -364,7 +470,7 @@ async def next_signing_lapsed(
             Trade.status == TradeStatus.sold,
             Trade.mode != TradeMode.agreement,
             Contract.trade_id.is_(None),
-            Trade.closed_at + func.make_interval(0, 0, 0, signing_days) <= now,
+            Trade.closed_at + signing_period <= now,
             _not_in(skip),
         )
         .order_by(Trade.closed_at)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, status
@@ -23,6 +24,7 @@ from techmarket.trading.schemas import (
     ObjectionCreate,
     ObjectionRead,
     OfferCreate,
+    OfferRead,
     RegistrationRead,
     TradeCreate,
     TradeRead,
@@ -91,7 +93,7 @@ async def open_trade(
             viewer=principal,
         )
     return trade_view(
-        *await auctions.create(session, principal, data, settings.signing_period_days, now),
+        *await auctions.create(session, principal, data, settings.signing_period, now),
         viewer=principal,
     )
 
@@ -150,6 +152,34 @@ async def make_offer(
         session, principal, trade_id, data.price_fen, data.note, now
     )
     return {"offer_id": made.id, "price_fen": made.price_fen, "ledger_index": index}
+
+
+@router.get("/{trade_id}/offers", response_model=Page[OfferRead])
+async def list_offers(
+    trade_id: Id,
+    session: Session,
+    principal: Authenticated,
+    cursor: Line | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Page[OfferRead]:
+    """The thread of offers and counter-offers, oldest first: the seller and the named
+    buyer only (to anyone else the trade's offers do not exist: 404)."""
+    found = await agreements.offers(session, principal, trade_id, decode_cursor(cursor), limit)
+    return Page(
+        items=[
+            OfferRead(
+                id=line.offer.id,
+                trade_id=line.offer.trade_id,
+                org_id=line.offer.org_id,
+                price_fen=line.offer.price_fen,
+                note=line.offer.note,
+                at=line.offer.at,
+                ledger_index=line.ledger_index,
+            )
+            for line in found
+        ],
+        next_cursor=next_cursor([line.offer.id for line in found], limit),
+    )
 
 
 @router.post("/{trade_id}/accept", response_model=TradeRead)
@@ -295,9 +325,11 @@ notices_router = APIRouter(prefix="/api/v1", tags=["trades"])
 
 
 @notices_router.get("/notices")
-async def list_notices(session: Session, now: Now) -> dict[str, Any]:
-    """The public notice board (公示): every agreed deal on notice, no login needed."""
-    return {"notices": await repo.notice_board(session, now)}
+async def list_notices(session: Session) -> dict[str, Any]:
+    """The public notice board (公示): every agreed deal on notice, no login needed, with
+    the period it was announced for and its objections (who, when, the ruling; each with
+    its ledger entry; the reasons are not public)."""
+    return {"notices": [asdict(n) for n in await agreements.notice_board(session)]}
 
 
 @notices_router.get("/deals")

@@ -72,6 +72,19 @@ class OfferCreate(BaseModel):
     note: Text | None = Field(default=None, max_length=2000)
 
 
+class OfferRead(BaseModel):
+    """An offer or counter-offer, as only the two parties see it before acceptance (the
+    ledger holds a commitment to its price until then)."""
+
+    id: int
+    trade_id: int
+    org_id: int = Field(description="who offered: the seller or the named buyer")
+    price_fen: int
+    note: str | None
+    at: datetime
+    ledger_index: int | None = Field(description="the trade.offer entry committing to it")
+
+
 class ObjectionCreate(BaseModel):
     reasons: Text = Field(min_length=1, max_length=5000)
 

@@ -14,6 +14,7 @@ from techmarket.web import (
     account,
     achievements,
     csrf,
+    deals,
     demands,
     docs,
     error_pages,
@@ -22,7 +23,10 @@ from techmarket.web import (
     my_achievements,
     my_demands,
     my_import,
+    my_trades,
     my_users,
+    negotiation,
+    notices,
     operator,
     orgs,
     places,
@@ -45,6 +49,10 @@ AREAS = (
     demands.router,
     orgs.router,
     places.router,
+    negotiation.router,
+    notices.router,
+    deals.router,
+    my_trades.router,
 )
 
 

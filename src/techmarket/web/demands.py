@@ -105,6 +105,7 @@ async def _page(
             "status": status,
             "open": status == DemandStatus.published,
             "days_left": days_left(demand.deadline, now),
+            "now": now,
             "owner": await accounts.load_org(session, demand.org_id),
             "matches": await search.achievements_for_demand(session, demand, MATCHES),
             "refusal": refusal,

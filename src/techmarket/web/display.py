@@ -32,6 +32,22 @@ def local_date(at: datetime | None) -> str:
     return local_time(at, "%Y-%m-%d")
 
 
+def time_left(until: datetime | None, now: datetime) -> str:
+    """What remains of a period, to the two largest units: ``14 天 3 小时``, ``2 分 5 秒``."""
+    if until is None:
+        return "—"
+    seconds = int((until - now).total_seconds())
+    if seconds <= 0:
+        return "已到期"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = [(days, "天"), (hours, "小时"), (minutes, "分"), (seconds, "秒")]
+    while parts[0][0] == 0:
+        parts.pop(0)
+    return " ".join(f"{n} {unit}" for n, unit in parts[:2] if n)
+
+
 def page_url(url: URL, cursor: str | None) -> str:
     """The same page and query, at another cursor (``None``: the first page)."""
     moved = (

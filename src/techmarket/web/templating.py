@@ -50,6 +50,7 @@ environment.filters.update(
     local_time=display.local_time,
     local_date=display.local_date,
     label=labels.label,
+    time_left=display.time_left,
 )
 environment.globals.update(nav=NAV, options=labels.options, page_url=display.page_url)
 environment.filters["place"] = places.name  # region codes as names (行政区划)
