@@ -65,11 +65,13 @@ async def test_the_signing_period_lapses_when_its_duration_says(
 ) -> None:
     short, (first,) = await committed_auction(committed, 1, signing_period=timedelta(minutes=5))
     legacy, (second,) = await committed_auction(committed, 1)
-    ended = START + timedelta(hours=1)
+    ended = START + timedelta(hours=1) + engine.BID_GRACE
+    bidding = START + timedelta(minutes=15)
     async with committed.begin() as session:
         for trade_id, winner in ((short, first), (legacy, second)):
-            bidding = START + timedelta(minutes=15)
-            await engine.place_bid(session, winner, trade_id, 1_000_000, None, None, bidding)
+            await engine.place_bid(
+                session, winner, trade_id, 1_000_000, None, None, bidding, FixedClock(bidding)
+            )
     assert await scheduler.run(committed, FixedClock(ended), scheduler.CLOSE_AUCTIONS) == 2
     async with committed.begin() as session:
         assert (await session.get_one(Trade, short)).terms["signing_period"] == "PT5M"
