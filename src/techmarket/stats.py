@@ -6,12 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.db import Session
 from techmarket.deps import Now
-from techmarket.listings.repository import count_by
+from techmarket.listings.repository import city_of, count_by, month_of, province_of
 from techmarket.models.listing import (
     Achievement,
     AchievementStatus,
@@ -25,11 +24,13 @@ from techmarket.trading.repository import deal_stats
 router = APIRouter(prefix="/api/v1", tags=["stats"])
 
 
-def _province(column: Any) -> Any:
-    return func.substr(column, 1, 2) + "0000"
+TOP_SELLERS = 10
 
 
 async def market_stats(session: AsyncSession, now: datetime) -> dict[str, Any]:
+    """What the market holds now (published achievements, open demands: by industry,
+    province, city), what it published each month (whatever became of it since), and
+    its deals (see ``deal_stats``)."""
     published = Achievement.status == AchievementStatus.published
     open_demand = (Demand.status == DemandStatus.published) & (Demand.deadline > now)
     achievements_by_industry = await count_by(session, Achievement.industry, published)
@@ -38,12 +39,20 @@ async def market_stats(session: AsyncSession, now: datetime) -> dict[str, Any]:
         "achievements": {
             "published": sum(achievements_by_industry.values()),
             "by_industry": achievements_by_industry,
-            "by_province": await count_by(session, _province(Achievement.region_code), published),
+            "by_province": await count_by(session, province_of(Achievement.region_code), published),
+            "by_city": await count_by(session, city_of(Achievement.region_code), published),
+            "by_month": await count_by(
+                session, month_of(Achievement.published_at), Achievement.published_at.is_not(None)
+            ),
         },
         "demands": {
             "open": sum(demands_by_industry.values()),
             "by_industry": demands_by_industry,
-            "by_province": await count_by(session, _province(Demand.region_code), open_demand),
+            "by_province": await count_by(session, province_of(Demand.region_code), open_demand),
+            "by_city": await count_by(session, city_of(Demand.region_code), open_demand),
+            "by_month": await count_by(
+                session, month_of(Demand.published_at), Demand.published_at.is_not(None)
+            ),
             "by_status": await count_by(
                 session, Demand.status, Demand.status != DemandStatus.draft
             ),
@@ -54,12 +63,14 @@ async def market_stats(session: AsyncSession, now: datetime) -> dict[str, Any]:
             ),
         },
         "responses": {"by_status": await count_by(session, DemandResponse.status)},
-        "deals": await deal_stats(session),
+        "deals": await deal_stats(session, TOP_SELLERS),
     }
 
 
 @router.get("/stats")
 async def stats(session: Session, now: Now) -> dict[str, Any]:
-    """Counts of published achievements, open demands, verified organisations by kind,
-    responses, and deals (count and volume) by pricing mode; by industry and province."""
+    """Counts of published achievements and open demands (by industry, province and city),
+    of those published each month (Beijing time), verified organisations by kind,
+    responses, and deals (count and volume: by pricing mode, industry, province, city and
+    month of conclusion; the top sellers by volume)."""
     return await market_stats(session, now)

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from techmarket.listings import repository as listings
 from techmarket.models.listing import Achievement
 from techmarket.models.org import Organisation
 from techmarket.models.trade import (
@@ -276,14 +277,16 @@ async def deals(session: AsyncSession, after_id: int | None, limit: int) -> list
     ]
 
 
-async def deal_stats(session: AsyncSession) -> dict[str, Any]:
-    """Counts and volume of deals per mode, industry and province, in one pass."""
-    province = func.substr(Achievement.region_code, 1, 2) + "0000"
+async def deal_stats(session: AsyncSession, top: int) -> dict[str, Any]:
+    """Counts and volume of deals per mode, industry, province, city and month (Beijing
+    time), and the ``top`` selling organisations by volume."""
     out: dict[str, Any] = {}
     for name, column in (
         ("by_mode", Trade.mode),
         ("by_industry", Achievement.industry),
-        ("by_province", province),
+        ("by_province", listings.province_of(Achievement.region_code)),
+        ("by_city", listings.city_of(Achievement.region_code)),
+        ("by_month", listings.month_of(Trade.closed_at)),
     ):
         stmt = (
             select(column, func.count(), func.coalesce(func.sum(Trade.price_fen), 0))
@@ -298,7 +301,24 @@ async def deal_stats(session: AsyncSession) -> dict[str, Any]:
     totals = [v for v in out["by_mode"].values()]
     out["count"] = sum(v["count"] for v in totals)
     out["volume_fen"] = sum(v["volume_fen"] for v in totals)
+    out["top_sellers"] = await _top_sellers(session, top)
     return out
+
+
+async def _top_sellers(session: AsyncSession, top: int) -> list[dict[str, Any]]:
+    volume = func.coalesce(func.sum(Trade.price_fen), 0)
+    stmt = (
+        select(Organisation.id, Organisation.name, func.count(), volume)
+        .join(Trade, Trade.seller_org_id == Organisation.id)
+        .where(Trade.status == TradeStatus.sold)
+        .group_by(Organisation.id)
+        .order_by(volume.desc(), Organisation.id)
+        .limit(top)
+    )
+    return [
+        {"org_id": org_id, "name": name, "count": int(n), "volume_fen": int(fen)}
+        for org_id, name, n, fen in (await session.execute(stmt)).all()
+    ]
 
 
 async def last_unsold(session: AsyncSession, achievement_id: int) -> Trade | None:
