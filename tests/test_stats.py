@@ -3,6 +3,8 @@ the top sellers, as /api/v1/stats returns them next to its older figures."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -65,3 +67,59 @@ async def test_deals_by_city_month_and_seller(
         (other.org.id, 1, 900_000),
     ]
     assert sellers[0]["name"] == "杭州测试大学"
+
+
+async def test_statistics_page_states_the_market_and_draws_its_charts(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FixedClock,
+) -> None:
+    await concluded_deals(client, session, sessionmaker, clock)
+
+    page = await client.get("/stats")
+    assert page.status_code == 200
+    html = page.text
+    # The headline, computed: two deals of ¥9,000 each, both by agreement pricing.
+    assert "累计成交 2 项，成交金额 ¥1.8万（协议定价 ¥1.8万）。" in html
+    assert html.count('role="img"') == 10  # a chart per table
+    assert '<title id="deals-by-city-title">成交按城市：成交金额</title>' in html
+    assert "浙江省 杭州市" in html and "四川省 成都市" in html
+    assert "2026年12月" in html  # the month of conclusion, in Beijing time
+    assert 'href="/stats/deals-by-mode.csv"' in html
+
+
+async def test_csv_opens_in_excel_with_chinese_and_runs_no_formula(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FixedClock,
+) -> None:
+    formula = '=HYPERLINK("http://evil.example","点击")'
+    await concluded_deals(client, session, sessionmaker, clock, seller_name=formula)
+
+    response = await client.get("/stats/top-sellers.csv")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["content-disposition"] == (
+        'attachment; filename="techmarket-top-sellers.csv"'
+    )
+    assert response.content.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs for UTF-8
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["机构", "成交数", "成交金额（元）"]
+    assert ["'" + formula, "1", "9000.00"] in rows  # text, never a formula
+    assert len(rows) == 3
+
+    by_mode = await client.get("/stats/deals-by-mode.csv")
+    assert list(csv.reader(io.StringIO(by_mode.content.decode("utf-8-sig")))) == [
+        ["交易方式", "成交数", "成交金额（元）"],
+        ["协议定价", "2", "18000.00"],
+        ["挂牌交易", "0", "0.00"],
+        ["竞价拍卖", "0", "0.00"],
+    ]
+
+
+async def test_an_unknown_table_is_a_404_page(client: httpx.AsyncClient) -> None:
+    response = await client.get("/stats/passwords.csv")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")

@@ -306,7 +306,7 @@ async def deal_stats(session: AsyncSession, top: int) -> dict[str, Any]:
 
 
 async def _top_sellers(session: AsyncSession, top: int) -> list[dict[str, Any]]:
-    volume = func.coalesce(func.sum(Trade.price_fen), 0)
+    volume = func.sum(Trade.price_fen)
     stmt = (
         select(Organisation.id, Organisation.name, func.count(), volume)
         .join(Trade, Trade.seller_org_id == Organisation.id)
@@ -316,7 +316,7 @@ async def _top_sellers(session: AsyncSession, top: int) -> list[dict[str, Any]]:
         .limit(top)
     )
     return [
-        {"org_id": org_id, "name": name, "count": int(n), "volume_fen": int(fen)}
+        {"org_id": org_id, "name": name, "count": int(n), "volume_fen": int(fen or 0)}
         for org_id, name, n, fen in (await session.execute(stmt)).all()
     ]
 

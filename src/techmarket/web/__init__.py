@@ -10,11 +10,11 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from techmarket.web import account, csrf, docs, error_pages, home, ledger, operator
+from techmarket.web import account, csrf, docs, error_pages, home, ledger, operator, statistics
 from techmarket.web.sessions import Viewer
 from techmarket.web.templating import STATIC
 
-AREAS = (home.router, account.router, ledger.router, operator.router)
+AREAS = (home.router, account.router, ledger.router, operator.router, statistics.router)
 
 
 async def _identify(viewer: Viewer) -> None:
