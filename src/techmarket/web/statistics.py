@@ -77,14 +77,17 @@ def _by_volume(figures: Mapping[str, Mapping[str, int]]) -> list[tuple[str, int,
     return sorted(rows, key=lambda r: (-r[2], -r[1], r[0]))
 
 
+def _chart_title(caption: str, rows: Sequence[Any]) -> str:
+    return caption if len(rows) <= CHART_BARS else f"{caption}（前{CHART_BARS}位）"
+
+
 def _deal_table(
     slug: str, caption: str, head: str, rows: Sequence[tuple[str, int, int]], **extra: Any
 ) -> Table:
     shown = rows[:CHART_BARS]
-    title = caption if len(rows) <= CHART_BARS else f"{caption}（前{CHART_BARS}位）"
     chart = bar_chart(
         slug,
-        f"{title}：成交金额",
+        f"{_chart_title(caption, rows)}：成交金额",
         [r[0] for r in shown],
         [Series("成交金额", [r[2] for r in shown])],
         yuan_short,
@@ -124,10 +127,9 @@ def _listing_table(
     slug: str, caption: str, head: str, rows: Sequence[tuple[str, int, int]]
 ) -> Table:
     shown = rows[:CHART_BARS]
-    title = caption if len(rows) <= CHART_BARS else f"{caption}（前{CHART_BARS}位）"
     chart = bar_chart(
         slug,
-        title,
+        _chart_title(caption, rows),
         [r[0] for r in shown],
         [Series("科技成果", [r[1] for r in shown]), Series("企业需求", [r[2] for r in shown])],
     )

@@ -1,0 +1,34 @@
+"""The statistics page's tables from figures as /api/v1/stats gives them (no database)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from techmarket.web.statistics import CHART_BARS, deal_tables
+
+
+def _deals(**figures: Any) -> dict[str, Any]:
+    empty: dict[str, Any] = {"by_mode": {}, "by_industry": {}, "by_province": {}, "by_city": {}}
+    return {**empty, "by_month": {}, "top_sellers": [], **figures}
+
+
+def _table(tables: list[Any], slug: str) -> Any:
+    return next(t for t in tables if t.slug == slug)
+
+
+def test_months_without_deals_are_shown_as_none_across_the_new_year() -> None:
+    deal = {"count": 1, "volume_fen": 500}
+    tables = deal_tables(_deals(by_month={"2026-11": deal, "2027-02": deal}))
+    months = _table(tables, "deals-by-month")
+    assert [row[0] for row in months.rows] == ["2026年11月", "2026年12月", "2027年1月", "2027年2月"]
+    assert [row[1] for row in months.rows] == [1, 0, 0, 1]
+    assert months.chart.count("2026年12月") == 1  # its place on the chart's axis too
+
+
+def test_many_cities_chart_the_largest_and_tabulate_all() -> None:
+    cities = {f"33{n:02d}00": {"count": 1, "volume_fen": 100 * n} for n in range(1, 16)}
+    table = _table(deal_tables(_deals(by_city=cities)), "deals-by-city")
+    assert len(table.rows) == 15
+    assert table.rows[0][2] == 1500  # the largest first
+    assert table.chart.count('class="bar"') == CHART_BARS
+    assert f"成交按城市（前{CHART_BARS}位）：成交金额</title>" in table.chart
