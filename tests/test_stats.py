@@ -60,7 +60,13 @@ async def test_deals_by_city_month_and_seller(
     assert deals["by_province"] == {"330000": one, "510000": one}
     assert deals["by_city"] == {"330100": one, "510100": one}
     # Concluded on 30 November in UTC, which is 1 December in China.
-    assert deals["by_month"] == {"2026-12": {"count": 2, "volume_fen": 1_800_000}}
+    assert deals["by_month"] == {
+        "2026-12": {
+            "count": 2,
+            "volume_fen": 1_800_000,
+            "by_mode": {"agreement": {"count": 2, "volume_fen": 1_800_000}},
+        }
+    }
     sellers = deals["top_sellers"]
     assert [(s["org_id"], s["count"], s["volume_fen"]) for s in sellers] == [
         (seller.org.id, 1, 900_000),

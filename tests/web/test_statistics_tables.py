@@ -17,11 +17,32 @@ def _table(tables: list[Any], slug: str) -> Any:
 
 
 def test_months_without_deals_are_shown_as_none_across_the_new_year() -> None:
-    deal = {"count": 1, "volume_fen": 500}
-    tables = deal_tables(_deals(by_month={"2026-11": deal, "2027-02": deal}))
+    agreement = {
+        "count": 1,
+        "volume_fen": 500,
+        "by_mode": {"agreement": {"count": 1, "volume_fen": 500}},
+    }
+    auction = {
+        "count": 1,
+        "volume_fen": 700,
+        "by_mode": {"auction": {"count": 1, "volume_fen": 700}},
+    }
+    tables = deal_tables(_deals(by_month={"2026-11": agreement, "2027-02": auction}))
     months = _table(tables, "deals-by-month")
-    assert [row[0] for row in months.rows] == ["2026年11月", "2026年12月", "2027年1月", "2027年2月"]
-    assert [row[1] for row in months.rows] == [1, 0, 0, 1]
+    assert [c.name for c in months.columns] == [
+        "月份",
+        "成交数",
+        "成交金额",
+        "协议定价金额",
+        "挂牌交易金额",
+        "竞价拍卖金额",
+    ]
+    assert months.rows == [
+        ("2026年11月", 1, 500, 500, 0, 0),
+        ("2026年12月", 0, 0, 0, 0, 0),
+        ("2027年1月", 0, 0, 0, 0, 0),
+        ("2027年2月", 1, 700, 0, 0, 700),
+    ]
     assert months.chart.count("2026年12月") == 1  # its place on the chart's axis too
 
 

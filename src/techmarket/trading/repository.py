@@ -286,7 +286,6 @@ async def deal_stats(session: AsyncSession, top: int) -> dict[str, Any]:
         ("by_industry", Achievement.industry),
         ("by_province", listings.province_of(Achievement.region_code)),
         ("by_city", listings.city_of(Achievement.region_code)),
-        ("by_month", listings.month_of(Trade.closed_at)),
     ):
         stmt = (
             select(column, func.count(), func.coalesce(func.sum(Trade.price_fen), 0))
@@ -301,7 +300,25 @@ async def deal_stats(session: AsyncSession, top: int) -> dict[str, Any]:
     totals = [v for v in out["by_mode"].values()]
     out["count"] = sum(v["count"] for v in totals)
     out["volume_fen"] = sum(v["volume_fen"] for v in totals)
+    out["by_month"] = await _deals_by_month(session)
     out["top_sellers"] = await _top_sellers(session, top)
+    return out
+
+
+async def _deals_by_month(session: AsyncSession) -> dict[str, Any]:
+    """Count and volume per month of conclusion (Beijing time), in all and per mode."""
+    month = listings.month_of(Trade.closed_at)
+    stmt = (
+        select(month, Trade.mode, func.count(), func.coalesce(func.sum(Trade.price_fen), 0))
+        .where(Trade.status == TradeStatus.sold)
+        .group_by(month, Trade.mode)
+    )
+    out: dict[str, Any] = {}
+    for key, mode, n, volume in (await session.execute(stmt)).all():
+        entry = out.setdefault(str(key), {"count": 0, "volume_fen": 0, "by_mode": {}})
+        entry["count"] += int(n)
+        entry["volume_fen"] += int(volume)
+        entry["by_mode"][str(mode)] = {"count": int(n), "volume_fen": int(volume)}
     return out
 
 

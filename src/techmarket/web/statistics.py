@@ -137,6 +137,18 @@ def _listing_table(
     return Table(slug, caption, columns, list(rows), chart)
 
 
+def _deals_by_month(figures: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """(month, count, volume, volume of each mode) for every month from the first deal's
+    to the last's, those without deals too."""
+    rows = []
+    for month in _months(list(figures)):
+        entry = figures.get(month, {"count": 0, "volume_fen": 0, "by_mode": {}})
+        modes = entry["by_mode"]
+        volumes = (modes[m.value]["volume_fen"] if m.value in modes else 0 for m in TradeMode)
+        rows.append((_month_label(month), entry["count"], entry["volume_fen"], *volumes))
+    return rows
+
+
 def deal_tables(deals: Mapping[str, Any]) -> list[Table]:
     """Deals by pricing mode, month of conclusion, industry, province, city and seller."""
     zero = {"count": 0, "volume_fen": 0}
@@ -144,20 +156,12 @@ def deal_tables(deals: Mapping[str, Any]) -> list[Table]:
         (label(mode), *(deals["by_mode"].get(mode.value, zero)[k] for k in ("count", "volume_fen")))
         for mode in TradeMode
     ]
-    months = _months(list(deals["by_month"]))
-    by_month = [
-        (
-            _month_label(m),
-            deals["by_month"].get(m, zero)["count"],
-            deals["by_month"].get(m, zero)["volume_fen"],
-        )
-        for m in months
-    ]
+    by_month = _deals_by_month(deals["by_month"])
     month_chart = line_chart(
         "deals-by-month",
-        "成交按月份：成交金额",
+        "成交按月份：各交易方式的成交金额",
         [r[0] for r in by_month],
-        [Series("成交金额", [r[2] for r in by_month])],
+        [Series(label(mode), [r[3 + i] for r in by_month]) for i, mode in enumerate(TradeMode)],
         yuan_short,
     )
     sellers = deals["top_sellers"]
@@ -166,7 +170,11 @@ def deal_tables(deals: Mapping[str, Any]) -> list[Table]:
         Table(
             "deals-by-month",
             "成交按月份（北京时间）",
-            (Column("月份"), *DEAL_COLUMNS),
+            (
+                Column("月份"),
+                *DEAL_COLUMNS,
+                *(Column(f"{label(mode)}金额", money=True) for mode in TradeMode),
+            ),
             by_month,
             month_chart,
         ),
