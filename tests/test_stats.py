@@ -129,3 +129,11 @@ async def test_an_unknown_table_is_a_404_page(client: httpx.AsyncClient) -> None
     response = await client.get("/stats/passwords.csv")
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
+
+
+async def test_the_openapi_declares_the_figures(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    declared = spec["paths"]["/api/v1/stats"]["get"]["responses"]["200"]["content"]
+    assert declared["application/json"]["schema"] == {"$ref": "#/components/schemas/MarketStats"}
+    deals = spec["components"]["schemas"]["DealStats"]["properties"]
+    assert {"by_mode", "by_city", "by_month", "top_sellers", "count", "volume_fen"} <= set(deals)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.db import Session
@@ -23,8 +24,67 @@ from techmarket.trading.repository import deal_stats
 
 router = APIRouter(prefix="/api/v1", tags=["stats"])
 
-
 TOP_SELLERS = 10
+
+# Keys of the ``by_*`` maps: an enum value (mode, industry, kind, status), a 6-digit region
+# code (province ``330000``, city ``330100``) or a month ``2026-11`` in Beijing time.
+Counts = dict[str, int]
+
+
+class DealFigures(BaseModel):
+    count: int
+    volume_fen: int
+
+
+class MonthDeals(DealFigures):
+    by_mode: dict[str, DealFigures]
+
+
+class TopSeller(DealFigures):
+    org_id: int
+    name: str
+
+
+class DealStats(DealFigures):
+    by_mode: dict[str, DealFigures]
+    by_industry: dict[str, DealFigures]
+    by_province: dict[str, DealFigures]
+    by_city: dict[str, DealFigures]
+    by_month: dict[str, MonthDeals] = Field(description="by month of conclusion")
+    top_sellers: list[TopSeller] = Field(description=f"the {TOP_SELLERS} largest by volume")
+
+
+class AchievementStats(BaseModel):
+    published: int
+    by_industry: Counts
+    by_province: Counts
+    by_city: Counts
+    by_month: Counts = Field(description="published that month, whatever became of them")
+
+
+class DemandStats(BaseModel):
+    open: int
+    by_industry: Counts
+    by_province: Counts
+    by_city: Counts
+    by_month: Counts = Field(description="published that month, whatever became of them")
+    by_status: Counts
+
+
+class OrganisationStats(BaseModel):
+    verified_by_kind: Counts
+
+
+class ResponseStats(BaseModel):
+    by_status: Counts
+
+
+class MarketStats(BaseModel):
+    achievements: AchievementStats
+    demands: DemandStats
+    organisations: OrganisationStats
+    responses: ResponseStats
+    deals: DealStats
 
 
 async def market_stats(session: AsyncSession, now: datetime) -> dict[str, Any]:
@@ -67,7 +127,7 @@ async def market_stats(session: AsyncSession, now: datetime) -> dict[str, Any]:
     }
 
 
-@router.get("/stats")
+@router.get("/stats", response_model=MarketStats)
 async def stats(session: Session, now: Now) -> dict[str, Any]:
     """Counts of published achievements and open demands (by industry, province and city),
     of those published each month (Beijing time), verified organisations by kind,
