@@ -20,6 +20,7 @@ from playwright.async_api import Page, expect
 from websockets.asyncio.client import connect
 
 from techmarket.web.display import yuan, yuan_short
+from techmarket.web.labels import label
 from tests.listings.fixtures import achievement
 from tests.web.browser import DemoLogin, screenshot, visit
 from tests.web.conftest import DemoSite, NewPage
@@ -57,7 +58,7 @@ async def _sell(
     price: int,
 ) -> int:
     """List a new achievement at ``price`` for a few seconds; the buyer registers intent."""
-    title = f"统计演示成果{next(_serial)}：{industry}"
+    title = f"{label(industry, 'industry')}成果（统计演示{next(_serial)}）"
     listed = await _ok(
         api.post(
             "/achievements",
