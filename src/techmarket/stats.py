@@ -6,12 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.db import Session
 from techmarket.deps import Now
-from techmarket.listings.repository import count_by
+from techmarket.listings.repository import city_of, count_by, month_of, province_of
 from techmarket.models.listing import (
     Achievement,
     AchievementStatus,
@@ -24,9 +25,67 @@ from techmarket.trading.repository import deal_stats
 
 router = APIRouter(prefix="/api/v1", tags=["stats"])
 
+TOP_SELLERS = 10
 
-def _province(column: Any) -> Any:
-    return func.substr(column, 1, 2) + "0000"
+# Keys of the ``by_*`` maps: an enum value (mode, industry, kind, status), a 6-digit region
+# code (province ``330000``, city ``330100``) or a month ``2026-11`` in Beijing time.
+Counts = dict[str, int]
+
+
+class DealFigures(BaseModel):
+    count: int
+    volume_fen: int
+
+
+class MonthDeals(DealFigures):
+    by_mode: dict[str, DealFigures]
+
+
+class TopSeller(DealFigures):
+    org_id: int
+    name: str
+
+
+class DealStats(DealFigures):
+    by_mode: dict[str, DealFigures]
+    by_industry: dict[str, DealFigures]
+    by_province: dict[str, DealFigures]
+    by_city: dict[str, DealFigures]
+    by_month: dict[str, MonthDeals] = Field(description="by month of conclusion")
+    top_sellers: list[TopSeller] = Field(description=f"the {TOP_SELLERS} largest by volume")
+
+
+class AchievementStats(BaseModel):
+    published: int
+    by_industry: Counts
+    by_province: Counts
+    by_city: Counts
+    by_month: Counts = Field(description="published that month, whatever became of them")
+
+
+class DemandStats(BaseModel):
+    open: int
+    by_industry: Counts
+    by_province: Counts
+    by_city: Counts
+    by_month: Counts = Field(description="published that month, whatever became of them")
+    by_status: Counts
+
+
+class OrganisationStats(BaseModel):
+    verified_by_kind: Counts
+
+
+class ResponseStats(BaseModel):
+    by_status: Counts
+
+
+class MarketStats(BaseModel):
+    achievements: AchievementStats
+    demands: DemandStats
+    organisations: OrganisationStats
+    responses: ResponseStats
+    deals: DealStats
 
 
 def _published() -> Any:
@@ -51,11 +110,14 @@ async def headline(session: AsyncSession, now: datetime) -> dict[str, Any]:
         },
         "demands": {"open": await session.scalar(select(func.count()).where(_open_demand(now)))},
         "organisations": {"verified_by_kind": await _verified_by_kind(session)},
-        "deals": await deal_stats(session),
+        "deals": await deal_stats(session, 0),  # by mode; no top sellers
     }
 
 
 async def market_stats(session: AsyncSession, now: datetime) -> dict[str, Any]:
+    """What the market holds now (published achievements, open demands: by industry,
+    province, city), what it published each month (whatever became of it since), and
+    its deals (see ``deal_stats``)."""
     published, open_demand = _published(), _open_demand(now)
     achievements_by_industry = await count_by(session, Achievement.industry, published)
     demands_by_industry = await count_by(session, Demand.industry, open_demand)
@@ -63,24 +125,34 @@ async def market_stats(session: AsyncSession, now: datetime) -> dict[str, Any]:
         "achievements": {
             "published": sum(achievements_by_industry.values()),
             "by_industry": achievements_by_industry,
-            "by_province": await count_by(session, _province(Achievement.region_code), published),
+            "by_province": await count_by(session, province_of(Achievement.region_code), published),
+            "by_city": await count_by(session, city_of(Achievement.region_code), published),
+            "by_month": await count_by(
+                session, month_of(Achievement.published_at), Achievement.published_at.is_not(None)
+            ),
         },
         "demands": {
             "open": sum(demands_by_industry.values()),
             "by_industry": demands_by_industry,
-            "by_province": await count_by(session, _province(Demand.region_code), open_demand),
+            "by_province": await count_by(session, province_of(Demand.region_code), open_demand),
+            "by_city": await count_by(session, city_of(Demand.region_code), open_demand),
+            "by_month": await count_by(
+                session, month_of(Demand.published_at), Demand.published_at.is_not(None)
+            ),
             "by_status": await count_by(
                 session, Demand.status, Demand.status != DemandStatus.draft
             ),
         },
         "organisations": {"verified_by_kind": await _verified_by_kind(session)},
         "responses": {"by_status": await count_by(session, DemandResponse.status)},
-        "deals": await deal_stats(session),
+        "deals": await deal_stats(session, TOP_SELLERS),
     }
 
 
-@router.get("/stats")
+@router.get("/stats", response_model=MarketStats)
 async def stats(session: Session, now: Now) -> dict[str, Any]:
-    """Counts of published achievements, open demands, verified organisations by kind,
-    responses, and deals (count and volume) by pricing mode; by industry and province."""
+    """Counts of published achievements and open demands (by industry, province and city),
+    of those published each month (Beijing time), verified organisations by kind,
+    responses, and deals (count and volume: by pricing mode, industry, province, city and
+    month of conclusion; the top sellers by volume)."""
     return await market_stats(session, now)

@@ -30,3 +30,21 @@ async def test_statistics_count_what_is_public(
     assert stats["demands"]["open"] == 1
     assert stats["organisations"]["verified_by_kind"] == {"institute": 1, "enterprise": 1}
     assert stats["responses"]["by_status"] == {"submitted": 1}
+
+
+async def test_listings_by_city_and_month_of_publication(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    institute = await account(session, client, kind=OrgKind.institute, roles=("tto",))
+    enterprise = await account(session, client, kind=OrgKind.enterprise)
+    await published_achievement(client, institute, approver=institute, region_code="330106")
+    await published_achievement(client, institute, approver=institute, region_code="330102")
+    await published_achievement(client, institute, approver=institute, region_code="110108")
+    await published_demand(client, enterprise, region_code="510104")
+
+    stats = (await client.get("/api/v1/stats")).json()
+    assert stats["achievements"]["by_city"] == {"330100": 2, "110100": 1}
+    assert stats["demands"]["by_city"] == {"510100": 1}
+    # The test clock stands at 16:00 on 23 November 2026 in Beijing.
+    assert stats["achievements"]["by_month"] == {"2026-11": 3}
+    assert stats["demands"]["by_month"] == {"2026-11": 1}

@@ -90,10 +90,11 @@ async def committed_auction(
 
 
 async def agreement_on_notice(
-    client: httpx.AsyncClient, seller: Account, buyer: Account
+    client: httpx.AsyncClient, seller: Account, buyer: Account, **achievement: Any
 ) -> dict[str, Any]:
-    """An agreement whose agreed price is on public notice."""
-    listed = await published_achievement(client, seller)
+    """An agreement whose agreed price is on public notice (``achievement``: fields of the
+    achievement it sells)."""
+    listed = await published_achievement(client, seller, **achievement)
     created = await client.post(
         "/api/v1/trades",
         json={"mode": "agreement", "achievement_id": listed["id"], "buyer_org_id": buyer.org.id},

@@ -276,6 +276,21 @@ async def expire_demands(session: AsyncSession, now: datetime) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+def province_of(region_code: Any) -> Any:
+    """The province (``330000``) of a region code column."""
+    return func.substr(region_code, 1, 2) + "0000"
+
+
+def city_of(region_code: Any) -> Any:
+    """The city (``330100``; a municipality's ``110100``) of a region code column."""
+    return func.substr(region_code, 1, 4) + "00"
+
+
+def month_of(at: Any) -> Any:
+    """``2026-11``: the month of a time column as read in China (Asia/Shanghai)."""
+    return func.to_char(func.timezone("Asia/Shanghai", at), "YYYY-MM")
+
+
 async def count_by(session: AsyncSession, column: Any, *conditions: Any) -> dict[str, int]:
     """Row counts grouped by ``column`` (an expression), with ``conditions``."""
     stmt = select(column, func.count()).where(*conditions).group_by(column)

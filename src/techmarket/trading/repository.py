@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, INTERVAL
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from techmarket.listings import repository as listings
 from techmarket.models.ledger import LedgerEntry
 from techmarket.models.listing import Achievement
 from techmarket.models.org import Organisation
@@ -416,14 +417,15 @@ async def trades_of_achievement(
     return list((await session.execute(stmt)).scalars())
 
 
-async def deal_stats(session: AsyncSession) -> dict[str, Any]:
-    """Counts and volume of deals per mode, industry and province, in one pass."""
-    province = func.substr(Achievement.region_code, 1, 2) + "0000"
+async def deal_stats(session: AsyncSession, top: int) -> dict[str, Any]:
+    """Counts and volume of deals per mode, industry, province, city and month (Beijing
+    time), and the ``top`` selling organisations by volume."""
     out: dict[str, Any] = {}
     for name, column in (
         ("by_mode", Trade.mode),
         ("by_industry", Achievement.industry),
-        ("by_province", province),
+        ("by_province", listings.province_of(Achievement.region_code)),
+        ("by_city", listings.city_of(Achievement.region_code)),
     ):
         stmt = (
             select(column, func.count(), func.coalesce(func.sum(Trade.price_fen), 0))
@@ -438,7 +440,42 @@ async def deal_stats(session: AsyncSession) -> dict[str, Any]:
     totals = [v for v in out["by_mode"].values()]
     out["count"] = sum(v["count"] for v in totals)
     out["volume_fen"] = sum(v["volume_fen"] for v in totals)
+    out["by_month"] = await _deals_by_month(session)
+    out["top_sellers"] = await _top_sellers(session, top)
     return out
+
+
+async def _deals_by_month(session: AsyncSession) -> dict[str, Any]:
+    """Count and volume per month of conclusion (Beijing time), in all and per mode."""
+    month = listings.month_of(Trade.closed_at)
+    stmt = (
+        select(month, Trade.mode, func.count(), func.coalesce(func.sum(Trade.price_fen), 0))
+        .where(Trade.status == TradeStatus.sold)
+        .group_by(month, Trade.mode)
+    )
+    out: dict[str, Any] = {}
+    for key, mode, n, volume in (await session.execute(stmt)).all():
+        entry = out.setdefault(str(key), {"count": 0, "volume_fen": 0, "by_mode": {}})
+        entry["count"] += int(n)
+        entry["volume_fen"] += int(volume)
+        entry["by_mode"][str(mode)] = {"count": int(n), "volume_fen": int(volume)}
+    return out
+
+
+async def _top_sellers(session: AsyncSession, top: int) -> list[dict[str, Any]]:
+    volume = func.sum(Trade.price_fen)
+    stmt = (
+        select(Organisation.id, Organisation.name, func.count(), volume)
+        .join(Trade, Trade.seller_org_id == Organisation.id)
+        .where(Trade.status == TradeStatus.sold)
+        .group_by(Organisation.id)
+        .order_by(volume.desc(), Organisation.id)
+        .limit(top)
+    )
+    return [
+        {"org_id": org_id, "name": name, "count": int(n), "volume_fen": int(fen or 0)}
+        for org_id, name, n, fen in (await session.execute(stmt)).all()
+    ]
 
 
 async def last_unsold(session: AsyncSession, achievement_id: int) -> Trade | None:

@@ -30,6 +30,7 @@ from techmarket.web import (
     operator,
     orgs,
     places,
+    statistics,
     tto,
 )
 from techmarket.web.sessions import Viewer
@@ -53,6 +54,7 @@ AREAS = (
     notices.router,
     deals.router,
     my_trades.router,
+    statistics.router,
 )
 
 

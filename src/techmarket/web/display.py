@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from starlette.datastructures import URL
@@ -17,6 +18,21 @@ def yuan(fen: int | None, missing: str = "—") -> str:
     sign = "-" if fen < 0 else ""
     whole, cents = divmod(abs(fen), 100)
     return f"{sign}¥{whole:,}.{cents:02d}"
+
+
+# 亿 (10⁸ yuan) and 万 (10⁴ yuan), in fen: the units Chinese readers take amounts in.
+_UNITS = ((10**10, "亿"), (10**6, "万"))
+
+
+def yuan_short(fen: int) -> str:
+    """``¥4.95亿``, ``¥1,800万``, ``¥6,800``: an amount at a glance, to two decimals of
+    its unit (rounded half up, exactly); ``yuan`` gives it to the fen."""
+    for unit, name in _UNITS:
+        if abs(fen) >= unit:
+            amount = (Decimal(fen) / unit).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            return f"{'-' if fen < 0 else ''}¥{abs(amount).normalize():,f}{name}"
+    whole, cents = divmod(abs(fen), 100)
+    return yuan(fen) if cents else f"{'-' if fen < 0 else ''}¥{whole:,}"
 
 
 def local_time(at: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
