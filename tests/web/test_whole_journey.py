@@ -215,9 +215,13 @@ async def test_a_new_university_lists_an_achievement_that_meets_a_demand(
     ).to_be_visible()
     matches = visitor.get_by_role("region", name="匹配的企业需求")
     match = matches.get_by_role("listitem").filter(has=visitor.get_by_role("link", name=DEMAND))
-    await expect(match).to_contain_text("共同关键词")
-    await expect(match).to_contain_text("锆铪")
-    await expect(match).to_contain_text("同一行业")
+    reasons = match.get_by_role("listitem")
+    # The technology named first, not whichever words of the specification are longest.
+    await expect(reasons.filter(has_text="共同关键词")).to_have_text(
+        re.compile(r"^共同关键词：核级、萃取、分离、")
+    )
+    await expect(reasons.filter(has_text="同一行业")).to_have_text("同一行业：新材料")
+    await expect(reasons.filter(has_text="同一地区")).to_have_text("同一地区：浙江省 杭州市 西湖区")
     await screenshot(visitor, "journey-8-achievement")
 
     # The researcher answers the demand from its page (揭榜), linking the achievement.
