@@ -95,6 +95,11 @@ async def _staff(admin: Page, researcher: DemoLogin) -> None:
     mine = admin.get_by_role("row").filter(has_text=ADMIN_NAME)
     await expect(mine).to_contain_text("管理员、成果转化办公室")
     await expect(admin.get_by_role("banner").get_by_role("link", name="安心屋")).to_be_visible()
+    # A university responds to demands and posts none: its pages offer what it may do.
+    areas = admin.get_by_role("navigation", name="本机构").get_by_role("link")
+    await expect(areas).to_have_text(
+        ["科技成果", "批量导入", "揭榜方案", "用户与角色", "安心屋（审批）"]
+    )
     await screenshot(admin, "journey-3-users")
 
 
@@ -118,6 +123,7 @@ async def _list_achievement(member: Page) -> int:
     achievement_id = int(member.url.split("?")[0].rsplit("/", 1)[1])
     await _press(member, "提交审批")
     await expect(member.get_by_role("status")).to_contain_text("已提交本机构成果转化办公室审批")
+    await expect(member.get_by_role("main")).to_contain_text("浙江省 杭州市 西湖区")
     await screenshot(member, "journey-4-submitted")
     return achievement_id
 
@@ -135,6 +141,8 @@ async def _approve(tto: Page) -> None:
 
 async def _publish_demand(owner: Page) -> int:
     await _follow(owner, "我的机构", "banner")
+    areas = owner.get_by_role("navigation", name="本机构").get_by_role("link")
+    await expect(areas).to_have_text(["科技成果", "批量导入", "企业需求", "用户与角色"])
     await _follow(owner, "企业需求", "本机构")
     await _follow(owner, "发布新需求")
     await owner.get_by_label("需求名称").fill(DEMAND)
