@@ -257,5 +257,5 @@ async def test_a_new_university_lists_an_achievement_that_meets_a_demand(
     # What the pages showed is what the service holds.
     public = (await call(demo_site, "GET", f"/achievements/{achievement_id}")).json()
     assert public["status"] == "published"
-    orgs = (await call(demo_site, "GET", f"/orgs/{public['org_id']}")).json()
-    assert (orgs["name"], orgs["status"]) == (university, "verified")
+    org = (await call(demo_site, "GET", f"/orgs/{public['org_id']}")).json()
+    assert (org["name"], org["status"]) == (university, "verified")
