@@ -87,3 +87,25 @@ def test_region_affinity() -> None:
     assert matching.region_affinity("330106", "330102")[1].code == "same_city"  # type: ignore[union-attr]
     assert matching.region_affinity("330106", "330212")[1].code == "same_province"  # type: ignore[union-attr]
     assert matching.region_affinity("330106", "110101") == (0.0, None)
+
+
+def test_shared_terms_name_the_titles_words_before_incidental_ones() -> None:
+    """What a person reads as the reason: the technology in the title (核级、萃取、分离),
+    not whichever shared words are longest (万分之、低于 from a specification)."""
+    title = "核级锆铪高效萃取分离技术"
+    summary = "核级海绵锆中铪含量低于百万分之五十，萃取剂可循环使用。"
+    achievement = matching.Profile(
+        1, title, frozenset(text.words(f"{title} {summary}")), Industry.new_materials, "330106"
+    )
+    demand_title = "寻求核级锆铪萃取分离工艺"
+    description = "拟建核级海绵锆生产线，铪含量须低于百万分之五十。"
+    demand = matching.Profile(
+        2,
+        demand_title,
+        frozenset(text.words(f"{demand_title} {description}")),
+        Industry.new_materials,
+        "330106",
+    )
+    found = matching.score(achievement, demand, demand_side=False)
+    shared = next(r.detail for r in found.reasons if r.code == "shared_terms")
+    assert shared.startswith("核级、萃取、分离、")

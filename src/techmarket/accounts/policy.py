@@ -163,6 +163,16 @@ def authorize(principal: Principal, action: Action, owner_org_id: int | None = N
     raise first
 
 
+def open_to(principal: Principal) -> frozenset[Action]:
+    """The actions some rule gives ``principal``'s kind of organisation and roles, verified
+    or not yet: what its pages offer. ``authorize`` still decides at each action."""
+    return frozenset(
+        action
+        for action, rules in RULES.items()
+        if any(principal.org.kind in r.kinds and principal.roles & r.roles for r in rules)
+    )
+
+
 def may_take_part(org: Organisation) -> bool:
     """Whether ``org`` may be a party to a trade (e.g. be named as the buyer)."""
     return org.status == OrgStatus.verified and org.kind in MARKET

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from techmarket.listings.taxonomy import INDUSTRY_LABELS, Industry
+from techmarket.listings.text import words
 
 # Weights sum to 1: shared vocabulary matters most, then field, then place and price.
 TEXT, INDUSTRY, REGION, PRICE = 0.55, 0.2, 0.15, 0.1
@@ -62,11 +63,19 @@ def price_fit(demand: Profile, achievement: Profile) -> tuple[float, Reason | No
     return max(0.0, 1.0 - 2 * over), None  # fades to nothing at 50% over budget
 
 
+def _in_order_of_interest(shared: set[str], title: str) -> list[str]:
+    """Shared words as a reason: first those of the target's title (what the technology
+    is), then the longest; a spec's incidental words (低于、万分之) come after."""
+    lead = [w for w in dict.fromkeys(words(title)) if len(w) > 1 and w in shared]
+    rest = sorted(shared.difference(lead), key=lambda w: (-len(w), w))
+    return lead + rest
+
+
 def score(target: Profile, candidate: Profile, *, demand_side: bool) -> Match:
     """How well ``candidate`` suits ``target``. ``demand_side``: the target is a demand
     (candidates are achievements); otherwise the reverse."""
     reasons: list[Reason] = []
-    shared = sorted(target.words & candidate.words, key=lambda w: (-len(w), w))
+    shared = _in_order_of_interest(set(target.words & candidate.words), target.title)
     text = len(shared) / max(1, min(len(target.words), 12))
     if shared:
         reasons.append(Reason("shared_terms", "、".join(shared[:8])))

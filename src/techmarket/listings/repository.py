@@ -267,6 +267,14 @@ async def own_published_achievements(
     return set((await session.execute(stmt)).scalars())
 
 
+async def achievement_titles(session: AsyncSession, ids: Collection[int]) -> dict[int, str]:
+    """The titles of these achievements, by id (a response names the ones it links)."""
+    if not ids:
+        return {}
+    stmt = select(Achievement.id, Achievement.title).where(Achievement.id.in_(set(ids)))
+    return {achievement_id: title for achievement_id, title in (await session.execute(stmt)).all()}
+
+
 async def expire_demands(session: AsyncSession, now: datetime) -> int:
     result = await session.execute(
         update(Demand)

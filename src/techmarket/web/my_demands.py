@@ -14,6 +14,7 @@ from techmarket.db import Session
 from techmarket.deps import Now
 from techmarket.errors import DomainError
 from techmarket.listings import demands
+from techmarket.listings import repository as listings_repo
 from techmarket.listings.schemas import DemandCreate, DemandUpdate
 from techmarket.models.listing import Demand, DemandStatus, ResponseStatus
 from techmarket.pagination import decode_cursor, encode_cursor
@@ -142,6 +143,9 @@ async def show_demand(
             "status": demands.effective_status(demand, now),
             "responses": received,
             "responders": await accounts_repo.org_names(session, [r.org_id for r in received]),
+            "linked": await listings_repo.achievement_titles(
+                session, [a for r in received for a in r.achievement_ids]
+            ),
             "done": DONE.get(done or ""),
             "ledger_index": ledger,
         },

@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 
 from techmarket.accounts import service as accounts
-from techmarket.accounts.policy import Principal, require_operator, require_verified
+from techmarket.accounts.policy import Principal, open_to, require_operator, require_verified
 from techmarket.db import Session, unit_of_work
 from techmarket.deps import Now
 from techmarket.errors import NotAuthenticated
@@ -35,6 +35,7 @@ class SignedInAs:
     verified: bool
     operator: bool
     roles: frozenset[str]
+    may: frozenset[str]  # the actions its pages offer (policy.open_to)
 
     @classmethod
     def of(cls, principal: Principal) -> SignedInAs:
@@ -47,6 +48,7 @@ class SignedInAs:
             verified=principal.verified,
             operator=principal.is_operator,
             roles=principal.roles,
+            may=frozenset(open_to(principal)),
         )
 
 
