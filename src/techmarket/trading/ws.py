@@ -150,7 +150,7 @@ class Watcher:
         events: list[tuple[int, str | None]] = []
         for body in map(json.loads, raw):
             at = datetime.fromisoformat(body["ts"].replace("Z", "+00:00"))
-            msg = broadcast.message(body["type"], body["data"], at)
+            msg = broadcast.message(body["type"], body["data"], at, body["index"])
             events.append((body["data"]["seq"], broadcast.encode(msg) if msg else None))
         return events
 
