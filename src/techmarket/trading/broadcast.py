@@ -64,6 +64,13 @@ def message(
             "ends_at": data["ends_at"],
             "ledger_index": ledger_index,
         }
+    if event_type == "trade.converted":  # a listing became an auction among its intents
+        return {
+            "type": "converted",
+            "seq": seq,
+            "ends_at": data["terms"]["ends_at"],
+            "ledger_index": ledger_index,
+        }
     if event_type == "trade.closed":
         return {
             "type": "closed",

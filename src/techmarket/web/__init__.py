@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from techmarket.web import (
     account,
     achievements,
+    auction_room,
     csrf,
     demands,
     docs,
@@ -45,6 +46,7 @@ AREAS = (
     demands.router,
     orgs.router,
     places.router,
+    auction_room.router,
 )
 
 
