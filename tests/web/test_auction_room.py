@@ -135,6 +135,7 @@ async def test_bidders_and_a_watcher_see_each_bid_live_the_extension_and_the_clo
     await _room(watcher, trade_id)
     await expect(watcher.get_by_role("heading", name="出价", exact=True)).to_be_visible()
     await expect(watcher.get_by_role("link", name="登录")).to_have_count(2)  # header and form
+    await expect(watcher.get_by_text("已延时", exact=True)).to_be_hidden()
     await screenshot(watcher, "auction-room-before")
 
     # The first bidder takes the first valid amount offered; all three see it.
@@ -168,6 +169,10 @@ async def test_bidders_and_a_watcher_see_each_bid_live_the_extension_and_the_clo
         await expect(page.locator("#price")).to_have_text("¥12,000.00")
         await expect(page.locator("#leader")).to_have_text(second_alias)
     await expect(first.locator("#you")).to_contain_text("您已被超越")
+    await expect(first.get_by_label("出价金额（元）")).to_have_accessible_description(
+        re.compile("最低 ¥13,000.00")
+    )
+    await expect(first.get_by_role("button", name="出价 ¥13,000.00")).to_be_visible()
     await expect(second.locator("#you")).to_contain_text("您领先")
     await check_a11y(second)
     await screenshot(first, "auction-room-during-extended")

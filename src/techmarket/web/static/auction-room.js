@@ -92,6 +92,10 @@
     // The next valid amounts, from the price now.
     const buttons = document.querySelectorAll("[data-amount]");
     const minimum = nextMinimum();
+    const hint = $("f-amount-hint");
+    if (hint) {
+      hint.textContent = `最低 ${yuan(minimum)}；须为起拍价 ${yuan(room.start_price_fen)} 加整数倍的加价幅度 ${yuan(room.increment_fen)}。`;
+    }
     buttons.forEach((button, k) => {
       const amount = minimum + k * room.increment_fen;
       button.dataset.amount = String(amount);
