@@ -213,3 +213,77 @@ async def test_bidders_and_a_watcher_see_each_bid_live_the_extension_and_the_clo
     await screenshot(watcher, "auction-room-after-close")
     await visit(watcher, f"/trades/{closing}")  # drawn closed: checked the same way
     await expect(watcher.locator("#reserve-check")).to_contain_text("保留价校验通过")
+
+
+async def test_a_listing_with_two_intents_converts_and_leads_both_buyers_to_the_room(
+    new_page: NewPage, demo_site: DemoSite
+) -> None:
+    buyers = [await new_page(), await new_page()]
+    for page, email in zip(buyers, BIDDERS, strict=True):
+        await log_in(page, demo_site.login(email))
+    listing = {
+        "mode": "listed",
+        "listed_price_fen": 500_000,
+        "deposit_fen": 50_000,
+        "increment_fen": 50_000,
+        "auction_minutes": 5,
+        "listing_ends_at": (datetime.now(UTC) + timedelta(seconds=30)).isoformat(),
+    }
+    trade_id = await _trade(demo_site, "竞价室测试：挂牌转竞价的成果", listing)
+    for count, page in enumerate(buyers):
+        await visit(page, f"/trades/{trade_id}")
+        await expect(page.get_by_role("heading", name="挂牌信息")).to_be_visible()
+        await expect(page.locator("#intents")).to_have_text(f"{count} 家")  # how many, not who
+        async with page.expect_navigation():
+            await page.get_by_role("button", name="登记意向并缴纳保证金").click()
+        await check_a11y(page)
+        await expect(page.get_by_role("status").first).to_contain_text("意向已登记")
+        await expect(page.locator("#intents")).to_have_text(f"{count + 1} 家")
+    await screenshot(buyers[1], "listed-trade-two-intents")
+
+    for page in buyers:  # the listing ends; the scheduler converts it; the page says so
+        banner = page.get_by_role("alert").filter(has_text="已转为竞价拍卖")
+        await expect(banner).to_be_visible(timeout=WAIT)
+        async with page.expect_navigation():
+            await banner.get_by_role("link", name="进入竞价室").click()
+        await check_a11y(page)
+        await expect(page.get_by_role("main")).to_contain_text("已按规则转为竞价拍卖")
+        await expect(page.get_by_role("button", name="出价 ¥5,000.00")).to_be_visible()
+        await expect(page.locator("#you")).to_contain_text("您的竞买号")
+    await screenshot(buyers[0], "listed-trade-converted-room")
+
+
+async def test_without_script_a_bid_posts_to_the_page_and_comes_back_with_its_receipt(
+    new_page: NewPage, demo_site: DemoSite
+) -> None:
+    trade_id = await _trade(demo_site, "竞价室测试：无脚本出价", _auction(timedelta(minutes=10), 60))
+    page = await new_page()  # the room's own script withheld (axe still needs script)
+    await page.route("**/static/auction-room.js", lambda route: route.fulfill(body=""))
+    await log_in(page, demo_site.login(BIDDERS[0]))
+    await visit(page, f"/trades/{trade_id}")
+    await expect(page.get_by_role("status").first).to_contain_text("需要启用 JavaScript")
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="报名并缴纳保证金").click()
+    await check_a11y(page)
+    await page.get_by_label("出价金额（元）").fill("10500")
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="出价", exact=True).click()
+    await check_a11y(page)
+    await expect(page.get_by_label("出价金额（元）")).to_have_accessible_description(
+        re.compile("出价须为起拍价 ¥10,000.00 加整数倍的加价幅度 ¥1,000.00")
+    )
+    await page.get_by_label("出价金额（元）").fill("30000")
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="出价", exact=True).click()
+    await check_a11y(page)
+    await expect(page.get_by_label("出价金额（元）")).to_have_accessible_description(
+        re.compile("高出 20 个加价幅度，请勾选确认")
+    )
+    await page.get_by_label("我确认这一大额加价").check()
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="出价", exact=True).click()
+    await check_a11y(page)
+    done = page.get_by_role("status").filter(has_text="出价已被接受")
+    await expect(done.get_by_role("link", name=re.compile(r"第 \d+ 条"))).to_be_visible()
+    await expect(page.locator("#price")).to_have_text("¥30,000.00")
+    await expect(page.get_by_role("row").filter(has_text="¥30,000.00")).to_have_count(1)
