@@ -116,7 +116,8 @@ async def test_bidders_and_a_watcher_see_each_bid_live_the_extension_and_the_clo
     new_page: NewPage, demo_site: DemoSite
 ) -> None:
     # Auction B closes soon (its bids come through the API); auction A is bid on here.
-    closing = await _trade(demo_site, "竞价室测试：即将结束的拍卖", _auction(timedelta(seconds=40), 30))
+    soon = _auction(timedelta(seconds=40), 30)
+    closing = await _trade(demo_site, "竞价室测试：即将结束的拍卖", soon)
     for email, amount in zip(BIDDERS, (1_100_000, 1_300_000), strict=True):
         registered = await call(demo_site, "POST", f"/trades/{closing}/registrations", email)
         assert registered.status_code == 201, registered.text
@@ -125,7 +126,8 @@ async def test_bidders_and_a_watcher_see_each_bid_live_the_extension_and_the_clo
         )
         assert bid.status_code == 200, bid.text
     # Every bid on A falls in its extension period (600 s of a 10-minute auction).
-    trade_id = await _trade(demo_site, "竞价室测试：激光焊接工艺", _auction(timedelta(minutes=10), 600))
+    extending = _auction(timedelta(minutes=10), 600)
+    trade_id = await _trade(demo_site, "竞价室测试：激光焊接工艺", extending)
 
     first, second, watcher = await new_page(), await new_page(), await new_page()
     await log_in(first, demo_site.login(BIDDERS[0]))
@@ -144,7 +146,8 @@ async def test_bidders_and_a_watcher_see_each_bid_live_the_extension_and_the_clo
     for page in (first, second, watcher):
         await expect(_bid_rows(page, "¥10,000.00")).to_have_count(1)
         await expect(page.locator("#leader")).to_have_text(first_alias)
-        await expect(page.get_by_text("已延时", exact=True)).to_be_visible()  # the end moved, everywhere
+        # The end moved, everywhere.
+        await expect(page.get_by_text("已延时", exact=True)).to_be_visible()
     await expect(first.locator("#you")).to_contain_text("您领先")
     await expect(watcher.get_by_role("button", name=re.compile("^出价"))).to_have_count(0)
 
@@ -256,7 +259,8 @@ async def test_a_listing_with_two_intents_converts_and_leads_both_buyers_to_the_
 async def test_without_script_a_bid_posts_to_the_page_and_comes_back_with_its_receipt(
     new_page: NewPage, demo_site: DemoSite
 ) -> None:
-    trade_id = await _trade(demo_site, "竞价室测试：无脚本出价", _auction(timedelta(minutes=10), 60))
+    terms = _auction(timedelta(minutes=10), 60)
+    trade_id = await _trade(demo_site, "竞价室测试：无脚本出价", terms)
     page = await new_page()  # the room's own script withheld (axe still needs script)
     await page.route("**/static/auction-room.js", lambda route: route.fulfill(body=""))
     await log_in(page, demo_site.login(BIDDERS[0]))

@@ -406,9 +406,8 @@ async def latest_bids(session: AsyncSession, trade_id: int, limit: int) -> list[
 
 async def last_event_index(session: AsyncSession, trade_id: int, event_type: str) -> int | None:
     """The ledger index of the trade's latest event of ``event_type`` (e.g. its close)."""
-    stmt = (
-        select(func.max(LedgerEntry.idx))
-        .where(LedgerEntry.subject == f"trade/{trade_id}", LedgerEntry.type == event_type)
+    stmt = select(func.max(LedgerEntry.idx)).where(
+        LedgerEntry.subject == f"trade/{trade_id}", LedgerEntry.type == event_type
     )
     found = (await session.execute(stmt)).scalar_one_or_none()
     return int(found) if found is not None else None

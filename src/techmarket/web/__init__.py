@@ -24,6 +24,7 @@ from techmarket.web import (
     my_demands,
     my_import,
     my_users,
+    open_trade,
     operator,
     orgs,
     places,
@@ -47,6 +48,7 @@ AREAS = (
     orgs.router,
     places.router,
     auction_room.router,
+    open_trade.router,
 )
 
 

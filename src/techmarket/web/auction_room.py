@@ -45,6 +45,7 @@ REFUSALS: dict[str, str] = {
     "large_jump": "这一出价比最低可出价高出 {jump} 个加价幅度，请勾选确认后再提交。",
 }
 DONE = {
+    "opened": "交易已创建。",
     "registered": "报名成功，保证金已冻结。",
     "intent": "意向已登记，保证金已冻结。",
     "bid": "出价已被接受。",
@@ -227,4 +228,3 @@ async def bid(
         ) from exc
     index = result["accepted"][0]["ledger_index"]
     return RedirectResponse(f"/trades/{trade_id}?done=bid&ledger={index}", 303)
-
