@@ -76,9 +76,11 @@
     node.textContent = text;
     node.dataset.state = kind;
     document.body.classList.toggle("room-stale", kind === "reconnecting");
+    // Without a live socket a bid still goes: the form posts it to the page (same engine).
+    const ended = kind === "closed" || kind === "stopped";
     const submit = $("bid-submit");
-    if (submit) submit.disabled = kind !== "live";
-    for (const button of document.querySelectorAll("[data-amount]")) button.disabled = kind !== "live";
+    if (submit) submit.disabled = ended;
+    for (const button of document.querySelectorAll("[data-amount]")) button.disabled = ended;
   }
 
   function drawStanding() {
@@ -367,6 +369,9 @@
 
   drawCountdown();
   setInterval(drawCountdown, 250);
-  if (room.listing ? room.status === "listed" : !state.closed) connect();
+  if (room.listing ? room.status === "listed" : !state.closed) {
+    setConnection("正在连接…", "connecting"); // the drawn price is not live until the snapshot
+    connect();
+  }
   else checkReserve(room.reserve_fen, room.reserve_salt);
 })();
