@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 from playwright.async_api import Page, WebSocketRoute, expect
 
 from tests.web.browser import check_a11y, log_in, screenshot, visit
@@ -291,3 +292,44 @@ async def test_without_script_a_bid_posts_to_the_page_and_comes_back_with_its_re
     await expect(done.get_by_role("link", name=re.compile(r"第 \d+ 条"))).to_be_visible()
     await expect(page.locator("#price")).to_have_text("¥30,000.00")
     await expect(page.get_by_role("row").filter(has_text="¥30,000.00")).to_have_count(1)
+
+
+async def test_a_priority_right_holder_matches_the_highest_bid_and_leads(
+    new_page: NewPage, demo_site: DemoSite
+) -> None:
+    holder_email = "buyer@kangtai.demo.techmarket.cn"
+    me = await call(demo_site, "GET", "/me", holder_email)
+    terms = {
+        **_auction(timedelta(minutes=10), 60),
+        "priority_holder_org_ids": [me.json()["org"]["id"]],
+    }
+    trade_id = await _trade(demo_site, "竞价室测试：优先购买权", terms)
+    for email in (holder_email, BIDDERS[0]):
+        registered = await call(demo_site, "POST", f"/trades/{trade_id}/registrations", email)
+        assert registered.status_code == 201, registered.text
+    bid = await call(
+        demo_site, "POST", f"/trades/{trade_id}/bids", BIDDERS[0], json={"amount_fen": 1_200_000}
+    )
+    assert bid.status_code == 200, bid.text
+
+    holder = await new_page()
+    await log_in(holder, demo_site.login(holder_email))
+    await _room(holder, trade_id)
+    await expect(holder.get_by_role("main")).to_contain_text("您享有优先购买权")
+    await expect(holder.locator("#you")).to_contain_text("您已被超越")
+    async with holder.expect_navigation():
+        await holder.get_by_role("button", name="按当前价 ¥12,000.00 行使优先购买权").click()
+    await check_a11y(holder)
+    await expect(holder.get_by_role("status").first).to_contain_text("出价已被接受")
+    await expect(holder.locator("#you")).to_contain_text("您领先")
+    await expect(holder.get_by_role("row").filter(has_text="优先权跟价")).to_have_count(1)
+    await expect(holder.get_by_role("button", name=re.compile("行使优先购买权"))).to_have_count(0)
+
+
+async def test_an_agreement_trade_page_is_its_negotiation(demo_site: DemoSite) -> None:
+    on_notice = await call(demo_site, "GET", "/trades", params={"status": "notice"})
+    agreement = next(t for t in on_notice.json()["items"] if t["mode"] == "agreement")
+    async with httpx.AsyncClient(base_url=demo_site.url) as client:
+        page = await client.get(f"/trades/{agreement['id']}")
+    assert page.status_code == 303
+    assert page.headers["location"] == f"/trades/{agreement['id']}/negotiation"
