@@ -325,6 +325,11 @@ async def test_a_priority_right_holder_matches_the_highest_bid_and_leads(
     await expect(holder.get_by_role("row").filter(has_text="优先权跟价")).to_have_count(1)
     await expect(holder.get_by_role("button", name=re.compile("行使优先购买权"))).to_have_count(0)
 
+    phone = await new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    await _room(phone, trade_id)
+    await expect(phone.get_by_role("row").filter(has_text="优先权跟价")).to_have_count(1)
+    await screenshot(phone, "auction-room-phone")
+
 
 async def test_an_agreement_trade_page_is_its_negotiation(demo_site: DemoSite) -> None:
     on_notice = await call(demo_site, "GET", "/trades", params={"status": "notice"})
