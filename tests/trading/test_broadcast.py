@@ -16,7 +16,7 @@ from tests.conftest import START
 
 def _bid(seq: int) -> dict[str, object]:
     data = {"seq": seq, "amount_fen": 100 * seq, "alias": "K7QX", "ends_at": START.isoformat()}
-    msg = broadcast.message("trade.bid_accepted", data, START + timedelta(seconds=seq))
+    msg = broadcast.message("trade.bid_accepted", data, START + timedelta(seconds=seq), seq)
     assert msg is not None
     return msg
 

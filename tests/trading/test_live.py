@@ -175,6 +175,40 @@ async def test_a_token_sent_as_the_first_message_is_answered_with_the_bidders_al
     assert you["alias"] == snapshot["you"]["alias"] is not None
 
 
+async def test_every_bid_a_watcher_gets_names_its_ledger_entry_live_and_on_resume(
+    live: Live, committed: async_sessionmaker[AsyncSession]
+) -> None:
+    """The room links each line of its bid ladder to the line's receipt."""
+    trade_id, (bidder,) = await committed_auction(committed, 1)
+    async with live.ws(trade_id) as ws:
+        await receive(ws, lambda m: m["type"] == "snapshot")
+        placed = await live.app.state.desk.place(trade_id, BidOrder(bidder, START_PRICE))
+        live_bid = await receive(ws, lambda m: m["type"] == "bid")
+    async with live.ws(trade_id) as ws:  # a page that saw nothing catches up
+        await receive(ws, lambda m: m["type"] == "snapshot")
+        await ws.send(json.dumps({"type": "resume", "after_seq": 0}))
+        resumed = await receive(ws, lambda m: m["type"] == "bid")
+    index = placed["accepted"][0]["ledger_index"]
+    assert live_bid["ledger_index"] == resumed["ledger_index"] == index
+
+
+async def test_the_session_cookie_signs_a_same_origin_socket_in_and_a_cross_site_one_not(
+    live: Live, committed: async_sessionmaker[AsyncSession]
+) -> None:
+    """The room's page signs its socket in with the browser's HttpOnly session cookie
+    (the handshake carries it); a page of another origin gets a watcher's socket only."""
+    trade_id, (bidder,) = await committed_auction(committed, 1)
+    cookie = {"Cookie": f"tm_session={await token_for(committed, bidder)}"}
+    url = f"{live.url}/ws/trades/{trade_id}"
+    origin = live.url.replace("ws://", "http://")
+    async with connect(url, additional_headers=cookie, origin=origin) as ws:  # type: ignore[arg-type]
+        mine = await receive(ws, lambda m: m["type"] == "snapshot")
+    async with connect(url, additional_headers=cookie, origin="http://evil.example") as ws:  # type: ignore[arg-type]
+        theirs = await receive(ws, lambda m: m["type"] == "snapshot")
+    assert mine["you"]["registered"] is True and mine["you"]["alias"]
+    assert theirs["you"] == {"registered": False, "alias": None}
+
+
 async def test_bids_are_limited_per_user_however_many_sockets_they_open(
     live: Live, committed: async_sessionmaker[AsyncSession]
 ) -> None:

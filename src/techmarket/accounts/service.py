@@ -60,6 +60,11 @@ class TokenInvalid(NotAuthenticated):
     title = "Token is invalid, expired or revoked"
 
 
+# The browser's session cookie: it holds one of the same bearer tokens (web pages set it;
+# the live auction's websocket reads it too).
+SESSION_COOKIE = "tm_session"
+
+
 def hash_token(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 

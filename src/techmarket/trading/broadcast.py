@@ -41,8 +41,11 @@ def encode(msg: dict[str, Any]) -> str:
     return json.dumps(msg, ensure_ascii=False, separators=(",", ":"))
 
 
-def message(event_type: str, data: dict[str, Any], at: datetime) -> dict[str, Any] | None:
-    """The protocol message for a trade event, or None for events watchers don't get."""
+def message(
+    event_type: str, data: dict[str, Any], at: datetime, ledger_index: int
+) -> dict[str, Any] | None:
+    """The protocol message for a trade event, or None for events watchers don't get;
+    each names its ledger entry, so a page can link every line to its receipt."""
     seq = data["seq"]
     if event_type == "trade.bid_accepted":
         return {
@@ -52,9 +55,22 @@ def message(event_type: str, data: dict[str, Any], at: datetime) -> dict[str, An
             "bidder_alias": data["alias"],
             "at": data.get("received_at", at.isoformat()),  # the receipt time decides
             "ends_at": data["ends_at"],
+            "ledger_index": ledger_index,
         }
     if event_type == "trade.extended":
-        return {"type": "extended", "seq": seq, "ends_at": data["ends_at"]}
+        return {
+            "type": "extended",
+            "seq": seq,
+            "ends_at": data["ends_at"],
+            "ledger_index": ledger_index,
+        }
+    if event_type == "trade.converted":  # a listing became an auction among its intents
+        return {
+            "type": "converted",
+            "seq": seq,
+            "ends_at": data["terms"]["ends_at"],
+            "ledger_index": ledger_index,
+        }
     if event_type == "trade.closed":
         return {
             "type": "closed",
@@ -62,6 +78,7 @@ def message(event_type: str, data: dict[str, Any], at: datetime) -> dict[str, An
             "result": data["result"],
             "final_price_fen": data["final_price_fen"],
             "winner_alias": data["winner_alias"],
+            "ledger_index": ledger_index,
         }
     return None
 

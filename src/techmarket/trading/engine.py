@@ -403,7 +403,7 @@ class _Events:
         index = await record_event(
             self.session, self.trade, event_type, data, self.now, self.appender
         )
-        msg = broadcast.message(event_type, {**data, "seq": self.trade.seq}, self.now)
+        msg = broadcast.message(event_type, {**data, "seq": self.trade.seq}, self.now, index)
         if msg is not None:
             self.messages.append(msg)
         return index

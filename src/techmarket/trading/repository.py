@@ -539,3 +539,18 @@ async def trade_entries_after(
         .limit(limit)
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def latest_bids(session: AsyncSession, trade_id: int, limit: int) -> list[Bid]:
+    """The trade's ``limit`` most recent accepted bids, newest first."""
+    stmt = select(Bid).where(Bid.trade_id == trade_id).order_by(Bid.seq.desc()).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def last_event_index(session: AsyncSession, trade_id: int, event_type: str) -> int | None:
+    """The ledger index of the trade's latest event of ``event_type`` (e.g. its close)."""
+    stmt = select(func.max(LedgerEntry.idx)).where(
+        LedgerEntry.subject == f"trade/{trade_id}", LedgerEntry.type == event_type
+    )
+    found = (await session.execute(stmt)).scalar_one_or_none()
+    return int(found) if found is not None else None

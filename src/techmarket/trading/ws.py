@@ -12,6 +12,7 @@ import contextlib
 import json
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field, ValidationError
@@ -149,7 +150,7 @@ class Watcher:
         events: list[tuple[int, str | None]] = []
         for body in map(json.loads, raw):
             at = datetime.fromisoformat(body["ts"].replace("Z", "+00:00"))
-            msg = broadcast.message(body["type"], body["data"], at)
+            msg = broadcast.message(body["type"], body["data"], at, body["index"])
             events.append((body["data"]["seq"], broadcast.encode(msg) if msg else None))
         return events
 
@@ -259,6 +260,8 @@ async def watch(websocket: WebSocket, trade_id: Id, token: Line | None = None) -
         if token is not None and not await watcher.authenticate(token):
             await websocket.send_text(broadcast.encode(_error("unauthorized", "invalid token")))
             raise Closing(CLOSE_UNAUTHORIZED, "invalid token")
+        if token is None and (cookie := _session_cookie(websocket)) is not None:
+            await watcher.authenticate(cookie)  # an ended session watches, as on the pages
         snapshot = await watcher.snapshot()
         if snapshot is None:
             await websocket.send_text(broadcast.encode(_error("invalid", "no such trade")))
@@ -292,6 +295,16 @@ async def _serve(watcher: Watcher, snapshot: str) -> None:
     for task in done:
         with contextlib.suppress(WebSocketDisconnect, OSError):  # the client went away
             task.result()
+
+
+def _session_cookie(websocket: WebSocket) -> str | None:
+    """The browser's session token, from a page of this very origin only: another site's
+    page could otherwise open a socket that bids with its visitor's cookie (cross-site
+    websocket hijacking; browsers send cookies on the handshake and allow any origin)."""
+    origin = websocket.headers.get("origin")
+    if origin is None or urlsplit(origin).netloc != websocket.headers.get("host"):
+        return None
+    return websocket.cookies.get(accounts.SESSION_COOKIE)
 
 
 def _error(code: str, message: str) -> dict[str, Any]:

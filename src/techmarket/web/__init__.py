@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from techmarket.web import (
     account,
     achievements,
+    auction_room,
     csrf,
     deals,
     demands,
@@ -27,6 +28,7 @@ from techmarket.web import (
     my_users,
     negotiation,
     notices,
+    open_trade,
     operator,
     orgs,
     places,
@@ -55,6 +57,8 @@ AREAS = (
     deals.router,
     my_trades.router,
     statistics.router,
+    open_trade.router,  # /trades/new before /trades/{trade_id}
+    auction_room.router,
 )
 
 

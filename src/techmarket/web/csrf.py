@@ -18,9 +18,10 @@ from pathlib import Path
 
 from fastapi import Request, Response
 
+from techmarket.accounts.service import SESSION_COOKIE
 from techmarket.errors import Forbidden
 
-SESSION_COOKIE = "tm_session"
+__all__ = ["SESSION_COOKIE"]  # sessions.py takes it from here, with the other cookie
 NONCE_COOKIE = "tm_csrf"
 FIELD = "csrf_token"
 HEADER = "x-csrf-token"  # for the pages' own scripts
