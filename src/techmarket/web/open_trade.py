@@ -145,9 +145,7 @@ async def open_trade(
                 session, principal, achievement_id, data.buyer_org_id, data.asking_price_fen, now
             )
         else:
-            trade, _ = await auctions.create(
-                session, principal, data, settings.signing_period_days, now
-            )
+            trade, _ = await auctions.create(session, principal, data, settings.signing_period, now)
     except ValidationError as exc:
         errors = _by_field(exc, values.get("mode") or "")
         response = render(
