@@ -36,11 +36,11 @@ from techmarket.listings.schemas import AchievementCreate
 from techmarket.models.org import AccessToken, Organisation, OrgKind, OrgStatus, User
 from techmarket.trading import auctions, broadcast
 from techmarket.trading.schemas import AuctionCreate
-from techmarket.trading.ws import RATE
+from techmarket.trading.throttle import BIDS
 
 STEP = 100
 T0 = time.monotonic_ns()  # bid amounts count microseconds from here
-PACE = RATE * 0.9  # bids a second per bidder, under the per-connection limit
+PACE = BIDS.amount / BIDS.get_expiry() * 0.9  # bids a second per bidder, under the per-user limit
 WATCHER_PROCESSES = 2
 SETTLE = 0.5  # seconds between the fan-out's bids
 
