@@ -17,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -133,6 +135,22 @@ def start_server(url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]
             pass
         time.sleep(0.1)
     raise RuntimeError("server did not start")
+
+
+@contextmanager
+def serving(url: str, processes: int) -> Iterator[list[str]]:
+    """``processes`` real `techmarket serve` processes on ``url`` (one service): their base
+    URLs, the processes stopped afterwards."""
+    workdir = Path(tempfile.mkdtemp())
+    servers: list[tuple[subprocess.Popen[bytes], str]] = []
+    try:
+        for _ in range(processes):
+            servers.append(start_server(url, workdir))
+        yield [base for _, base in servers]
+    finally:
+        for process, _ in servers:
+            process.terminate()
+            process.wait(30)
 
 
 async def bidding(
@@ -310,10 +328,7 @@ async def main(bidders: int, seconds: int, watchers: int) -> None:
         assert embedded is not None, "pgbench needs the embedded server's binaries"
         url = engine.url.render_as_string(hide_password=False)
         trade_id, tokens = await setup(engine, bidders)
-        workdir = Path(tempfile.mkdtemp())
-        servers = [start_server(url, workdir) for _ in range(2)]
-        try:
-            bases = [base for _, base in servers]
+        with serving(url, 2) as bases:
             accepted, refused, latencies = await bidding(bases, trade_id, tokens, seconds, PACE)
             rate = accepted / seconds
             print(
@@ -343,10 +358,6 @@ async def main(bidders: int, seconds: int, watchers: int) -> None:
             print(f"pgbench, the bid transaction's SQL, {bidders} clients: {tps:.0f} tps")
             print(f"ratio  accepted bids/s / pgbench tps: {rate / tps:.2f}  (goal >= 0.7)")
             print(f"ratio  handled bids/s / pgbench tps: {handled / tps:.2f}")
-        finally:
-            for process, _ in servers:
-                process.terminate()
-                process.wait(30)
 
 
 if __name__ == "__main__":

@@ -11,16 +11,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import tempfile
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 from sqlalchemy import text
 
 from bench import search as search_bench
-from bench.bids import start_server
+from bench.bids import serving
 from bench.common import bench_database, percentiles
 from techmarket.demo_listings import REGIONS
 
@@ -77,13 +75,9 @@ async def main(rows: int, requests: int) -> None:
                 await conn.execute(text("SELECT min(id), max(id) FROM achievements"))
             ).one()
         url = engine.url.render_as_string(hide_password=False)
-        process, base = start_server(url, Path(tempfile.mkdtemp()))
-        try:
+        with serving(url, 1) as (base,):
             print(f"{rows:,} achievements; {requests} requests per page, one at a time")
             await measure(base, page_paths(random.Random(4), (first, last)), requests)
-        finally:
-            process.terminate()
-            process.wait(30)
 
 
 if __name__ == "__main__":

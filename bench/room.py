@@ -12,14 +12,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 from websockets.asyncio.client import connect
 
-from bench.bids import WATCHER_PROCESSES, fan_out, setup, start_server
+from bench.bids import WATCHER_PROCESSES, fan_out, serving, setup
 from bench.common import bench_database, percentiles
 
 BIDDERS = 2  # the fan-out bids as one of them
@@ -70,10 +68,7 @@ async def main(clients: int, watchers: int, bids: int) -> None:
     async with bench_database("techmarket_bench_room") as (engine, _):
         url = engine.url.render_as_string(hide_password=False)
         trade_id, tokens = await setup(engine, BIDDERS)
-        workdir = Path(tempfile.mkdtemp())
-        servers = [start_server(url, workdir) for _ in range(2)]
-        try:
-            bases = [base for _, base in servers]
+        with serving(url, 2) as bases:
             pages0, delays0 = await measure(url, bases, trade_id, tokens[0], watchers, bids)
             print("without the room's clients:")
             print(f"  room page  {percentiles(pages0)}")
@@ -96,10 +91,6 @@ async def main(clients: int, watchers: int, bids: int) -> None:
             fan = quantile(delays1, 99) / quantile(delays0, 99)
             print(f"ratio  room page p95 with / without: {pages:.2f}")
             print(f"ratio  fan-out p99 with / without: {fan:.2f}")
-        finally:
-            for process, _ in servers:
-                process.terminate()
-                process.wait(30)
 
 
 if __name__ == "__main__":
