@@ -21,6 +21,7 @@ from techmarket.ledger import keys as ledger_keys
 from techmarket.ledger.router import router as ledger_router
 from techmarket.listings.router import router as listings_router
 from techmarket.logs import RequestLog
+from techmarket.shutdown import Stopping
 from techmarket.trading.broadcast import Broadcaster
 from techmarket.trading.desk import Desk
 from techmarket.trading.router import notices_router
@@ -111,6 +112,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
+    app.state.stopping = Stopping()
     app.state.throttle = Throttle(
         sockets_per_user=settings.ws_sockets_per_user,
         sockets_per_address=settings.ws_sockets_per_address,

@@ -106,7 +106,7 @@ def serve(
     """Run the HTTP and websocket service."""
     import uvicorn
 
-    from techmarket import logs
+    from techmarket import logs, server
     from techmarket.app import create_app
 
     settings = _settings().model_copy(update={"migrate_on_start": migrate_on_start})
@@ -116,7 +116,7 @@ def serve(
     application = create_app(
         settings, demo=demo, demo_on_database_url=unsafe_demo, on_demo_loaded=print_logins
     )
-    uvicorn.run(
+    config = uvicorn.Config(
         application,
         host=host or settings.host,
         port=port or settings.port,
@@ -126,6 +126,7 @@ def serve(
         # connection costs more CPU (and a zlib context per socket) than it saves.
         ws_per_message_deflate=False,
     )
+    server.run(application, config, settings.shutdown_grace_seconds)
 
 
 @db_app.command("upgrade")

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     ws_sockets_per_address: int = Field(
         default=100, ge=1, description="live auction sockets from one client address"
     )
+    shutdown_grace_seconds: float = Field(
+        default=10.0, gt=0, le=600, description="on SIGTERM, to drain the desk and sockets"
+    )
 
     @field_validator("database_url")
     @classmethod

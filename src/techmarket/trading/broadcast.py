@@ -116,6 +116,13 @@ class Resume(NamedTuple):
     after_seq: int
 
 
+class Leave(NamedTuple):
+    """The last thing a socket's sender does, after all before it: close the socket."""
+
+    code: int
+    reason: str
+
+
 class Inbox:
     """What one websocket's sender has still to send, oldest first: trade events (at most
     QUEUE_SIZE) and the client's own replies. Events that do not fit are dropped and the
@@ -123,7 +130,7 @@ class Inbox:
     sender then catches up from the ledger. The sender takes all there is at once."""
 
     def __init__(self) -> None:
-        self._items: deque[Event | str | Resume] = deque()
+        self._items: deque[Event | str | Resume | Leave] = deque()
         self._events = 0
         self.missed = False
         self._waiter: asyncio.Future[None] | None = None
@@ -147,6 +154,11 @@ class Inbox:
         self._wake()
         return True
 
+    def leave(self, code: int, reason: str) -> None:
+        """Close the socket once everything before is sent (not counted: it is the last)."""
+        self._items.append(Leave(code, reason))
+        self._wake()
+
     def miss(self) -> None:
         self.missed = True
         self._wake()
@@ -155,7 +167,7 @@ class Inbox:
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
 
-    async def take(self) -> tuple[bool, list[Event | str | Resume]]:
+    async def take(self) -> tuple[bool, list[Event | str | Resume | Leave]]:
         """Whether events were missed since the last take, and everything waiting; after
         waiting for something if there is nothing."""
         while not self._items and not self.missed:

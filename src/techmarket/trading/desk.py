@@ -29,6 +29,10 @@ MAX_WAITING = 1000  # bids waiting on one trade; beyond, a bid is refused rate_l
 log = logging.getLogger("techmarket.desk")
 
 
+class Closed(Exception):
+    """The process stops: the bid was not taken (its bidder sends it to another)."""
+
+
 class BidsNotPlaced(Exception):
     """The transaction of the bid's batch failed (logged once): nothing of it was placed."""
 
@@ -41,10 +45,13 @@ class Desk:
         self.sessionmaker, self.clock = sessionmaker, clock
         self._waiting: dict[int, list[_Waiting]] = defaultdict(list)
         self._workers: dict[int, asyncio.Task[None]] = {}
+        self._closed = False
 
     async def place(self, trade_id: int, order: engine.BidOrder) -> dict[str, Any]:
         """The bid's outcome once committed; raises BidRefused (or what the batch raised).
         It is judged at its receipt time (now, unless the door gave it), not its batch's."""
+        if self._closed:
+            raise Closed()
         if order.received_at is None:
             order = dataclasses.replace(order, received_at=self.clock.now())
         if len(self._waiting[trade_id]) >= MAX_WAITING:
@@ -54,6 +61,12 @@ class Desk:
         if trade_id not in self._workers:
             self._workers[trade_id] = asyncio.create_task(self._work(trade_id))
         return await placed  # a bidder who goes away cancels it: the bid is not placed
+
+    async def drain(self) -> None:
+        """Take no more bids, and place those waiting: returns once each is answered."""
+        self._closed = True
+        if self._workers:
+            await asyncio.wait(list(self._workers.values()))
 
     async def stop(self) -> None:
         for worker in list(self._workers.values()):

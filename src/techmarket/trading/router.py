@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, status
+from fastapi import APIRouter, Depends, Header, Query, Request, status
 
+from techmarket import shutdown
 from techmarket.accounts.policy import Principal
 from techmarket.db import Session
 from techmarket.deps import Anyone, AppSettings, Authenticated, Now, Operator, Verified
@@ -297,7 +298,9 @@ async def list_bids(
     }
 
 
-@router.post("/{trade_id}/bids", response_model=BidResult)
+@router.post(
+    "/{trade_id}/bids", response_model=BidResult, dependencies=[Depends(shutdown.taking_bids)]
+)
 async def place_bid(
     request: Request,
     trade_id: Id,

@@ -34,6 +34,7 @@ CLOSE_NOT_FOUND = 4404
 CLOSE_RESYNC = 4409  # the socket fell too far behind: reconnect for a fresh snapshot
 CLOSE_TOO_MANY = 4429  # too many sockets, or messages, from one user or address
 CLOSE_NOT_PLACED = 1011  # a bid's transaction failed: reconnect, retry the same request_id
+CLOSE_GOING_AWAY = 1001  # the process stops: resume on another, resend unanswered bids
 RESUME_LIMIT = 1000  # events one resume, or one catch-up, sends at most
 
 
@@ -63,6 +64,7 @@ class Watcher:
         self.principal: Principal | None = None
         self.snapshot_seq = 0  # the events the snapshot summed up
         self.seq = 0  # the last event this socket has had (high-water mark)
+        self.in_hand = asyncio.Lock()  # held while a client's message is handled
 
     @property
     def who(self) -> str:
@@ -139,6 +141,8 @@ class Watcher:
                         await self.ws.send_text(item.text)
                 elif isinstance(item, broadcast.Resume):
                     await self._resume(item.after_seq)
+                elif isinstance(item, broadcast.Leave):
+                    raise Closing(item.code, item.reason)
                 else:
                     await self.ws.send_text(item)
 
@@ -205,6 +209,8 @@ class Watcher:
             return
         except desk.BidsNotPlaced:  # the client resumes and retries with the same request_id
             raise Closing(CLOSE_NOT_PLACED, "bid not placed, retry") from None
+        except desk.Closed:  # the process stops: unanswered, the client resends it elsewhere
+            return
         own = result["accepted"][0]
         self.reply(
             {
@@ -244,7 +250,15 @@ class Watcher:
 
     async def receive_all(self) -> None:
         while True:
-            await self.handle(await self.ws.receive_text())
+            text = await self.ws.receive_text()
+            async with self.in_hand:
+                await self.handle(text)
+
+    async def leave(self) -> None:
+        """The process stops: once the message in hand is answered, handle no other; send
+        all that is due, then close 1001 (the client resumes on another process)."""
+        await self.in_hand.acquire()  # for good
+        self.inbox.leave(CLOSE_GOING_AWAY, "going away")
 
 
 @router.websocket("/ws/trades/{trade_id}")
@@ -266,7 +280,8 @@ async def watch(websocket: WebSocket, trade_id: Id, token: Line | None = None) -
         if snapshot is None:
             await websocket.send_text(broadcast.encode(_error("invalid", "no such trade")))
             raise Closing(CLOSE_NOT_FOUND, "no such trade")
-        await _serve(watcher, snapshot)
+        with websocket.app.state.stopping.serving(watcher):
+            await _serve(watcher, snapshot)
     except Closing as closing:
         with contextlib.suppress(Exception):  # the client may be gone already
             await websocket.close(code=closing.code, reason=closing.reason)
