@@ -38,7 +38,7 @@ class Stopping:
     """Whether the process stops, and the live sockets that must leave when it does."""
 
     def __init__(self) -> None:
-        self.begun = False
+        self.begun = asyncio.Event()
         self._sockets: dict[Leaver, asyncio.Task[None] | None] = {}
         self._none_left = asyncio.Event()
         self._none_left.set()
@@ -46,7 +46,7 @@ class Stopping:
     @contextlib.contextmanager
     def serving(self, socket: Leaver) -> Iterator[None]:
         """While ``socket`` serves; one that opens once the stop has begun leaves at once."""
-        self._sockets[socket] = asyncio.create_task(socket.leave()) if self.begun else None
+        self._sockets[socket] = asyncio.create_task(socket.leave()) if self.begun.is_set() else None
         self._none_left.clear()
         try:
             yield
@@ -62,7 +62,7 @@ class Stopping:
         return len(self._sockets)
 
     def begin(self) -> None:
-        self.begun = True
+        self.begun.set()
         for socket, leaving in self._sockets.items():
             if leaving is None:
                 self._sockets[socket] = asyncio.create_task(socket.leave())
@@ -84,5 +84,5 @@ async def drain(app: FastAPI) -> None:
 
 async def taking_bids(request: Request) -> None:
     """Refuse an HTTP bid once the process stops (a dependency of the bid route)."""
-    if request.app.state.stopping.begun:
+    if request.app.state.stopping.begun.is_set():
         raise GoingAway()

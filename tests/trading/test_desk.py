@@ -238,3 +238,29 @@ async def test_bids_beyond_the_desks_queue_are_refused_rate_limited(
     assert refused.value.code == "rate_limited"
     assert (await waiting[-1])["current_price_fen"] == START_PRICE + 2 * STEP
     await first
+
+
+async def test_on_drain_the_waiting_bids_are_placed_and_answered_and_new_ones_refused(
+    committed: async_sessionmaker[AsyncSession],
+) -> None:
+    trade_id, bidders = await committed_auction(committed, 4)
+    desk = Desk(committed, TickingClock())
+    async with committed.begin() as holder:  # a slow batch ahead holds the trade
+        await holder.execute(select(Trade).where(Trade.id == trade_id).with_for_update())
+        queued = [
+            asyncio.create_task(desk.place(trade_id, BidOrder(b, START_PRICE + STEP * i)))
+            for i, b in enumerate(bidders[:3])
+        ]
+        await _waiting_for_a_lock(committed)  # the first batch waits, the others queue
+        draining = asyncio.create_task(desk.drain())
+        await asyncio.sleep(0)  # the process stops: the desk closes
+        with pytest.raises(desk_module.Closed):
+            await desk.place(trade_id, BidOrder(bidders[3], START_PRICE + 9 * STEP))
+        assert not draining.done()  # it waits for the queued bids
+    await draining
+    ledgered = await _ledgered_bids(committed, trade_id)  # committed when the drain ends
+    answers = await asyncio.gather(*queued)
+    assert [a["accepted"][0]["amount_fen"] for a in answers] == [
+        START_PRICE + STEP * i for i in range(3)
+    ]
+    assert [e["index"] for e in ledgered] == [a["accepted"][0]["ledger_index"] for a in answers]
