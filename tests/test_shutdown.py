@@ -3,6 +3,7 @@ hand is placed and acknowledged before its socket closes 1001, the bid behind it
 answered (the client sends it to another process), and new bids are refused."""
 
 import asyncio
+import hmac
 import json
 import socket
 import time
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from techmarket.accounts.service import SESSION_COOKIE
 from techmarket.app import create_app
 from techmarket.clock import FixedClock
 from techmarket.config import Settings
@@ -87,3 +89,28 @@ async def test_the_bid_in_hand_is_acknowledged_then_the_socket_closes_going_away
     async with committed() as session:
         bids = (await session.execute(select(Bid).where(Bid.trade_id == trade_id))).scalars()
         assert [b.id for b in bids] == [replies[0]["bid_id"]]
+
+
+async def test_once_the_process_stops_the_api_and_the_page_refuse_bids_going_away(
+    engine: AsyncEngine, committed: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    trade_id, (bidder,) = await committed_auction(committed, 1)
+    bearer = await token_for(committed, bidder)
+    app = create_app(settings, clock=FixedClock(NOW), engine=engine, sessionmaker=committed)
+    app.state.stopping.begin()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        api = await http.post(
+            f"/api/v1/trades/{trade_id}/bids",
+            json={"amount_fen": START_PRICE},
+            headers={"Authorization": f"Bearer {bearer}"},
+        )
+        http.cookies.set(SESSION_COOKIE, bearer)  # signed in on the page, with its form token
+        form_token = hmac.new(app.state.session_key, b"csrf\0" + bearer.encode(), "sha256")
+        page = await http.post(
+            f"/trades/{trade_id}/bids",
+            data={"amount": "10000", "csrf_token": form_token.hexdigest()},
+        )
+    assert api.status_code == page.status_code == 503
+    assert api.json()["code"] == "going_away"
+    assert "这次出价没有提交，请再提交一次" in page.text

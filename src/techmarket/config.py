@@ -74,7 +74,7 @@ class Settings(BaseSettings):
         default=100, ge=1, description="live auction sockets from one client address"
     )
     shutdown_grace_seconds: float = Field(
-        default=10.0, gt=0, le=600, description="on SIGTERM, to drain the desk and sockets"
+        default=8.0, gt=0, le=600, description="on SIGTERM, to drain the desk and sockets"
     )
 
     @field_validator("database_url")

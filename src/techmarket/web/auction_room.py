@@ -8,10 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ValidationError
 
+from techmarket import shutdown
 from techmarket.accounts.policy import Principal
 from techmarket.db import Session
 from techmarket.deps import Now
@@ -189,7 +190,7 @@ async def register(
     return RedirectResponse(f"/trades/{trade_id}?done={done}&ledger={index}", 303)
 
 
-@router.post("/trades/{trade_id}/bids")
+@router.post("/trades/{trade_id}/bids", dependencies=[Depends(shutdown.taking_bids)])
 async def bid(
     request: Request, trade_id: int, session: Session, principal: Verified, now: Now
 ) -> RedirectResponse:

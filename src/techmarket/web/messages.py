@@ -58,6 +58,7 @@ DOMAIN: dict[str, str] = {
     "too_low": "出价过低。",
     "not_registered": "请先报名并缴纳保证金。",
     "closed": "竞价已结束。",
+    "going_away": "服务正在重启，这次出价没有提交，请再提交一次。",
     # ledger
     "ledger_entry_not_found": "账本中没有这一条记录。",
     "invalid_tree_size": "账本大小超出范围。",
