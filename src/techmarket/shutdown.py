@@ -6,9 +6,7 @@ shuts the connections down."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Iterator
 from typing import Protocol
 
 from fastapi import FastAPI, Request
@@ -43,19 +41,17 @@ class Stopping:
         self._none_left = asyncio.Event()
         self._none_left.set()
 
-    @contextlib.contextmanager
-    def serving(self, socket: Leaver) -> Iterator[None]:
-        """While ``socket`` serves; one that opens once the stop has begun leaves at once."""
+    def join(self, socket: Leaver) -> None:
+        """A socket opens; if the stop has begun, it leaves at once."""
         self._sockets[socket] = asyncio.create_task(socket.leave()) if self.begun.is_set() else None
         self._none_left.clear()
-        try:
-            yield
-        finally:
-            leaving = self._sockets.pop(socket)
-            if leaving is not None:
-                leaving.cancel()  # it ended on its own (the client went, or its sender)
-            if not self._sockets:
-                self._none_left.set()
+
+    def left(self, socket: Leaver) -> None:
+        """The socket has closed (or sent its close)."""
+        if (leaving := self._sockets.pop(socket, None)) is not None:
+            leaving.cancel()  # it ended on its own (the client went, or its sender)
+        if not self._sockets:
+            self._none_left.set()
 
     @property
     def sockets(self) -> int:

@@ -267,6 +267,7 @@ async def watch(websocket: WebSocket, trade_id: Id, token: Line | None = None) -
     broadcaster = websocket.app.state.broadcaster
     inbox = broadcaster.subscribe(trade_id)  # before the snapshot: nothing slips between
     watcher = Watcher(websocket, trade_id, inbox)
+    websocket.app.state.stopping.join(watcher)  # the process stops: it leaves (1001)
     counted = watcher.throttle.open_socket(watcher.address, watcher.throttle.sockets_per_address)
     try:
         if not counted:
@@ -280,14 +281,14 @@ async def watch(websocket: WebSocket, trade_id: Id, token: Line | None = None) -
         if snapshot is None:
             await websocket.send_text(broadcast.encode(_error("invalid", "no such trade")))
             raise Closing(CLOSE_NOT_FOUND, "no such trade")
-        with websocket.app.state.stopping.serving(watcher):
-            await _serve(watcher, snapshot)
+        await _serve(watcher, snapshot)
     except Closing as closing:
         with contextlib.suppress(Exception):  # the client may be gone already
             await websocket.close(code=closing.code, reason=closing.reason)
     except WebSocketDisconnect:
         pass
     finally:
+        websocket.app.state.stopping.left(watcher)
         broadcaster.unsubscribe(trade_id, inbox)
         if watcher.principal is not None:
             watcher.throttle.close_socket(watcher.who)
