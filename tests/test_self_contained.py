@@ -15,7 +15,7 @@ PARENTS = re.compile(r"Path\(__file__\)\.resolve\(\)\.parents\[(\d+)\]")
 
 
 def _scanned() -> list[Path]:
-    files = [ROOT / ".ci" / "run"]
+    files = [p for p in (ROOT / ".ci").iterdir() if p.is_file()]
     for folder in ("src", "tests", "bench"):
         files += [
             p

