@@ -127,6 +127,17 @@ def test_a_restored_ledger_verifies_and_extends_every_earlier_checkpoint(
     assert again.exit_code == 1
     assert "not empty" in again.output
 
+    # Never over another key: that one may have signed a ledger of its own.
+    other = tmp_path / "other" / "ledger.key"
+    keys.load_or_create(other, ORIGIN)
+    before = other.read_text()
+    env(database_url=asyncio.run(fresh_database(server_url, "techmarket_backup_other")))
+    env(data_dir=tmp_path / "other")
+    refused = runner.invoke(cli, ["restore", str(backup)])
+    assert refused.exit_code == 1
+    assert "holds another signing key" in refused.output
+    assert other.read_text() == before
+
 
 def test_the_signing_key_is_backed_up_only_when_asked(
     server_url: str, env: Callable[..., None], tmp_path: Path
