@@ -24,29 +24,53 @@ TEST_DATABASE = "techmarket_test"
 START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
+def external_server_url() -> str | None:
+    """With TECHMARKET_DATABASE_URL set, an asyncpg URL to that server's ``postgres``
+    database: the tests make databases of their own there (the role needs CREATEDB)."""
+    external = Settings(database_url=os.environ.get("TECHMARKET_DATABASE_URL")).database_url
+    if external is None:
+        return None
+    return make_url(external).set(database="postgres").render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 async def server_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
     """An asyncpg URL to the ``postgres`` database of the server under test.
 
     With no TECHMARKET_DATABASE_URL an embedded server is started; if it cannot start the
-    whole run errors out (it never skips)."""
-    external = os.environ.get("TECHMARKET_DATABASE_URL")
+    whole run errors out (it never skips). On an external server, the databases this run
+    made are dropped at its end."""
+    external = external_server_url()
     if external:
-        url = Settings(database_url=external).database_url
-        assert url is not None
-        yield make_url(url).set(database="postgres").render_as_string(hide_password=False)
+        yield external
+        await drop_databases(external, made_here)
         return
     embedded = EmbeddedPostgres(tmp_path_factory.mktemp("pg"))
     yield await embedded.start("postgres")
     embedded.stop()
 
 
-async def fresh_database(server_url: str, name: str) -> str:
-    """Drop and create database ``name``; return its URL."""
+# Databases made by this run, named after its process: runs sharing a server never meet.
+made_here: set[str] = set()
+
+
+def run_scoped(name: str) -> str:
+    made_here.add(f"{name}_{os.getpid()}")
+    return f"{name}_{os.getpid()}"
+
+
+async def drop_databases(server_url: str, names: set[str]) -> None:
     admin = make_engine(server_url, isolation_level="AUTOCOMMIT", pool_size=1)
     async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for name in names:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     await admin.dispose()
+
+
+async def fresh_database(server_url: str, name: str) -> str:
+    """Drop and create this run's database ``name``; return its URL."""
+    name = run_scoped(name)
+    await drop_databases(server_url, {name})
     await create_database(server_url, name)
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 

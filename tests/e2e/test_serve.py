@@ -24,8 +24,8 @@ def _me(url: str, token: str) -> httpx.Response:
 
 def test_two_processes_on_one_embedded_database(tmp_path: Path) -> None:
     pgdata = tmp_path / "pgdata"
-    with serving(tmp_path, "--demo") as first:
-        second = Server(tmp_path, "--demo")  # joins the running embedded server
+    with serving(tmp_path, "--demo", embedded=True) as first:
+        second = Server(tmp_path, "--demo", embedded=True)  # joins the running embedded server
         second.wait_ready()
         token = _token(first.url)
         assert _me(second.url, token).status_code == 200  # one service, one database
@@ -37,7 +37,9 @@ def test_two_processes_on_one_embedded_database(tmp_path: Path) -> None:
     # The last process out stopped PostgreSQL cleanly.
     assert not (pgdata / "postmaster.pid").exists()
 
-    with serving(tmp_path) as again:  # same data directory, data intact, token still valid
+    with serving(
+        tmp_path, embedded=True
+    ) as again:  # same data directory, data intact, token still valid
         assert _me(again.url, token).status_code == 200
         docs = httpx.get(f"{again.url}/openapi.json").json()
         assert "/api/v1/auth/token" in docs["paths"]

@@ -138,6 +138,11 @@ async def checkpoint_at(session: AsyncSession, size: int) -> LedgerCheckpoint | 
     return await session.get(LedgerCheckpoint, size)
 
 
+async def latest_checkpoint(session: AsyncSession) -> LedgerCheckpoint | None:
+    stmt = select(LedgerCheckpoint).order_by(LedgerCheckpoint.tree_size.desc()).limit(1)
+    return await session.scalar(stmt)
+
+
 async def keep_checkpoint(
     session: AsyncSession, size: int, root: bytes, signed_note: str, at: datetime
 ) -> LedgerCheckpoint:
