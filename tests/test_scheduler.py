@@ -14,7 +14,7 @@ from techmarket.ledger.note import Verifier
 from techmarket.ledger.replay import rule_books
 from techmarket.ledger.verify import verify_export
 from techmarket.models.trade import Trade, TradeStatus
-from techmarket.trading import engine
+from techmarket.trading import bidding, closing
 from techmarket.trading import repository as trades
 from tests.conftest import START
 from tests.factories import account
@@ -22,7 +22,7 @@ from tests.ledger.helpers import export_lines, public_key
 from tests.trading.helpers import committed_auction, open_auction
 
 BIDDING = START + timedelta(minutes=15)
-ENDED = START + timedelta(hours=1) + engine.BID_GRACE  # the end, and the close's grace
+ENDED = START + timedelta(hours=1) + closing.BID_GRACE  # the end, and the close's grace
 
 
 async def test_a_trade_that_fails_to_close_does_not_hold_up_the_others(
@@ -74,7 +74,7 @@ async def _two_unsigned_deals(committed: async_sessionmaker[AsyncSession]) -> tu
     for _ in range(2):
         trade_id, (winner,) = await committed_auction(committed, 1)
         async with committed.begin() as session:
-            await engine.place_bid(
+            await bidding.place_bid(
                 session, winner, trade_id, 1_000_000, None, None, BIDDING, FixedClock(BIDDING)
             )
         deals.append(trade_id)
@@ -99,7 +99,7 @@ async def test_forfeiting_locks_only_the_deals_that_are_due(
             assert (await signing.execute(locked)).scalar_one() == not_due
             # … and another process's scheduler finds nothing: the due one is taken.
             assert await trades.next_signing_lapsed(signing, now, ()) is None
-        await engine.forfeit(forfeiting, found, now)
+        await closing.forfeit(forfeiting, found, now)
     async with committed() as session:
         statuses = dict(iter((await session.execute(select(Trade.id, Trade.status))).all()))
     assert statuses == {due: TradeStatus.defaulted, not_due: TradeStatus.sold}

@@ -20,7 +20,7 @@ from techmarket.listings.schemas import AchievementCreate, DemandCreate
 from techmarket.listings.taxonomy import IpType
 from techmarket.models.listing import Achievement, AchievementStatus, Demand
 from techmarket.models.org import Organisation, OrgKind, OrgStatus, Role, User
-from techmarket.trading import agreements, auctions
+from techmarket.trading import agreements, lifecycle
 from techmarket.trading.schemas import AuctionCreate, ListedCreate
 
 # Demo data only: printed at start so a person can log in; never a default login.
@@ -330,13 +330,13 @@ async def _other_trades(session: AsyncSession, now: datetime) -> None:
         trade, _ = await agreements.create(
             session, seller, listed.id, buyer.org.id, 80_000_000, now
         )
-        await auctions.approve(session, await _principal(session, LISTERS[0][1]), trade.id, now)
+        await lifecycle.approve(session, await _principal(session, LISTERS[0][1]), trade.id, now)
         await agreements.offer(session, seller, trade.id, 80_000_000, "首次报价", now)
         await agreements.offer(session, buyer, trade.id, 68_000_000, "还价", now)
         await agreements.accept(session, seller, trade.id, get_settings(), now)
     if (listed := await _published(session, LISTED_TITLE)) is not None:
         seller = await _principal(session, LISTERS[1][0])
-        trade, _ = await auctions.create(
+        trade, _ = await lifecycle.create(
             session,
             seller,
             ListedCreate(
@@ -350,8 +350,8 @@ async def _other_trades(session: AsyncSession, now: datetime) -> None:
             get_settings().signing_period,
             now,
         )
-        await auctions.approve(session, await _principal(session, LISTERS[1][1]), trade.id, now)
-        await auctions.register(
+        await lifecycle.approve(session, await _principal(session, LISTERS[1][1]), trade.id, now)
+        await lifecycle.register(
             session, await _principal(session, DEMAND_POSTERS[1]), trade.id, now
         )
 
@@ -364,7 +364,7 @@ async def _live_auction(session: AsyncSession, now: datetime) -> None:
     if listed.status != AchievementStatus.published:
         return
     seller = await _principal(session, LISTERS[0][0])
-    trade, _ = await auctions.create(
+    trade, _ = await lifecycle.create(
         session,
         seller,
         AuctionCreate(
@@ -380,6 +380,6 @@ async def _live_auction(session: AsyncSession, now: datetime) -> None:
         get_settings().signing_period,
         now,
     )
-    await auctions.approve(session, await _principal(session, LISTERS[0][1]), trade.id, now)
+    await lifecycle.approve(session, await _principal(session, LISTERS[0][1]), trade.id, now)
     for email in DEMAND_POSTERS[:3]:
-        await auctions.register(session, await _principal(session, email), trade.id, now)
+        await lifecycle.register(session, await _principal(session, email), trade.id, now)

@@ -13,8 +13,9 @@ from techmarket.clock import FixedClock
 from techmarket.ledger.replay import rule_books
 from techmarket.models.ledger import LedgerEntry
 from techmarket.models.trade import Bid, Trade
-from techmarket.trading import auction, engine
-from techmarket.trading.engine import BidRefused
+from techmarket.trading import bidding
+from techmarket.trading.bidding import BidRefused
+from techmarket.trading.rules import auction
 from tests.conftest import START
 from tests.trading.helpers import committed_auction
 
@@ -27,7 +28,7 @@ async def _bid(
 ) -> dict[str, object] | None:
     try:
         async with committed.begin() as session:
-            return await engine.place_bid(
+            return await bidding.place_bid(
                 session, who, trade_id, amount, None, None, NOW, FixedClock(NOW)
             )
     except BidRefused as refused:
@@ -83,7 +84,7 @@ async def test_2000_racing_bids_equal_the_serial_replay_of_the_ledger(
     assert acknowledged <= set(stored)  # no acknowledged bid is missing
 
     # Replaying the ledger's accepted bids, one after another, gives the stored state.
-    terms = engine.state_of(trade, [])[0]
+    terms = bidding.state_of(trade, [])[0]
     state = auction.opening(terms)
     for body in bodies:
         if body["type"] == "trade.bid_accepted":

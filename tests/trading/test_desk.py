@@ -17,9 +17,9 @@ from techmarket.ledger.replay import rule_books
 from techmarket.models.ledger import LedgerEntry
 from techmarket.models.trade import Bid, BidRequest, Trade
 from techmarket.trading import desk as desk_module
-from techmarket.trading.auctions import TradeNotFound
+from techmarket.trading.bidding import BidOrder, BidRefused
 from techmarket.trading.desk import BidsNotPlaced, Desk
-from techmarket.trading.engine import BidOrder, BidRefused
+from techmarket.trading.lifecycle import TradeNotFound
 from tests.conftest import START
 from tests.factories import make_user
 from tests.trading.helpers import committed_auction

@@ -18,7 +18,7 @@ from techmarket.app import create_app
 from techmarket.clock import FixedClock
 from techmarket.config import Settings
 from techmarket.models.org import Organisation, OrgKind, OrgStatus
-from techmarket.trading import engine as bidding
+from techmarket.trading import bidding as bidding
 from techmarket.trading.broadcast import Broadcaster
 from techmarket.trading.desk import Desk
 from tests.conftest import START

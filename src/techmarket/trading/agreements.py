@@ -28,15 +28,15 @@ from techmarket.models.trade import (
     TradeMode,
     TradeStatus,
 )
-from techmarket.trading import agreement
 from techmarket.trading import repository as repo
-from techmarket.trading.auctions import (
+from techmarket.trading.lifecycle import (
     TradeNotFound,
     load,
     open_trade,
     record_event,
     reserve_commitment,
 )
+from techmarket.trading.rules import agreement
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 from techmarket.ledger import commitment
 from techmarket.ledger.replay import RuleViolation, register
-from techmarket.trading import agreement, auction
+from techmarket.trading.rules import agreement, auction
 
 
 @dataclass

@@ -1,4 +1,6 @@
-"""Opening auctions (with the seller's TTO approval) and registering bidders."""
+"""The trade lifecycle service, for every mode: load a trade, record its events (ledger
+and watchers), open it (with the seller's TTO approval), approve or reject it, register
+bidders."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from techmarket.listings import achievements
 from techmarket.listings import lifecycle as listing_lifecycle
 from techmarket.models.listing import AchievementStatus
 from techmarket.models.trade import DepositStatus, Registration, Trade, TradeMode, TradeStatus
+from techmarket.trading import broadcast
 from techmarket.trading import repository as repo
 from techmarket.trading.schemas import AuctionCreate, ListedCreate
 from techmarket.types import wire_time
@@ -335,3 +338,34 @@ def _new_alias(taken: set[str]) -> str:
         alias = "".join(secrets.choice(ALIAS_ALPHABET) for _ in range(4))
         if alias not in taken:
             return alias
+
+
+class TradeEvents:
+    """The trade events of one operation: each ledgered as it happens (written together by
+    ``done``); the watchers' messages sent in one NOTIFY, which PostgreSQL delivers at
+    commit."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        trade: Trade,
+        now: datetime,
+        appender: ledger.Appender | None = None,
+    ) -> None:
+        self.session, self.trade, self.now = session, trade, now
+        self.appender = appender or ledger.Appender(session)
+        self.messages: list[dict[str, Any]] = []
+
+    async def record(self, event_type: str, data: dict[str, Any]) -> int:
+        index = await record_event(
+            self.session, self.trade, event_type, data, self.now, self.appender
+        )
+        msg = broadcast.message(event_type, {**data, "seq": self.trade.seq}, self.now, index)
+        if msg is not None:
+            self.messages.append(msg)
+        return index
+
+    async def done(self) -> None:
+        """Write the ledger entries and queue the messages."""
+        await self.appender.write()
+        await broadcast.notify(self.session, self.trade.id, self.messages)
