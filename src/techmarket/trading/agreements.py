@@ -390,11 +390,7 @@ async def object_to(
     """Any verified organisation objects, with reasons, while the notice runs."""
     authorize(principal, Action.trade_object)
     trade = await load(session, principal, trade_id, lock=True)
-    if (
-        trade.status != TradeStatus.notice
-        or trade.notice_ends_at is None
-        or now >= trade.notice_ends_at
-    ):
+    if trade.status != TradeStatus.notice or not agreement.may_object(trade.notice_ends_at, now):
         raise NotOnNotice()
     objection = Objection(
         trade_id=trade.id,

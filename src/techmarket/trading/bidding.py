@@ -5,7 +5,7 @@ lock and is judged by the rule book (``rules/auction.py``). Closing is in ``clos
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,16 +43,8 @@ def state_of(
     trade: Trade, registrations: list[Registration]
 ) -> tuple[auction.Terms, auction.State]:
     """The auction's rules and where it stands, from the stored trade (bidders by alias)."""
-    t = trade.terms
-    terms = auction.Terms(
-        start_price_fen=t["start_price_fen"],
-        increment_fen=t["increment_fen"],
-        starts_at=datetime.fromisoformat(t["starts_at"]),
-        ends_at=datetime.fromisoformat(t["ends_at"]),
-        extension=timedelta(seconds=t["extension_seconds"]),
-        reserve_fen=trade.reserve_fen,
-        priority_holders=frozenset(r.alias for r in registrations if r.priority_right),
-    )
+    holders = frozenset(r.alias for r in registrations if r.priority_right)
+    terms = auction.terms_of(trade.terms, trade.reserve_fen, holders)
     with_max = sorted(
         (r for r in registrations if r.max_amount_fen is not None),
         key=lambda r: r.max_set_seq or 0,

@@ -36,10 +36,9 @@ async def end_listing(session: AsyncSession, trade: Trade, now: datetime) -> Non
     """At a listing's end, the trade locked: unsold with no intent, a deal at the listed
     price with one, an auction among exactly those buyers with two or more."""
     registrations = await repo.registrations(session, trade.id)
-    outcome = listed.outcome_at_end(len(registrations))
-    if outcome != "auction":
-        sole = registrations[0] if outcome == "sold" else None
-        trade.price_fen = trade.terms["listed_price_fen"] if sole else None
+    if listed.outcome_at_end(len(registrations)) != "auction":
+        buyer, trade.price_fen = listed.sale_at_end(trade.terms, [r.alias for r in registrations])
+        sole = next((r for r in registrations if r.alias == buyer), None)
         await _settle(session, trade, registrations, sole, trade.price_fen, now)
         return
     trade.terms = listed.auction_terms(trade.terms, now)
