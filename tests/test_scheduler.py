@@ -9,9 +9,9 @@ from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from techmarket import scheduler
+from techmarket.audit import rule_books
 from techmarket.clock import FixedClock
 from techmarket.ledger.note import Verifier
-from techmarket.ledger.replay import rule_books
 from techmarket.ledger.verify import verify_export
 from techmarket.models.trade import Trade, TradeStatus
 from techmarket.trading import bidding, closing

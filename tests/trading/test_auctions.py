@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from techmarket import scheduler
 from techmarket.accounts.policy import Principal
+from techmarket.audit import rule_books
 from techmarket.clock import FixedClock
 from techmarket.ledger import service as ledger
 from techmarket.ledger.note import Verifier
-from techmarket.ledger.replay import rule_books
 from techmarket.ledger.verify import VerificationFailed, verify_export
 from techmarket.models.org import OrgKind
 from techmarket.scheduler import CLOSE_AUCTIONS, FORFEIT_DEPOSITS

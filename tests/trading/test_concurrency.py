@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from techmarket.accounts.policy import Principal
+from techmarket.audit import rule_books
 from techmarket.clock import FixedClock
-from techmarket.ledger.replay import rule_books
 from techmarket.models.ledger import LedgerEntry
 from techmarket.models.trade import Bid, Trade
 from techmarket.trading import bidding

@@ -11,9 +11,9 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from techmarket.accounts.policy import Principal
+from techmarket.audit import rule_books
 from techmarket.clock import FixedClock
 from techmarket.db import make_engine, make_sessionmaker
-from techmarket.ledger.replay import rule_books
 from techmarket.models.ledger import LedgerEntry
 from techmarket.models.trade import Bid, BidRequest, Trade
 from techmarket.trading import desk as desk_module
