@@ -34,9 +34,8 @@ from techmarket.trading.lifecycle import (
     load,
     open_trade,
     record_event,
-    reserve_commitment,
 )
-from techmarket.trading.rules import agreement
+from techmarket.trading.rules import agreement, commitments
 
 
 @dataclass(frozen=True)
@@ -209,7 +208,7 @@ async def create(
         terms={"asking_price_fen": asking_price_fen},
         reserve_fen=None,
         reserve_salt=salt,
-        reserve_commitment=reserve_commitment(None, salt),  # no reserve in this mode
+        reserve_commitment=commitments.reserve(None, salt),  # no reserve in this mode
         ends_at=now,
         seq=0,
         created_by=principal.user.id,
@@ -332,7 +331,7 @@ async def offer(
         {
             "offer_id": made.id,
             "org_id": principal.org.id,
-            "price_commitment": commitment.commit(price_fen, salt),
+            "price_commitment": commitments.offer(price_fen, salt),
         },
         now,
     )

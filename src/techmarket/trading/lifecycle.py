@@ -22,6 +22,7 @@ from techmarket.models.listing import AchievementStatus
 from techmarket.models.trade import DepositStatus, Registration, Trade, TradeMode, TradeStatus
 from techmarket.trading import broadcast
 from techmarket.trading import repository as repo
+from techmarket.trading.rules import commitments
 from techmarket.trading.schemas import AuctionCreate, ListedCreate
 from techmarket.types import wire_time
 
@@ -78,16 +79,6 @@ class AlreadyRegistered(Conflict):
     title = "Already registered for this auction"
 
 
-def reserve_commitment(reserve_fen: int | None, salt: str) -> str:
-    """The reserve's commitment (no reserve is reserve 0)."""
-    return commitment.commit(reserve_fen or 0, salt)
-
-
-def holder_commitment(holder: dict[str, Any]) -> str:
-    """The commitment to a priority-right holder (``{"org_id", "salt"}``)."""
-    return commitment.commit(holder["org_id"], holder["salt"])
-
-
 def public_terms(data: AuctionCreate, holders: list[dict[str, Any]]) -> dict[str, Any]:
     """The auction's terms as everyone sees them: the priority holders only as
     commitments (revealed at the close), so that no alias can be tied to a name."""
@@ -99,7 +90,9 @@ def public_terms(data: AuctionCreate, holders: list[dict[str, Any]]) -> dict[str
         "starts_at": wire_time(data.starts_at),
         "ends_at": wire_time(data.ends_at),
         "extension_seconds": data.extension_seconds,
-        "priority_holder_commitments": sorted(holder_commitment(h) for h in holders),
+        "priority_holder_commitments": sorted(
+            commitments.holder(h["org_id"], h["salt"]) for h in holders
+        ),
     }
 
 
@@ -199,7 +192,7 @@ async def create(
         terms=terms,
         reserve_fen=reserve,
         reserve_salt=salt,
-        reserve_commitment=reserve_commitment(reserve, salt),
+        reserve_commitment=commitments.reserve(reserve, salt),
         priority_holders=holders,
         ends_at=ends_at,
         seq=0,
@@ -326,7 +319,9 @@ async def register(
             "deposit_fen": registration.deposit_fen,
             "deposit": "held",
             # Which committed holder this alias is, without saying who (opened at close).
-            "priority_commitment": holder_commitment(holder) if holder else None,
+            "priority_commitment": (
+                commitments.holder(holder["org_id"], holder["salt"]) if holder else None
+            ),
         },
         now,
     )

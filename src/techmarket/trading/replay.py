@@ -17,9 +17,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from techmarket.ledger import commitment
 from techmarket.ledger.replay import RuleViolation
-from techmarket.trading.rules import agreement, auction, listed
+from techmarket.trading.rules import agreement, auction, commitments, listed
 
 
 @dataclass
@@ -148,7 +147,7 @@ class Auctions:
         if at < a.ends_at or datetime.fromisoformat(data["ends_at"]) != a.ends_at:
             raise RuleViolation(index, "closed before its (extended) end")
         reserve, salt = data["reserve_fen"], data["reserve_salt"]
-        if not commitment.opens(a.commitment, reserve, salt):
+        if not commitments.opens(a.commitment, reserve, salt):
             raise RuleViolation(index, "revealed reserve does not match its commitment")
         self._holders_revealed(index, a, _reveals(index, data, "priority_holders"))
         if a.listing:  # ended with one intent (a deal at the listed price) or none
@@ -174,7 +173,7 @@ class Auctions:
         opened: dict[str, str | None] = {}
         for holder in revealed:
             org_id, salt = holder.get("org_id"), holder.get("salt")
-            found = next((c for c in a.holders if commitment.opens(c, org_id, salt)), None)
+            found = next((c for c in a.holders if commitments.opens(c, org_id, salt)), None)
             if found is None or found in opened:
                 raise RuleViolation(
                     index, f"revealed priority holder {org_id} matches no commitment of the terms"
@@ -338,7 +337,7 @@ class Agreements:
             raise RuleViolation(index, "the acceptance does not reveal exactly the offers made")
         for offer_id, committed in a.committed.items():
             price, salt = by_id[offer_id].get("price_fen"), by_id[offer_id].get("salt")
-            if not commitment.opens(committed, price, salt):
+            if not commitments.opens(committed, price, salt):
                 raise RuleViolation(
                     index, f"revealed price of offer {offer_id} does not match its commitment"
                 )
