@@ -89,3 +89,26 @@ def test_the_rule_book_imports_no_database_web_or_clock() -> None:
         if name.startswith(forbidden) or name.startswith("techmarket.models")
     }
     assert found == set()
+
+
+QUERY_BUILDERS = {"select", "insert", "update", "delete", "text"}
+# Besides the repositories: the models, the engine's set-up, migrations and the health probe.
+OUTSIDE_REPOSITORIES = {"db.py", "migrate.py", "health.py"}
+
+
+def test_sql_is_written_only_in_repositories() -> None:
+    writers = {
+        str(path.relative_to(SRC))
+        for path in SRC.rglob("*.py")
+        if path.name != "repository.py"
+        and path.parent.name != "models"
+        and str(path.relative_to(SRC)) not in OUTSIDE_REPOSITORIES
+        for node in ast.walk(ast.parse(path.read_text()))
+        if (
+            isinstance(node, ast.ImportFrom)
+            and (node.module or "").startswith("sqlalchemy")
+            and QUERY_BUILDERS & {a.name for a in node.names}
+        )
+        or (isinstance(node, ast.Attribute) and node.attr in ("execute", "scalar", "scalars"))
+    }
+    assert writers == set()
