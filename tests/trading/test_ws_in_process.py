@@ -2,44 +2,19 @@
 sent twice is placed once, a resume sends exactly the missed events in order, and a token
 may come as the first message."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
 import httpx
 from httpx_ws import aconnect_ws
-from httpx_ws.transport import ASGIWebSocketTransport
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from techmarket.app import create_app
 from techmarket.clock import FixedClock
-from techmarket.config import Settings
-from techmarket.trading.broadcast import Broadcaster
-from techmarket.trading.desk import Desk
 from tests.factories import Account, account
+from tests.trading.conftest import InProcess
 from tests.trading.helpers import bid, open_auction
 
 M = 100_000  # one increment
-
-
-@asynccontextmanager
-async def _in_process(
-    engine: AsyncEngine,
-    database_url: str,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    clock: FixedClock,
-) -> AsyncIterator[httpx.AsyncClient]:
-    """HTTP and websockets on one app in this process, in the test's transaction (never
-    committed: the broadcaster is not started, live events do not come, resumes do)."""
-    app = create_app(settings, clock=clock, engine=engine, sessionmaker=sessionmaker)
-    app.state.desk = Desk(sessionmaker, clock)
-    app.state.broadcaster = Broadcaster(database_url)
-    transport = ASGIWebSocketTransport(app=app)
-    async with transport, httpx.AsyncClient(transport=transport, base_url="http://test") as c:
-        yield c
-    await app.state.desk.stop()
 
 
 async def _bidding(
@@ -57,14 +32,9 @@ async def _bidding(
 
 
 async def test_a_request_sent_twice_is_placed_once_and_answered_alike(
-    engine: AsyncEngine,
-    database_url: str,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    clock: FixedClock,
-    session: AsyncSession,
+    in_process: InProcess, clock: FixedClock, session: AsyncSession
 ) -> None:
-    async with _in_process(engine, database_url, sessionmaker, settings, clock) as client:
+    async with in_process() as client:
         trade, (bidder,) = await _bidding(client, session, clock, 1)
         start = trade["terms"]["start_price_fen"]
         url = f"/ws/trades/{trade['id']}?token={bidder.token}"
@@ -84,14 +54,9 @@ async def test_a_request_sent_twice_is_placed_once_and_answered_alike(
 
 
 async def test_a_resume_sends_exactly_the_missed_events_in_order_before_later_replies(
-    engine: AsyncEngine,
-    database_url: str,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    clock: FixedClock,
-    session: AsyncSession,
+    in_process: InProcess, clock: FixedClock, session: AsyncSession
 ) -> None:
-    async with _in_process(engine, database_url, sessionmaker, settings, clock) as client:
+    async with in_process() as client:
         trade, (a, b) = await _bidding(client, session, clock, 2)
         start = trade["terms"]["start_price_fen"]
         assert (await bid(client, a, trade["id"], start, max_amount_fen=start + 5 * M)).is_success
@@ -116,14 +81,9 @@ async def test_a_resume_sends_exactly_the_missed_events_in_order_before_later_re
 
 
 async def test_a_token_may_come_as_the_first_message(
-    engine: AsyncEngine,
-    database_url: str,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    clock: FixedClock,
-    session: AsyncSession,
+    in_process: InProcess, clock: FixedClock, session: AsyncSession
 ) -> None:
-    async with _in_process(engine, database_url, sessionmaker, settings, clock) as client:
+    async with in_process() as client:
         trade, (bidder,) = await _bidding(client, session, clock, 1)
         start = trade["terms"]["start_price_fen"]
         async with aconnect_ws(f"/ws/trades/{trade['id']}", client) as ws:

@@ -330,35 +330,30 @@ async def responses_by_status(session: AsyncSession) -> dict[str, int]:
     return await count_by(session, DemandResponse.status)
 
 
-async def published_achievement_counts(session: AsyncSession) -> dict[str, Any]:
-    """Published achievements by industry, province and city; all by month published."""
-    published = _published()
-    by_industry = await count_by(session, Achievement.industry, published)
+async def _where_and_when(
+    session: AsyncSession, listing: Listing, condition: Any
+) -> dict[str, dict[str, int]]:
+    """Listings meeting ``condition`` by industry, province and city; all (but drafts) by
+    month published."""
     return {
-        "published": sum(by_industry.values()),
-        "by_industry": by_industry,
-        "by_province": await count_by(session, province_of(Achievement.region_code), published),
-        "by_city": await count_by(session, city_of(Achievement.region_code), published),
+        "by_industry": await count_by(session, listing.industry, condition),
+        "by_province": await count_by(session, province_of(listing.region_code), condition),
+        "by_city": await count_by(session, city_of(listing.region_code), condition),
         "by_month": await count_by(
-            session, month_of(Achievement.published_at), Achievement.published_at.is_not(None)
+            session, month_of(listing.published_at), listing.published_at.is_not(None)
         ),
     }
+
+
+async def published_achievement_counts(session: AsyncSession) -> dict[str, Any]:
+    counts = await _where_and_when(session, Achievement, _published())
+    return {"published": sum(counts["by_industry"].values()), **counts}
 
 
 async def open_demand_counts(session: AsyncSession, now: datetime) -> dict[str, Any]:
-    """Open demands by industry, province and city; all by month published and status."""
-    open_demand = _open_demand(now)
-    by_industry = await count_by(session, Demand.industry, open_demand)
-    return {
-        "open": sum(by_industry.values()),
-        "by_industry": by_industry,
-        "by_province": await count_by(session, province_of(Demand.region_code), open_demand),
-        "by_city": await count_by(session, city_of(Demand.region_code), open_demand),
-        "by_month": await count_by(
-            session, month_of(Demand.published_at), Demand.published_at.is_not(None)
-        ),
-        "by_status": await count_by(session, Demand.status, Demand.status != DemandStatus.draft),
-    }
+    counts = await _where_and_when(session, Demand, _open_demand(now))
+    by_status = await count_by(session, Demand.status, Demand.status != DemandStatus.draft)
+    return {"open": sum(counts["by_industry"].values()), **counts, "by_status": by_status}
 
 
 async def titles(session: AsyncSession, listing: Listing) -> set[str]:
