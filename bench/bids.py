@@ -36,7 +36,7 @@ from techmarket.db import make_sessionmaker
 from techmarket.listings import achievements
 from techmarket.listings.schemas import AchievementCreate
 from techmarket.models.org import AccessToken, Organisation, OrgKind, OrgStatus, User
-from techmarket.trading import auctions, broadcast
+from techmarket.trading import broadcast, lifecycle
 from techmarket.trading.schemas import AuctionCreate
 from techmarket.trading.throttle import BIDS
 
@@ -89,7 +89,7 @@ async def setup(engine: AsyncEngine, bidders: int) -> tuple[int, list[str]]:
         seller, buyers = principals[0], principals[1:]
         listed = await achievements.create(session, seller, AchievementCreate(**achievement()), now)
         await achievements.submit(session, seller, listed.id, now)
-        trade, _ = await auctions.create(
+        trade, _ = await lifecycle.create(
             session,
             seller,
             AuctionCreate(
@@ -105,7 +105,7 @@ async def setup(engine: AsyncEngine, bidders: int) -> tuple[int, list[str]]:
             now,
         )
         for buyer in buyers:
-            await auctions.register(session, buyer, trade.id, now)
+            await lifecycle.register(session, buyer, trade.id, now)
     return trade.id, tokens[1:]
 
 

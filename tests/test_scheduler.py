@@ -9,20 +9,20 @@ from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from techmarket import scheduler
+from techmarket.audit import rule_books
 from techmarket.clock import FixedClock
 from techmarket.ledger.note import Verifier
-from techmarket.ledger.replay import rule_books
 from techmarket.ledger.verify import verify_export
 from techmarket.models.trade import Trade, TradeStatus
-from techmarket.trading import engine
+from techmarket.trading import bidding, closing
 from techmarket.trading import repository as trades
 from tests.conftest import START
 from tests.factories import account
 from tests.ledger.helpers import export_lines, public_key
-from tests.trading.helpers import committed_auction, open_auction
+from tests.trading.helpers import agreement_on_notice, committed_auction, open_auction
 
 BIDDING = START + timedelta(minutes=15)
-ENDED = START + timedelta(hours=1) + engine.BID_GRACE  # the end, and the close's grace
+ENDED = START + timedelta(hours=1) + closing.BID_GRACE  # the end, and the close's grace
 
 
 async def test_a_trade_that_fails_to_close_does_not_hold_up_the_others(
@@ -74,7 +74,7 @@ async def _two_unsigned_deals(committed: async_sessionmaker[AsyncSession]) -> tu
     for _ in range(2):
         trade_id, (winner,) = await committed_auction(committed, 1)
         async with committed.begin() as session:
-            await engine.place_bid(
+            await bidding.place_bid(
                 session, winner, trade_id, 1_000_000, None, None, BIDDING, FixedClock(BIDDING)
             )
         deals.append(trade_id)
@@ -99,7 +99,66 @@ async def test_forfeiting_locks_only_the_deals_that_are_due(
             assert (await signing.execute(locked)).scalar_one() == not_due
             # … and another process's scheduler finds nothing: the due one is taken.
             assert await trades.next_signing_lapsed(signing, now, ()) is None
-        await engine.forfeit(forfeiting, found, now)
+        await closing.forfeit(forfeiting, found, now)
     async with committed() as session:
         statuses = dict(iter((await session.execute(select(Trade.id, Trade.status))).all()))
     assert statuses == {due: TradeStatus.defaulted, not_due: TradeStatus.sold}
+
+
+async def test_one_run_does_every_job_that_is_due(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FixedClock,
+) -> None:
+    seller, buyer = await account(session, client), await account(session, client)
+    auction = await open_auction(client, seller)
+    agreement = await agreement_on_notice(client, seller, buyer)
+    clock.advance(timedelta(days=16))  # past the auction's end and the 15-day notice
+
+    await scheduler.run_due(sessionmaker, clock)
+
+    status = {
+        t["id"]: (await client.get(f"/api/v1/trades/{t['id']}")).json()["status"]
+        for t in (auction, agreement)
+    }
+    assert status == {auction["id"]: "unsold", agreement["id"]: "sold"}
+
+
+async def test_a_job_or_chore_that_fails_stops_none_of_the_others(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    done: list[str] = []
+
+    async def cannot_look(session: AsyncSession, now: object, skip: object) -> Trade | None:
+        raise RuntimeError("the query failed")
+
+    async def nothing_due(session: AsyncSession, now: object, skip: object) -> Trade | None:
+        done.append("job")
+        return None
+
+    async def broken_chore(session: AsyncSession, now: object) -> None:
+        raise RuntimeError("the chore failed")
+
+    async def chore(session: AsyncSession, now: object) -> None:
+        done.append("chore")
+
+    async def act(session: AsyncSession, trade: Trade, now: object) -> None:
+        raise AssertionError("nothing was due")
+
+    jobs = (
+        scheduler.TradeJob("broken", cannot_look, act),
+        scheduler.TradeJob("ok", nothing_due, act),
+    )
+    monkeypatch.setattr(scheduler, "TRADE_JOBS", jobs)
+    monkeypatch.setattr(scheduler, "CHORES", (broken_chore, chore))
+    with caplog.at_level(logging.ERROR, logger="techmarket.scheduler"):
+        await scheduler.run_due(sessionmaker, clock)
+    assert done == ["job", "chore"]
+    assert [r.getMessage() for r in caplog.records] == [
+        "scheduled job broken failed",
+        "scheduled job broken_chore failed",
+    ]

@@ -481,7 +481,7 @@ def ledger_verify(
     consistency with an earlier checkpoint, and replay the business rules."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from techmarket.ledger.replay import rule_books
+    from techmarket.audit import rule_books
     from techmarket.ledger.verify import VerificationFailed, verify_export
 
     verifier = _verifier(key)

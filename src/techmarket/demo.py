@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from techmarket import demo_listings
@@ -15,12 +14,13 @@ from techmarket.accounts.passwords import hash_password
 from techmarket.accounts.policy import Principal
 from techmarket.config import get_settings
 from techmarket.listings import achievements, demands
+from techmarket.listings import repository as listings
 from techmarket.listings.patent_numbers import check_character as patent_check
 from techmarket.listings.schemas import AchievementCreate, DemandCreate
 from techmarket.listings.taxonomy import IpType
 from techmarket.models.listing import Achievement, AchievementStatus, Demand
 from techmarket.models.org import Organisation, OrgKind, OrgStatus, Role, User
-from techmarket.trading import agreements, auctions
+from techmarket.trading import agreements, lifecycle
 from techmarket.trading.schemas import AuctionCreate, ListedCreate
 
 # Demo data only: printed at start so a person can log in; never a default login.
@@ -260,7 +260,7 @@ def _patent_number(serial: int, ip_type: IpType) -> list[str]:
 async def _listings(session: AsyncSession, now: datetime) -> None:
     """The demo catalogue, published through the same services people use (so it has
     its history and ledger entries), skipping titles that exist already."""
-    existing = set((await session.execute(select(Achievement.title))).scalars())
+    existing = await listings.titles(session, Achievement)
     for i, item in enumerate(demo_listings.achievements()):
         if item.title in existing:
             continue
@@ -285,7 +285,7 @@ async def _listings(session: AsyncSession, now: datetime) -> None:
             await achievements.approve(
                 session, await _principal(session, tto_email), created.id, now
             )
-    existing = set((await session.execute(select(Demand.title))).scalars())
+    existing = await listings.titles(session, Demand)
     for i, want in enumerate(demo_listings.demands()):
         if want.title in existing:
             continue
@@ -317,8 +317,7 @@ LISTED_TITLE = demo_listings.achievements()[1].title  # a NIMTE achievement
 
 
 async def _published(session: AsyncSession, title: str) -> Achievement | None:
-    stmt = select(Achievement).where(Achievement.title == title)
-    found = (await session.execute(stmt)).scalar_one()
+    found = await listings.achievement_by_title(session, title)
     return found if found.status == AchievementStatus.published else None
 
 
@@ -330,13 +329,13 @@ async def _other_trades(session: AsyncSession, now: datetime) -> None:
         trade, _ = await agreements.create(
             session, seller, listed.id, buyer.org.id, 80_000_000, now
         )
-        await auctions.approve(session, await _principal(session, LISTERS[0][1]), trade.id, now)
+        await lifecycle.approve(session, await _principal(session, LISTERS[0][1]), trade.id, now)
         await agreements.offer(session, seller, trade.id, 80_000_000, "首次报价", now)
         await agreements.offer(session, buyer, trade.id, 68_000_000, "还价", now)
         await agreements.accept(session, seller, trade.id, get_settings(), now)
     if (listed := await _published(session, LISTED_TITLE)) is not None:
         seller = await _principal(session, LISTERS[1][0])
-        trade, _ = await auctions.create(
+        trade, _ = await lifecycle.create(
             session,
             seller,
             ListedCreate(
@@ -350,8 +349,8 @@ async def _other_trades(session: AsyncSession, now: datetime) -> None:
             get_settings().signing_period,
             now,
         )
-        await auctions.approve(session, await _principal(session, LISTERS[1][1]), trade.id, now)
-        await auctions.register(
+        await lifecycle.approve(session, await _principal(session, LISTERS[1][1]), trade.id, now)
+        await lifecycle.register(
             session, await _principal(session, DEMAND_POSTERS[1]), trade.id, now
         )
 
@@ -359,12 +358,11 @@ async def _other_trades(session: AsyncSession, now: datetime) -> None:
 async def _live_auction(session: AsyncSession, now: datetime) -> None:
     """An auction a person can watch and bid on with the demo logins (ending two days
     after the demo was loaded), unless one is already under way."""
-    stmt = select(Achievement).where(Achievement.title == LIVE_AUCTION_TITLE)
-    listed = (await session.execute(stmt)).scalar_one()
+    listed = await listings.achievement_by_title(session, LIVE_AUCTION_TITLE)
     if listed.status != AchievementStatus.published:
         return
     seller = await _principal(session, LISTERS[0][0])
-    trade, _ = await auctions.create(
+    trade, _ = await lifecycle.create(
         session,
         seller,
         AuctionCreate(
@@ -380,6 +378,6 @@ async def _live_auction(session: AsyncSession, now: datetime) -> None:
         get_settings().signing_period,
         now,
     )
-    await auctions.approve(session, await _principal(session, LISTERS[0][1]), trade.id, now)
+    await lifecycle.approve(session, await _principal(session, LISTERS[0][1]), trade.id, now)
     for email in DEMAND_POSTERS[:3]:
-        await auctions.register(session, await _principal(session, email), trade.id, now)
+        await lifecycle.register(session, await _principal(session, email), trade.id, now)

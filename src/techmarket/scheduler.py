@@ -17,7 +17,7 @@ from techmarket.accounts.repository import forget_old_failures
 from techmarket.clock import Clock
 from techmarket.listings.repository import expire_demands
 from techmarket.models.trade import Trade, TradeStatus
-from techmarket.trading import agreements, engine
+from techmarket.trading import agreements, closing
 from techmarket.trading import repository as trades
 
 log = logging.getLogger("techmarket.scheduler")
@@ -34,15 +34,15 @@ class TradeJob:
 
 
 END_LISTINGS = TradeJob(
-    "end listing", partial(trades.next_ended, status=TradeStatus.listed), engine.end_listing
+    "end listing", partial(trades.next_ended, status=TradeStatus.listed), closing.end_listing
 )
 CLOSE_AUCTIONS = TradeJob(
     "close auction",
-    partial(trades.next_ended, status=TradeStatus.open, grace=engine.BID_GRACE),
-    engine.close_trade,
+    partial(trades.next_ended, status=TradeStatus.open, grace=closing.BID_GRACE),
+    closing.close_trade,
 )
 CONCLUDE_AGREEMENTS = TradeJob("conclude agreement", trades.next_notice_ended, agreements.conclude)
-FORFEIT_DEPOSITS = TradeJob("forfeit deposit", trades.next_signing_lapsed, engine.forfeit)
+FORFEIT_DEPOSITS = TradeJob("forfeit deposit", trades.next_signing_lapsed, closing.forfeit)
 
 TRADE_JOBS = (END_LISTINGS, CLOSE_AUCTIONS, CONCLUDE_AGREEMENTS, FORFEIT_DEPOSITS)
 # Set-wise chores, each in one transaction of its own.

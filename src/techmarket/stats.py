@@ -7,20 +7,11 @@ from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.db import Session
 from techmarket.deps import Now
-from techmarket.listings.repository import city_of, count_by, month_of, province_of
-from techmarket.models.listing import (
-    Achievement,
-    AchievementStatus,
-    Demand,
-    DemandResponse,
-    DemandStatus,
-)
-from techmarket.models.org import Organisation, OrgStatus
+from techmarket.listings import repository as listings
 from techmarket.trading.repository import deal_stats
 
 router = APIRouter(prefix="/api/v1", tags=["stats"])
@@ -88,28 +79,14 @@ class MarketStats(BaseModel):
     deals: DealStats
 
 
-def _published() -> Any:
-    return Achievement.status == AchievementStatus.published
-
-
-def _open_demand(now: datetime) -> Any:
-    return (Demand.status == DemandStatus.published) & (Demand.deadline > now)
-
-
-async def _verified_by_kind(session: AsyncSession) -> dict[str, int]:
-    return await count_by(session, Organisation.kind, Organisation.status == OrgStatus.verified)
-
-
 async def headline(session: AsyncSession, now: datetime) -> dict[str, Any]:
     """The figures the home page shows: totals only. The breakdowns by industry and
     province of ``market_stats`` read every published achievement (about a second at
     1,400,000 of them); a total is one index-only count."""
     return {
-        "achievements": {
-            "published": await session.scalar(select(func.count()).where(_published()))
-        },
-        "demands": {"open": await session.scalar(select(func.count()).where(_open_demand(now)))},
-        "organisations": {"verified_by_kind": await _verified_by_kind(session)},
+        "achievements": {"published": await listings.count_published_achievements(session)},
+        "demands": {"open": await listings.count_open_demands(session, now)},
+        "organisations": {"verified_by_kind": await listings.verified_orgs_by_kind(session)},
         "deals": await deal_stats(session, 0),  # by mode; no top sellers
     }
 
@@ -118,33 +95,11 @@ async def market_stats(session: AsyncSession, now: datetime) -> dict[str, Any]:
     """What the market holds now (published achievements, open demands: by industry,
     province, city), what it published each month (whatever became of it since), and
     its deals (see ``deal_stats``)."""
-    published, open_demand = _published(), _open_demand(now)
-    achievements_by_industry = await count_by(session, Achievement.industry, published)
-    demands_by_industry = await count_by(session, Demand.industry, open_demand)
     return {
-        "achievements": {
-            "published": sum(achievements_by_industry.values()),
-            "by_industry": achievements_by_industry,
-            "by_province": await count_by(session, province_of(Achievement.region_code), published),
-            "by_city": await count_by(session, city_of(Achievement.region_code), published),
-            "by_month": await count_by(
-                session, month_of(Achievement.published_at), Achievement.published_at.is_not(None)
-            ),
-        },
-        "demands": {
-            "open": sum(demands_by_industry.values()),
-            "by_industry": demands_by_industry,
-            "by_province": await count_by(session, province_of(Demand.region_code), open_demand),
-            "by_city": await count_by(session, city_of(Demand.region_code), open_demand),
-            "by_month": await count_by(
-                session, month_of(Demand.published_at), Demand.published_at.is_not(None)
-            ),
-            "by_status": await count_by(
-                session, Demand.status, Demand.status != DemandStatus.draft
-            ),
-        },
-        "organisations": {"verified_by_kind": await _verified_by_kind(session)},
-        "responses": {"by_status": await count_by(session, DemandResponse.status)},
+        "achievements": await listings.published_achievement_counts(session),
+        "demands": await listings.open_demand_counts(session, now),
+        "organisations": {"verified_by_kind": await listings.verified_orgs_by_kind(session)},
+        "responses": {"by_status": await listings.responses_by_status(session)},
         "deals": await deal_stats(session, TOP_SELLERS),
     }
 

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import connect
 
+from techmarket.audit import rule_books
 from techmarket.ledger.note import Verifier
-from techmarket.ledger.replay import rule_books
 from techmarket.ledger.verify import verify_export
 from tests.e2e.servers import Server
 from tests.e2e.test_live_auction import HAIRUI, PROF, TTO, WEILAI, receive, token, ws_url

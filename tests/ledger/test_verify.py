@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from typer.testing import CliRunner
 
 from techmarket.app import create_app
+from techmarket.audit import rule_books
 from techmarket.cli import app
 from techmarket.clock import FixedClock
 from techmarket.config import Settings
 from techmarket.ledger import service as ledger
 from techmarket.ledger.canonical import canonical
 from techmarket.ledger.note import Verifier
-from techmarket.ledger.replay import rule_books
 from techmarket.ledger.verify import VerificationFailed, verify_export, verify_receipt
 from tests.factories import account
 from tests.ledger.helpers import (

@@ -12,7 +12,7 @@ from techmarket.accounts.policy import Principal
 from techmarket.listings import achievements
 from techmarket.listings.schemas import AchievementCreate
 from techmarket.models.org import OrgKind
-from techmarket.trading import auctions
+from techmarket.trading import lifecycle
 from techmarket.trading.schemas import AuctionCreate
 from tests.conftest import START
 from tests.factories import Account, make_org, make_user
@@ -80,12 +80,12 @@ async def committed_auction(
             session, seller, AchievementCreate(**achievement()), START
         )
         await achievements.submit(session, seller, listed.id, START)
-        trade, _ = await auctions.create(
+        trade, _ = await lifecycle.create(
             session, seller, AuctionCreate(**auction_terms(listed.id)), signing_period, START
         )
         principals = [await enterprise(session) for _ in range(bidders)]
         for principal in principals:
-            await auctions.register(session, principal, trade.id, START)
+            await lifecycle.register(session, principal, trade.id, START)
     return trade.id, principals
 
 

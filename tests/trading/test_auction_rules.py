@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from techmarket.trading import auction
+from techmarket.trading.rules import auction
 
 T0 = datetime(2026, 11, 23, 8, tzinfo=UTC)
 START, STEP = 1000, 100

@@ -10,14 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from techmarket import scheduler
 from techmarket.accounts.policy import Principal
+from techmarket.audit import rule_books
 from techmarket.clock import FixedClock
 from techmarket.ledger import service as ledger
 from techmarket.ledger.note import Verifier
-from techmarket.ledger.replay import rule_books
 from techmarket.ledger.verify import VerificationFailed, verify_export
 from techmarket.models.org import OrgKind
 from techmarket.scheduler import CLOSE_AUCTIONS, FORFEIT_DEPOSITS
-from techmarket.trading import engine
+from techmarket.trading import bidding, closing
 from tests.factories import Account, account
 from tests.ledger.helpers import export_lines, public_key, rewind_ledger
 from tests.trading.helpers import auction_terms, bid, open_auction
@@ -195,7 +195,7 @@ async def test_late_bids_extend_the_end(
     clock.advance(timedelta(minutes=5))
     assert (await bid(client, a, trade["id"], 1_200_000)).json()["code"] == "closed"
     assert await scheduler.run(sessionmaker, clock, CLOSE_AUCTIONS) == 0  # bids may wait
-    clock.advance(engine.BID_GRACE)
+    clock.advance(closing.BID_GRACE)
     assert await scheduler.run(sessionmaker, clock, CLOSE_AUCTIONS) == 1
     await session.commit()
     await _verify(client)
@@ -216,7 +216,7 @@ async def test_a_bid_received_before_the_end_and_placed_after_it_is_not_closed_o
     assert await scheduler.run(sessionmaker, clock, CLOSE_AUCTIONS) == 0
     received = end - timedelta(milliseconds=1)  # the bid that was waiting for the lock
     principal = Principal(user=a.user, org=a.org)
-    placed = await engine.place_bid(
+    placed = await bidding.place_bid(
         session, principal, trade["id"], 1_000_000, None, None, received, clock
     )
     assert placed["ends_at"] == (received + timedelta(minutes=5)).isoformat()

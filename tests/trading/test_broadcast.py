@@ -36,25 +36,30 @@ async def broadcaster(engine: AsyncEngine) -> AsyncIterator[broadcast.Broadcaste
     await listening.stop()
 
 
-async def test_a_large_batch_arrives_whole_and_in_order(
+async def _notified(committed: async_sessionmaker[AsyncSession], trade_id: int, seq: int) -> None:
+    async with committed.begin() as session:
+        await broadcast.notify(session, trade_id, [_bid(seq)])
+
+
+async def test_a_large_batch_arrives_whole_in_order_at_commit_and_only_to_its_trade(
     broadcaster: broadcast.Broadcaster, committed: async_sessionmaker[AsyncSession]
 ) -> None:
     watching, elsewhere = broadcaster.subscribe(7), broadcaster.subscribe(8)
     sent = [_bid(seq) for seq in range(1, 301)]  # far beyond one notification's 8000 bytes
     async with committed.begin() as session:
         await broadcast.notify(session, 7, sent)
-        nothing_yet = asyncio.create_task(_events(watching))
-        await asyncio.sleep(0.2)
-        assert not nothing_yet.done()  # nothing before the commit
-    got = await asyncio.wait_for(nothing_yet, 10)
+        # One committed meanwhile reaches the listener, whose connection delivers in
+        # commit order: once it is in, nothing of the open transaction has come before it.
+        await _notified(committed, 7, 1000)
+        first = await asyncio.wait_for(_events(watching), 10)
+        assert [e.seq for e in first] == [1000]
+    got: list[broadcast.Event] = []
     while len(got) < len(sent):
         got += await asyncio.wait_for(_events(watching), 10)
     assert [e.seq for e in got] == list(range(1, 301))
     assert [e.text for e in got] == [broadcast.encode(m) for m in sent]
-    elsewhere_got = asyncio.create_task(_events(elsewhere))
-    await asyncio.sleep(0.2)
-    assert not elsewhere_got.done()
-    elsewhere_got.cancel()
+    await _notified(committed, 8, 2000)  # after all of trade 7's: the first trade 8 hears
+    assert [e.seq for e in await asyncio.wait_for(_events(elsewhere), 10)] == [2000]
 
 
 async def test_a_rolled_back_transaction_sends_nothing(

@@ -11,15 +11,16 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from techmarket.accounts.policy import Principal
+from techmarket.audit import rule_books
 from techmarket.clock import FixedClock
 from techmarket.db import make_engine, make_sessionmaker
-from techmarket.ledger.replay import rule_books
 from techmarket.models.ledger import LedgerEntry
 from techmarket.models.trade import Bid, BidRequest, Trade
+from techmarket.trading import bidding
 from techmarket.trading import desk as desk_module
-from techmarket.trading.auctions import TradeNotFound
+from techmarket.trading.bidding import BidOrder, BidRefused
 from techmarket.trading.desk import BidsNotPlaced, Desk
-from techmarket.trading.engine import BidOrder, BidRefused
+from techmarket.trading.lifecycle import TradeNotFound
 from tests.conftest import START
 from tests.factories import make_user
 from tests.trading.helpers import committed_auction
@@ -53,18 +54,32 @@ async def _ledgered_bids(
         return [json.loads(e.canonical) for e in (await session.execute(stmt)).scalars()]
 
 
-async def test_bids_arriving_together_are_placed_in_order_several_to_a_transaction(
-    committed: async_sessionmaker[AsyncSession],
+async def test_bids_arriving_while_a_batch_runs_are_placed_in_order_together_in_the_next(
+    committed: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     trade_id, bidders = await committed_auction(committed, 60)
     desk = Desk(committed, TickingClock())
     orders = [BidOrder(b, START_PRICE + STEP * i) for i, b in enumerate(bidders)]
+    batches: list[int] = []
+    first_runs, others_queued = asyncio.Event(), asyncio.Event()
+    place_bids = bidding.place_bids
 
-    async def arriving(i: int, order: BidOrder) -> dict[str, Any]:
-        await asyncio.sleep(i / 2000)  # one every half millisecond, while batches run
-        return await desk.place(trade_id, order)
+    async def slow_first_batch(
+        session: AsyncSession, trade_id: int, batch: list[BidOrder], clock: Any
+    ) -> list[Any]:
+        batches.append(len(batch))
+        if len(batches) == 1:  # the first batch is running while the others arrive
+            first_runs.set()
+            await others_queued.wait()
+        return await place_bids(session, trade_id, batch, clock)
 
-    outcomes = await asyncio.gather(*(arriving(i, o) for i, o in enumerate(orders)))
+    monkeypatch.setattr(bidding, "place_bids", slow_first_batch)
+    first = asyncio.create_task(desk.place(trade_id, orders[0]))
+    await first_runs.wait()
+    rest = [asyncio.create_task(desk.place(trade_id, order)) for order in orders[1:]]
+    await asyncio.sleep(0)  # they arrive: each task's first step queues its bid
+    others_queued.set()
+    outcomes = [await first, *[await task for task in rest]]
 
     # Each rising bid arrived after the one below it, so every one stands.
     assert [o["accepted"][0]["amount_fen"] for o in outcomes] == [o.amount_fen for o in orders]
@@ -72,8 +87,8 @@ async def test_bids_arriving_together_are_placed_in_order_several_to_a_transacti
     entries = await _ledgered_bids(committed, trade_id)
     assert [e["data"]["amount_fen"] for e in entries] == [o.amount_fen for o in orders]
     assert [e["index"] for e in entries] == [o["accepted"][0]["ledger_index"] for o in outcomes]
-    batches = {e["ts"] for e in entries}
-    assert 1 < len(batches) < len(orders)
+    assert batches == [1, 59]  # one transaction for all that arrived meanwhile
+    assert len({e["ts"] for e in entries}) == 2
 
 
 async def test_a_refusal_in_a_batch_leaves_the_others_standing(

@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from typer.testing import CliRunner
 
 from techmarket import scheduler
+from techmarket.audit import rule_books
 from techmarket.cli import app
 from techmarket.clock import FixedClock
 from techmarket.ledger import commitment
 from techmarket.ledger import service as ledger
 from techmarket.ledger.note import Verifier
-from techmarket.ledger.replay import rule_books
 from techmarket.ledger.verify import VerificationFailed, verify_export
 from tests.factories import Account, account
 from tests.ledger.helpers import export_lines, public_key, rewind_ledger

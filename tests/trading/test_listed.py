@@ -7,9 +7,9 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from techmarket import scheduler
+from techmarket.audit import rule_books
 from techmarket.clock import FixedClock
 from techmarket.ledger.note import Verifier
-from techmarket.ledger.replay import rule_books
 from techmarket.ledger.verify import verify_export
 from techmarket.scheduler import CLOSE_AUCTIONS, END_LISTINGS
 from tests.conftest import START

@@ -29,7 +29,7 @@ from techmarket.config import Settings
 from techmarket.models.ledger import LedgerEntry
 from techmarket.models.org import AccessToken
 from techmarket.trading import broadcast
-from techmarket.trading.engine import BidOrder
+from techmarket.trading.bidding import BidOrder
 from techmarket.trading.throttle import Throttle
 from tests.conftest import START
 from tests.trading.helpers import committed_auction

@@ -1,61 +1,28 @@
 """A bid is authorised at the moment it is placed, by the websocket and by HTTP alike: an
 open socket whose login ended, or whose organisation was suspended, is refused and closed."""
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from httpx_ws import WebSocketDisconnect, aconnect_ws
-from httpx_ws.transport import ASGIWebSocketTransport
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from techmarket.accounts import service as accounts
-from techmarket.app import create_app
 from techmarket.clock import FixedClock
 from techmarket.config import Settings
 from techmarket.models.org import Organisation, OrgKind, OrgStatus
-from techmarket.trading import engine as bidding
-from techmarket.trading.broadcast import Broadcaster
-from techmarket.trading.desk import Desk
+from techmarket.trading import bidding as bidding
 from tests.conftest import START
 from tests.factories import Account, account
+from tests.trading.conftest import InProcess
 from tests.trading.helpers import bid, open_auction
 
 STEP = 100_000
 # The auction runs two days, beyond a token's lifetime (12 hours by default).
 LONG = {"ends_at": (START + timedelta(days=2)).isoformat()}
-
-
-Live = Callable[[], AbstractAsyncContextManager[httpx.AsyncClient]]
-
-
-@pytest.fixture
-def live(
-    engine: AsyncEngine,
-    database_url: str,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    clock: FixedClock,
-) -> Live:
-    """HTTP and websockets on one in-process app, with its bidding desk (the tests'
-    transaction is never committed, so the broadcaster is never started). Entered in the
-    test itself: the transport's task group must end in the task that began it."""
-
-    @asynccontextmanager
-    async def serving() -> AsyncIterator[httpx.AsyncClient]:
-        app = create_app(settings, clock=clock, engine=engine, sessionmaker=sessionmaker)
-        app.state.desk = Desk(sessionmaker, clock)
-        app.state.broadcaster = Broadcaster(database_url)
-        transport = ASGIWebSocketTransport(app=app)
-        async with transport, httpx.AsyncClient(transport=transport, base_url="http://test") as c:
-            yield c
-        await app.state.desk.stop()
-
-    return serving
 
 
 async def _bidding(
@@ -88,9 +55,9 @@ async def _acked(ws: Any, amount: int) -> None:
 
 
 async def test_an_open_socket_is_refused_and_closed_after_logout(
-    live: Live, session: AsyncSession, clock: FixedClock
+    in_process: InProcess, session: AsyncSession, clock: FixedClock
 ) -> None:
-    async with live() as client:
+    async with in_process() as client:
         trade, bidder = await _bidding(client, session, clock)
         start = trade["terms"]["start_price_fen"]
         async with aconnect_ws(f"/ws/trades/{trade['id']}?token={bidder.token}", client) as ws:
@@ -112,9 +79,9 @@ async def test_an_open_socket_is_refused_and_closed_after_logout(
 
 
 async def test_an_open_socket_is_refused_and_closed_once_its_token_expires(
-    live: Live, session: AsyncSession, clock: FixedClock, settings: Settings
+    in_process: InProcess, session: AsyncSession, clock: FixedClock, settings: Settings
 ) -> None:
-    async with live() as client:
+    async with in_process() as client:
         trade, bidder = await _bidding(client, session, clock)
         start = trade["terms"]["start_price_fen"]
         async with aconnect_ws(f"/ws/trades/{trade['id']}?token={bidder.token}", client) as ws:
@@ -131,9 +98,9 @@ async def test_an_open_socket_is_refused_and_closed_once_its_token_expires(
 
 
 async def test_an_open_socket_is_refused_and_closed_once_the_organisation_is_suspended(
-    live: Live, session: AsyncSession, clock: FixedClock
+    in_process: InProcess, session: AsyncSession, clock: FixedClock
 ) -> None:
-    async with live() as client:
+    async with in_process() as client:
         trade, bidder = await _bidding(client, session, clock)
         operator = await account(session, client, kind=OrgKind.operator)
         start = trade["terms"]["start_price_fen"]

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from techmarket.clock import FixedClock
 from techmarket.trading import repository as repo
-from techmarket.trading.engine import BidOrder, place_bids
+from techmarket.trading.bidding import BidOrder, place_bids
 from tests.conftest import START
 from tests.trading.helpers import committed_auction
 

@@ -12,14 +12,14 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from techmarket import scheduler
+from techmarket.audit import rule_books
 from techmarket.clock import FixedClock
 from techmarket.config import Settings
 from techmarket.ledger.note import Verifier
-from techmarket.ledger.replay import rule_books
 from techmarket.ledger.verify import verify_export
 from techmarket.models.trade import Trade
 from techmarket.scheduler import CONCLUDE_AGREEMENTS
-from techmarket.trading import engine
+from techmarket.trading import bidding, closing
 from techmarket.trading import repository as trades
 from tests.conftest import START
 from tests.factories import account
@@ -65,12 +65,12 @@ async def test_the_signing_period_lapses_when_its_duration_says(
 ) -> None:
     short, (first,) = await committed_auction(committed, 1, signing_period=timedelta(minutes=5))
     legacy, (second,) = await committed_auction(committed, 1)
-    ended = START + timedelta(hours=1) + engine.BID_GRACE
-    bidding = START + timedelta(minutes=15)
+    ended = START + timedelta(hours=1) + closing.BID_GRACE
+    bid_time = START + timedelta(minutes=15)
     async with committed.begin() as session:
         for trade_id, winner in ((short, first), (legacy, second)):
-            await engine.place_bid(
-                session, winner, trade_id, 1_000_000, None, None, bidding, FixedClock(bidding)
+            await bidding.place_bid(
+                session, winner, trade_id, 1_000_000, None, None, bid_time, FixedClock(bid_time)
             )
     assert await scheduler.run(committed, FixedClock(ended), scheduler.CLOSE_AUCTIONS) == 2
     async with committed.begin() as session:

@@ -1,8 +1,17 @@
-"""The organisation status machine: shared by the service and the ledger replay."""
+"""The organisation status machine: shared by the service and the ledger replay (pure:
+the offline verifier imports it)."""
 
 from __future__ import annotations
 
-from techmarket.models.org import OrgStatus
+from enum import StrEnum
+
+
+class OrgStatus(StrEnum):
+    pending = "pending"
+    verified = "verified"
+    rejected = "rejected"
+    suspended = "suspended"
+
 
 TRANSITIONS: dict[OrgStatus, frozenset[OrgStatus]] = {
     OrgStatus.pending: frozenset({OrgStatus.verified, OrgStatus.rejected}),

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from techmarket.accounts import lifecycle
-from techmarket.ledger.replay import RuleViolation, register
-from techmarket.models.org import OrgStatus
+from techmarket.accounts.lifecycle import OrgStatus
+from techmarket.ledger.replay import RuleViolation
 
 
-@register
 class OrgReviews:
     families: tuple[str, ...] = ("org.",)
 

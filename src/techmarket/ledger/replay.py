@@ -1,11 +1,11 @@
-"""Business-rule replay: the verifier feeds every entry to each registered rule book,
-which re-derives the business state from the ledger alone and reports any event that
-the platform's rules would not have allowed."""
+"""Business-rule replay: the verifier feeds every entry to each rule book it is handed
+(``techmarket.audit.rule_books``), which re-derives the business state from the ledger
+alone and reports any event that the platform's rules would not have allowed. The ledger
+knows no domain: the rule books depend on it, never the other way round."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 
 class RuleViolation(Exception):
@@ -25,22 +25,3 @@ class RuleBook(Protocol):
 
     def finish(self) -> None:
         """Called after the last entry; raise RuleViolation for anything left unresolved."""
-
-
-RULE_BOOKS: list[Callable[[], RuleBook]] = []
-
-
-F = TypeVar("F", bound=Callable[[], RuleBook])
-
-
-def register(factory: F) -> F:
-    RULE_BOOKS.append(factory)
-    return factory
-
-
-def rule_books() -> list[RuleBook]:
-    # Import the domains whose rule books register themselves here.
-    from techmarket.accounts import replay as _accounts  # noqa: F401
-    from techmarket.trading import replay as _trading  # noqa: F401
-
-    return [factory() for factory in RULE_BOOKS]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+import rfc8785
 
 from techmarket.ledger import merkle
 from techmarket.ledger.canonical import GENESIS_PREV, MalformedEntry, decode_entry
@@ -146,6 +147,8 @@ def _check_entry(position: int, record: dict[str, Any], prev: str) -> tuple[dict
         body = decode_entry(raw)
     except MalformedEntry as exc:
         raise VerificationFailed(str(exc), position) from None
+    if not _reference_canonical(body, raw):
+        raise VerificationFailed("encoding is not RFC 8785 canonical", position)
     if body["index"] != position:
         raise VerificationFailed(f"body says index {body['index']}", position)
     if body["prev"] != prev:
@@ -154,6 +157,16 @@ def _check_entry(position: int, record: dict[str, Any], prev: str) -> tuple[dict
     if computed.hex() != leaf:
         raise VerificationFailed("leaf hash does not match the entry's bytes", position)
     return body, computed
+
+
+def _reference_canonical(body: dict[str, Any], raw: bytes) -> bool:
+    """Whether ``raw`` is ``body``'s encoding by the reference RFC 8785 implementation:
+    judged apart from the writer's fast path (``canonical.py``), so that a fault there
+    cannot verify against itself."""
+    try:
+        return bool(rfc8785.dumps(body) == raw)
+    except (rfc8785.CanonicalizationError, ValueError):
+        return False
 
 
 @contextmanager

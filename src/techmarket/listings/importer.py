@@ -18,16 +18,15 @@ from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
-from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket import spreadsheets
 from techmarket.accounts.policy import Action, Principal, authorize
 from techmarket.errors import DomainError, InvalidInput, PayloadTooLarge
+from techmarket.listings import repository as repo
 from techmarket.listings.achievements import new_achievement
 from techmarket.listings.schemas import AchievementCreate
 from techmarket.listings.taxonomy import INDUSTRY_LABELS, IP_TYPE_LABELS, TRANSFER_MODE_LABELS
-from techmarket.models.listing import Achievement, AchievementEvent, AchievementStatus
 
 MAX_ROWS = 100_000
 MAX_BYTES = 50 * 2**20
@@ -266,14 +265,6 @@ def _problems(exc: ValidationError) -> list[Problem]:
     return [Problem(".".join(str(p) for p in e["loc"]), e["msg"], e) for e in exc.errors()]
 
 
-async def _listed_patent_numbers(session: AsyncSession, org_id: int) -> set[str]:
-    number = func.unnest(Achievement.patent_numbers)
-    stmt = select(number).where(
-        Achievement.org_id == org_id, Achievement.status != AchievementStatus.withdrawn
-    )
-    return set((await session.execute(stmt)).scalars())
-
-
 Validated = tuple[list[RowResult], list[tuple[RowResult, dict[str, Any]]]]
 
 
@@ -329,7 +320,7 @@ async def import_achievements(
 ) -> Report:
     """Validate every row and create drafts; see the module docstring."""
     authorize(principal, Action.listing_manage, principal.org.id)
-    seen = await _listed_patent_numbers(session, principal.org.id)
+    seen = await repo.listed_patent_numbers(session, principal.org.id)
     # Parsing, validating and segmenting thousands of rows is CPU work: off the event loop,
     # which goes on serving everyone else meanwhile.
     results, valid = await asyncio.to_thread(_validate, content, principal, now, seen, progress)
@@ -339,30 +330,8 @@ async def import_achievements(
         raise ImportRejected(report)
     for start in range(0, len(valid), BATCH):
         batch = valid[start : start + BATCH]
-        ids = (
-            (
-                await session.execute(
-                    insert(Achievement).returning(Achievement.id, sort_by_parameter_order=True),
-                    [values for _, values in batch],
-                )
-            )
-            .scalars()
-            .all()
-        )
-        await session.execute(
-            insert(AchievementEvent),
-            [
-                {
-                    "achievement_id": i,
-                    "at": now,
-                    "by_user_id": principal.user.id,
-                    "from_status": None,
-                    "to_status": AchievementStatus.draft.value,
-                    "reason": "imported",
-                }
-                for i in ids
-            ],
-        )
+        rows = [values for _, values in batch]
+        ids = await repo.insert_drafts(session, rows, principal.user.id, "imported", now)
         for (result, _), new_id in zip(batch, ids, strict=True):
             result.id = new_id
     report.created = len(valid)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     cast,
     exists,
     func,
+    insert,
     literal,
     or_,
     select,
@@ -34,7 +35,7 @@ from techmarket.models.listing import (
     DemandStatus,
     ResponseStatus,
 )
-from techmarket.models.org import Organisation, OrgKind, User
+from techmarket.models.org import Organisation, OrgKind, OrgStatus, User
 
 Listing = type[Achievement] | type[Demand]
 
@@ -303,3 +304,97 @@ async def count_by(session: AsyncSession, column: Any, *conditions: Any) -> dict
     """Row counts grouped by ``column`` (an expression), with ``conditions``."""
     stmt = select(column, func.count()).where(*conditions).group_by(column)
     return {str(key): int(n) for key, n in (await session.execute(stmt)).all()}
+
+
+def _published() -> Any:
+    return Achievement.status == AchievementStatus.published
+
+
+def _open_demand(now: datetime) -> Any:
+    return (Demand.status == DemandStatus.published) & (Demand.deadline > now)
+
+
+async def count_published_achievements(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).where(_published())) or 0)
+
+
+async def count_open_demands(session: AsyncSession, now: datetime) -> int:
+    return int(await session.scalar(select(func.count()).where(_open_demand(now))) or 0)
+
+
+async def verified_orgs_by_kind(session: AsyncSession) -> dict[str, int]:
+    return await count_by(session, Organisation.kind, Organisation.status == OrgStatus.verified)
+
+
+async def responses_by_status(session: AsyncSession) -> dict[str, int]:
+    return await count_by(session, DemandResponse.status)
+
+
+async def _where_and_when(
+    session: AsyncSession, listing: Listing, condition: Any
+) -> dict[str, dict[str, int]]:
+    """Listings meeting ``condition`` by industry, province and city; all (but drafts) by
+    month published."""
+    return {
+        "by_industry": await count_by(session, listing.industry, condition),
+        "by_province": await count_by(session, province_of(listing.region_code), condition),
+        "by_city": await count_by(session, city_of(listing.region_code), condition),
+        "by_month": await count_by(
+            session, month_of(listing.published_at), listing.published_at.is_not(None)
+        ),
+    }
+
+
+async def published_achievement_counts(session: AsyncSession) -> dict[str, Any]:
+    counts = await _where_and_when(session, Achievement, _published())
+    return {"published": sum(counts["by_industry"].values()), **counts}
+
+
+async def open_demand_counts(session: AsyncSession, now: datetime) -> dict[str, Any]:
+    counts = await _where_and_when(session, Demand, _open_demand(now))
+    by_status = await count_by(session, Demand.status, Demand.status != DemandStatus.draft)
+    return {"open": sum(counts["by_industry"].values()), **counts, "by_status": by_status}
+
+
+async def titles(session: AsyncSession, listing: Listing) -> set[str]:
+    """The titles of every achievement (or demand) there is."""
+    return set((await session.execute(select(listing.title))).scalars())
+
+
+async def achievement_by_title(session: AsyncSession, title: str) -> Achievement:
+    return (
+        await session.execute(select(Achievement).where(Achievement.title == title))
+    ).scalar_one()
+
+
+async def listed_patent_numbers(session: AsyncSession, org_id: int) -> set[str]:
+    """The patent numbers of the organisation's achievements that are not withdrawn."""
+    number = func.unnest(Achievement.patent_numbers)
+    stmt = select(number).where(
+        Achievement.org_id == org_id, Achievement.status != AchievementStatus.withdrawn
+    )
+    return set((await session.execute(stmt)).scalars())
+
+
+async def insert_drafts(
+    session: AsyncSession, rows: list[dict[str, Any]], by_user_id: int, reason: str, now: datetime
+) -> list[int]:
+    """Insert achievements as drafts, each with its event, in one statement each; their ids
+    in the order given."""
+    stmt = insert(Achievement).returning(Achievement.id, sort_by_parameter_order=True)
+    ids = list((await session.execute(stmt, rows)).scalars().all())
+    await session.execute(
+        insert(AchievementEvent),
+        [
+            {
+                "achievement_id": i,
+                "at": now,
+                "by_user_id": by_user_id,
+                "from_status": None,
+                "to_status": AchievementStatus.draft.value,
+                "reason": reason,
+            }
+            for i in ids
+        ],
+    )
+    return ids

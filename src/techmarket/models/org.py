@@ -19,6 +19,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+# Defined with the status machine, which the offline verifier imports without models.
+from techmarket.accounts.lifecycle import OrgStatus as OrgStatus
 from techmarket.db import Base
 
 EMAIL_LENGTH = 254  # RFC 5321's limit on a forward path
@@ -31,13 +33,6 @@ class OrgKind(StrEnum):
     agency = "agency"
     operator = "operator"
     auditor = "auditor"
-
-
-class OrgStatus(StrEnum):
-    pending = "pending"
-    verified = "verified"
-    rejected = "rejected"
-    suspended = "suspended"
 
 
 class Role(StrEnum):

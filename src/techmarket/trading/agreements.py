@@ -28,15 +28,14 @@ from techmarket.models.trade import (
     TradeMode,
     TradeStatus,
 )
-from techmarket.trading import agreement
 from techmarket.trading import repository as repo
-from techmarket.trading.auctions import (
+from techmarket.trading.lifecycle import (
     TradeNotFound,
     load,
     open_trade,
     record_event,
-    reserve_commitment,
 )
+from techmarket.trading.rules import agreement, commitments
 
 
 @dataclass(frozen=True)
@@ -209,7 +208,7 @@ async def create(
         terms={"asking_price_fen": asking_price_fen},
         reserve_fen=None,
         reserve_salt=salt,
-        reserve_commitment=reserve_commitment(None, salt),  # no reserve in this mode
+        reserve_commitment=commitments.reserve(None, salt),  # no reserve in this mode
         ends_at=now,
         seq=0,
         created_by=principal.user.id,
@@ -332,7 +331,7 @@ async def offer(
         {
             "offer_id": made.id,
             "org_id": principal.org.id,
-            "price_commitment": commitment.commit(price_fen, salt),
+            "price_commitment": commitments.offer(price_fen, salt),
         },
         now,
     )
@@ -390,11 +389,7 @@ async def object_to(
     """Any verified organisation objects, with reasons, while the notice runs."""
     authorize(principal, Action.trade_object)
     trade = await load(session, principal, trade_id, lock=True)
-    if (
-        trade.status != TradeStatus.notice
-        or trade.notice_ends_at is None
-        or now >= trade.notice_ends_at
-    ):
+    if trade.status != TradeStatus.notice or not agreement.may_object(trade.notice_ends_at, now):
         raise NotOnNotice()
     objection = Objection(
         trade_id=trade.id,

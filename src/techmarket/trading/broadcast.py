@@ -13,8 +13,10 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 import asyncpg
-from sqlalchemy import make_url, text
+from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from techmarket.trading import repository as repo
 
 log = logging.getLogger("techmarket.broadcast")
 
@@ -100,10 +102,7 @@ async def notify(session: AsyncSession, trade_id: int, messages: list[dict[str, 
     if batch:
         payloads.append(_payload(trade_id, batch))
     if payloads:
-        await session.execute(
-            text("SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[])) AS p"),
-            {"channel": CHANNEL, "payloads": payloads},
-        )
+        await repo.notify(session, CHANNEL, payloads)
 
 
 def _payload(trade_id: int, encoded: list[str]) -> str:

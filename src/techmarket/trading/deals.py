@@ -12,9 +12,9 @@ from techmarket.errors import Conflict, NotFound
 from techmarket.ledger import service as ledger
 from techmarket.listings import achievements
 from techmarket.models.trade import Contract, PaymentTerms, Trade, TradeMode, TradeStatus
-from techmarket.trading import auction
 from techmarket.trading import repository as repo
-from techmarket.trading.auctions import load, record_event
+from techmarket.trading.lifecycle import load, record_event
+from techmarket.trading.rules import auction
 
 
 class DealNotFound(NotFound):

@@ -4,7 +4,7 @@ lock once, whatever its size, so a hot auction is not limited to one commit per 
 bid is still acknowledged only after its own rows and ledger entries have committed.
 
 Across processes the row lock keeps bids on one trade one batch at a time. HTTP bids are
-placed in their request's own transaction, through the same engine."""
+placed in their request's own transaction, through the same bidding."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from techmarket.clock import Clock
 from techmarket.db import unit_of_work
 from techmarket.errors import DomainError
-from techmarket.trading import engine
+from techmarket.trading import bidding
 
 MAX_BATCH = 200  # bids in one transaction
 MAX_WAITING = 1000  # bids waiting on one trade; beyond, a bid is refused rate_limited
@@ -37,7 +37,7 @@ class BidsNotPlaced(Exception):
     """The transaction of the bid's batch failed (logged once): nothing of it was placed."""
 
 
-_Waiting = tuple[engine.BidOrder, asyncio.Future[dict[str, Any]]]
+_Waiting = tuple[bidding.BidOrder, asyncio.Future[dict[str, Any]]]
 
 
 class Desk:
@@ -47,7 +47,7 @@ class Desk:
         self._workers: dict[int, asyncio.Task[None]] = {}
         self._closed = False
 
-    async def place(self, trade_id: int, order: engine.BidOrder) -> dict[str, Any]:
+    async def place(self, trade_id: int, order: bidding.BidOrder) -> dict[str, Any]:
         """The bid's outcome once committed; raises BidRefused (or what the batch raised).
         It is judged at its receipt time (now, unless the door gave it), not its batch's."""
         if self._closed:
@@ -55,7 +55,7 @@ class Desk:
         if order.received_at is None:
             order = dataclasses.replace(order, received_at=self.clock.now())
         if len(self._waiting[trade_id]) >= MAX_WAITING:
-            raise engine.BidRefused("rate_limited", "too many bids waiting: retry shortly")
+            raise bidding.BidRefused("rate_limited", "too many bids waiting: retry shortly")
         placed: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._waiting[trade_id].append((order, placed))
         if trade_id not in self._workers:
@@ -93,7 +93,7 @@ class Desk:
         try:
             async with unit_of_work(self.sessionmaker) as session:
                 orders = [order for order, _ in batch]
-                outcomes = await engine.place_bids(session, trade_id, orders, self.clock)
+                outcomes = await bidding.place_bids(session, trade_id, orders, self.clock)
         except Exception as exc:  # every bidder of the batch hears of it, each on its own
             if not isinstance(exc, DomainError):
                 log.exception("placing %d bids on trade %s failed", len(batch), trade_id)
@@ -105,7 +105,7 @@ class Desk:
         for (_, placed), outcome in zip(batch, outcomes, strict=True):
             if placed.done():
                 continue
-            if isinstance(outcome, engine.BidRefused):
+            if isinstance(outcome, bidding.BidRefused):
                 placed.set_exception(outcome)
             else:
                 placed.set_result(outcome)

@@ -6,36 +6,42 @@ holders match their commitments; deposits move as the result says. Agreements: s
 
 Entries written before offers and priority holders were committed to carry them openly
 (``price_fen`` in an offer, ``priority_right`` in a registration): the ledger is
-append-only, so they are replayed as they are."""
+append-only, so they are replayed as they are.
+
+Every rule is the rule book's (``trading/rules/``), the very functions the engine runs;
+this module only reads the ledger into their terms and states."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
-from techmarket.ledger import commitment
-from techmarket.ledger.replay import RuleViolation, register
-from techmarket.trading import agreement, auction
+from techmarket.ledger.replay import RuleViolation
+from techmarket.trading.rules import agreement, auction, commitments, listed
 
 
 @dataclass
 class _Auction:
     terms: dict[str, Any]
     commitment: str
-    ends_at: datetime
+    ends_at: datetime  # the listing's end, then the auction's (extended) end
     seq: int
     registered: dict[str, bool] = field(default_factory=dict)  # alias -> priority right
     holders: set[str] = field(default_factory=set)  # priority holders' commitments
     holder_alias: dict[str, str] = field(default_factory=dict)  # commitment -> alias
-    price: int | None = None
-    leader: str | None = None
+    state: auction.State = field(default_factory=auction.State)
     closed: dict[str, Any] | None = None
     deposits: dict[str, str] = field(default_factory=dict)
     listing: bool = False  # a listing (挂牌) not (yet) converted to an auction
     closed_at: datetime | None = None
     contract: bool = False
     defaulted: bool = False
+
+    def rules(self, reserve_fen: int | None = None) -> auction.Terms:
+        """The auction's rules as the ledger has shown them so far."""
+        holders = frozenset(alias for alias, right in self.registered.items() if right)
+        return auction.terms_of(self.terms, reserve_fen, holders)
 
 
 def _ts(body: dict[str, Any]) -> datetime:
@@ -50,7 +56,6 @@ def _reveals(index: int, data: dict[str, Any], key: str) -> list[dict[str, Any]]
     return reveals
 
 
-@register
 class Auctions:
     families: tuple[str, ...] = ("trade.",)
 
@@ -103,7 +108,7 @@ class Auctions:
         self, index: int, a: _Auction, data: dict[str, Any], recorded: datetime
     ) -> None:
         """Judged at the bid's receipt time (entries before it was recorded carry none)."""
-        alias, amount, terms = data["alias"], data["amount_fen"], a.terms
+        alias, amount = data["alias"], data["amount_fen"]
         at = datetime.fromisoformat(data["received_at"]) if "received_at" in data else recorded
         if at > recorded:
             raise RuleViolation(index, f"bid received at {at.isoformat()}, after its entry")
@@ -111,27 +116,15 @@ class Auctions:
             raise RuleViolation(index, "a bid on a listing that never became an auction")
         if alias not in a.registered:
             raise RuleViolation(index, f"bid by {alias}, who never registered")
-        if a.closed is not None or at >= a.ends_at:
-            raise RuleViolation(index, f"bid at {at.isoformat()} after the end")
-        if at < datetime.fromisoformat(terms["starts_at"]):
-            raise RuleViolation(index, "bid before the start")
-        start, step = terms["start_price_fen"], terms["increment_fen"]
-        if amount < start or (amount - start) % step:
-            raise RuleViolation(index, f"bid {amount} is not the start plus whole increments")
-        if data["kind"] == "match":
-            if not (
-                a.registered[alias]
-                and amount == a.price
-                and a.leader is not None
-                and not a.registered[a.leader]
-            ):
-                raise RuleViolation(index, f"{alias} matched without a priority right to")
-        elif amount < (start if a.price is None else a.price + step):
-            raise RuleViolation(index, f"bid {amount} does not beat {a.price} by an increment")
-        a.price, a.leader = amount, alias
-        extension = timedelta(seconds=terms["extension_seconds"])
-        if a.ends_at - at <= extension:
-            a.ends_at = max(a.ends_at, at + extension)
+        if a.closed is not None:
+            raise RuleViolation(index, f"bid at {at.isoformat()} after the close")
+        step = auction.Accepted(alias, amount, data["kind"])
+        outcome = auction.admit(a.rules(), replace(a.state, ends_at=a.ends_at), step, at)
+        if outcome.refused is not None:
+            raise RuleViolation(index, f"bid {amount} by {alias}: {outcome.reason}")
+        a.state = outcome.state
+        assert a.state.ends_at is not None
+        a.ends_at = a.state.ends_at
         if datetime.fromisoformat(data["ends_at"]) != a.ends_at:
             raise RuleViolation(index, f"bid says the end is {data['ends_at']}, not {a.ends_at}")
 
@@ -142,33 +135,32 @@ class Auctions:
     def _converted(self, index: int, a: _Auction, data: dict[str, Any], at: datetime) -> None:
         """A listing with two or more intents becomes an auction among exactly them,
         starting at the listed price."""
-        terms = data["terms"]
-        if not a.listing or at < a.ends_at or len(a.registered) < 2:
+        intents = sorted(a.registered)
+        if not a.listing or at < a.ends_at or listed.outcome_at_end(len(intents)) != "auction":
             raise RuleViolation(index, "converted without two or more intents at its end")
-        if sorted(data["aliases"]) != sorted(a.registered) or (
-            terms["start_price_fen"] != a.terms["listed_price_fen"]
-        ):
+        if sorted(data["aliases"]) != intents or data["terms"] != listed.auction_terms(a.terms, at):
             raise RuleViolation(index, "the auction is not among those buyers from the price")
-        a.terms, a.listing = terms, False
-        a.ends_at = datetime.fromisoformat(terms["ends_at"])
+        a.terms, a.listing = data["terms"], False
+        a.ends_at = datetime.fromisoformat(a.terms["ends_at"])
 
     def _closed(self, index: int, a: _Auction, data: dict[str, Any], at: datetime) -> None:
         if at < a.ends_at or datetime.fromisoformat(data["ends_at"]) != a.ends_at:
             raise RuleViolation(index, "closed before its (extended) end")
         reserve, salt = data["reserve_fen"], data["reserve_salt"]
-        if not commitment.opens(a.commitment, reserve, salt):
+        if not commitments.opens(a.commitment, reserve, salt):
             raise RuleViolation(index, "revealed reserve does not match its commitment")
         self._holders_revealed(index, a, _reveals(index, data, "priority_holders"))
         if a.listing:  # ended with one intent (a deal at the listed price) or none
-            if len(a.registered) > 1:
+            if listed.outcome_at_end(len(a.registered)) == "auction":
                 raise RuleViolation(index, "a listing with several intents must be auctioned")
-            (a.leader,) = a.registered or (None,)
-            a.price = a.terms["listed_price_fen"] if a.leader else None
-        sold = a.leader is not None and a.price is not None and a.price >= reserve
+            winner, price = listed.sale_at_end(a.terms, list(a.registered))
+        else:
+            result = auction.close(a.rules(reserve), replace(a.state, ends_at=a.ends_at))
+            winner, price = result.winner, result.price_fen if result.sold else None
         expected = {
-            "result": "sold" if sold else "unsold",
-            "final_price_fen": a.price if sold else None,
-            "winner_alias": a.leader if sold else None,
+            "result": "sold" if winner else "unsold",
+            "final_price_fen": price,
+            "winner_alias": winner,
         }
         recorded = {k: data[k] for k in expected}
         if recorded != expected:
@@ -181,7 +173,7 @@ class Auctions:
         opened: dict[str, str | None] = {}
         for holder in revealed:
             org_id, salt = holder.get("org_id"), holder.get("salt")
-            found = next((c for c in a.holders if commitment.opens(c, org_id, salt)), None)
+            found = next((c for c in a.holders if commitments.opens(c, org_id, salt)), None)
             if found is None or found in opened:
                 raise RuleViolation(
                     index, f"revealed priority holder {org_id} matches no commitment of the terms"
@@ -254,7 +246,6 @@ class _Agreement:
     concluded: bool = False
 
 
-@register
 class Agreements:
     """Agreement pricing: offers only between the parties, each a commitment to its price;
     acceptance of the other side's latest offer, revealing every offer's price (each
@@ -286,7 +277,9 @@ class Agreements:
         if a.done:
             raise RuleViolation(index, f"{kind} after trade {trade_id} ended")
         if kind == "trade.offer":
-            if a.notice_ends_at is not None or data["org_id"] not in (a.seller, a.buyer):
+            if a.notice_ends_at is not None or (
+                agreement.counterparty(a.seller, a.buyer, data["org_id"]) is None
+            ):
                 raise RuleViolation(index, "an offer outside the negotiation")
             if "price_commitment" in data:
                 a.committed[data["offer_id"]] = data["price_commitment"]
@@ -296,9 +289,9 @@ class Agreements:
         elif kind == "trade.accepted":
             by = data["by_org_id"]
             if (
-                a.last_offer is None
-                or by == a.last_offer[0]
-                or by not in (a.seller, a.buyer)
+                agreement.counterparty(a.seller, a.buyer, by) is None
+                or agreement.acceptance_error(a.last_offer and a.last_offer[0], by) is not None
+                or a.last_offer is None
                 or data["offer_id"] != a.last_offer[1]
             ):
                 raise RuleViolation(index, "accepted other than the other side's latest offer")
@@ -309,11 +302,11 @@ class Agreements:
         elif kind == "trade.notice_opened":
             if a.price is None or data["price_fen"] != a.price:
                 raise RuleViolation(index, "notice of a price that was not agreed")
-            a.notice_ends_at = at + agreement.notice_period(data)
+            a.notice_ends_at = agreement.notice_end(at, agreement.notice_period(data))
             if datetime.fromisoformat(data["notice_ends_at"]) != a.notice_ends_at:
                 raise RuleViolation(index, "notice shorter or longer than its period")
         elif kind == "trade.objection_raised":
-            if a.notice_ends_at is None or at >= a.notice_ends_at:
+            if not agreement.may_object(a.notice_ends_at, at):
                 raise RuleViolation(index, "objection outside the notice period")
             a.objections[data["objection_id"]] = "raised"
         elif kind == "trade.objection_resolved":
@@ -325,10 +318,12 @@ class Agreements:
                 raise RuleViolation(index, "cancelled without an upheld objection")
             a.done = True
         elif kind == "trade.concluded":
-            if a.notice_ends_at is None or at < a.notice_ends_at:
-                raise RuleViolation(index, "concluded before the notice ran in full")
-            if any(v in ("raised", "upheld") for v in a.objections.values()):
-                raise RuleViolation(index, "concluded with an objection open or upheld")
+            if a.notice_ends_at is None or not agreement.may_conclude(
+                a.notice_ends_at, at, list(a.objections.values())
+            ):
+                raise RuleViolation(
+                    index, "concluded before the notice ran in full, or with an objection standing"
+                )
             if data["price_fen"] != a.price:
                 raise RuleViolation(index, "concluded at another price than agreed")
             a.done = a.concluded = True
@@ -342,7 +337,7 @@ class Agreements:
             raise RuleViolation(index, "the acceptance does not reveal exactly the offers made")
         for offer_id, committed in a.committed.items():
             price, salt = by_id[offer_id].get("price_fen"), by_id[offer_id].get("salt")
-            if not commitment.opens(committed, price, salt):
+            if not commitments.opens(committed, price, salt):
                 raise RuleViolation(
                     index, f"revealed price of offer {offer_id} does not match its commitment"
                 )

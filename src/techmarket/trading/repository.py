@@ -18,6 +18,7 @@ from sqlalchemy import (
     exists,
     func,
     select,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, INTERVAL
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -554,3 +555,11 @@ async def last_event_index(session: AsyncSession, trade_id: int, event_type: str
     )
     found = (await session.execute(stmt)).scalar_one_or_none()
     return int(found) if found is not None else None
+
+
+async def notify(session: AsyncSession, channel: str, payloads: list[str]) -> None:
+    """NOTIFY ``channel`` of each payload, in order; PostgreSQL delivers them at commit."""
+    await session.execute(
+        text("SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[])) AS p"),
+        {"channel": channel, "payloads": payloads},
+    )

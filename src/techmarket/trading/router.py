@@ -8,13 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, status
 
 from techmarket import shutdown
-from techmarket.accounts.policy import Principal
 from techmarket.db import Session
 from techmarket.deps import Anyone, AppSettings, Authenticated, Now, Operator, Verified
 from techmarket.listings.schemas import OptionalReason
-from techmarket.models.trade import Contract, ObjectionState, Registration, Trade, TradeStatus
+from techmarket.models.trade import Contract, ObjectionState, Registration, TradeStatus
 from techmarket.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, next_cursor
-from techmarket.trading import agreements, auctions, deals, engine
+from techmarket.trading import agreements, bidding, deals, lifecycle
 from techmarket.trading import repository as repo
 from techmarket.trading.schemas import (
     AgreementCreate,
@@ -30,37 +29,10 @@ from techmarket.trading.schemas import (
     TradeCreate,
     TradeRead,
 )
+from techmarket.trading.views import trade_view
 from techmarket.types import Count, Id, Line
 
 router = APIRouter(prefix="/api/v1/trades", tags=["trades"])
-
-
-def trade_view(
-    trade: Trade, ledger_index: int | None = None, *, viewer: Principal | None = None
-) -> TradeRead:
-    """What ``viewer`` may see of a trade: the reserve and the priority holders only
-    once the close revealed them (before that, the seller sees whom it named, a holder
-    itself)."""
-    closed = auctions.revealed_at_close(trade)
-    return TradeRead(
-        id=trade.id,
-        achievement_id=trade.achievement_id,
-        seller_org_id=trade.seller_org_id,
-        buyer_org_id=trade.buyer_org_id,
-        mode=str(trade.mode),
-        status=str(trade.status),
-        terms=trade.terms,
-        reserve_commitment=trade.reserve_commitment,
-        reserve_fen=(trade.reserve_fen or 0) if closed else None,
-        reserve_salt=trade.reserve_salt if closed else None,
-        priority_holder_org_ids=auctions.priority_holders_seen_by(viewer, trade),
-        current_price_fen=trade.price_fen,
-        leader_alias=trade.leader_alias,
-        ends_at=trade.ends_at,
-        notice_ends_at=trade.notice_ends_at,
-        seq=trade.seq,
-        ledger_index=ledger_index,
-    )
 
 
 def _registration(r: Registration, ledger_index: int | None = None) -> RegistrationRead:
@@ -94,7 +66,7 @@ async def open_trade(
             viewer=principal,
         )
     return trade_view(
-        *await auctions.create(session, principal, data, settings.signing_period, now),
+        *await lifecycle.create(session, principal, data, settings.signing_period, now),
         viewer=principal,
     )
 
@@ -107,7 +79,7 @@ async def list_trades(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[TradeRead]:
     """Trades anyone may see (open by default)."""
-    public = set(TradeStatus) - auctions.HIDDEN
+    public = set(TradeStatus) - lifecycle.HIDDEN
     statuses = {status_} & public if status_ else {TradeStatus.open}
     found = await repo.list_trades(session, statuses, decode_cursor(cursor), limit)
     return Page(
@@ -117,7 +89,7 @@ async def list_trades(
 
 @router.get("/{trade_id}", response_model=TradeRead)
 async def gettrade_view(trade_id: Id, session: Session, principal: Anyone) -> TradeRead:
-    return trade_view(await auctions.load(session, principal, trade_id), viewer=principal)
+    return trade_view(await lifecycle.load(session, principal, trade_id), viewer=principal)
 
 
 @router.post("/{trade_id}/approve", response_model=TradeRead)
@@ -125,7 +97,7 @@ async def approvetrade_view(
     trade_id: Id, session: Session, principal: Authenticated, now: Now
 ) -> TradeRead:
     """The seller's TTO approves mode and price; the trade opens (both ledgered)."""
-    return trade_view(*await auctions.approve(session, principal, trade_id, now), viewer=principal)
+    return trade_view(*await lifecycle.approve(session, principal, trade_id, now), viewer=principal)
 
 
 @router.post("/{trade_id}/reject", response_model=TradeRead)
@@ -140,7 +112,7 @@ async def reject_trade(
     in the organisation: the achievement's history has it, the ledger does not)."""
     reason = body.reason if body else None
     return trade_view(
-        *await auctions.reject(session, principal, trade_id, now, reason), viewer=principal
+        *await lifecycle.reject(session, principal, trade_id, now, reason), viewer=principal
     )
 
 
@@ -273,7 +245,7 @@ async def register(
     trade_id: Id, session: Session, principal: Verified, now: Now
 ) -> RegistrationRead:
     """Register to bid: the deposit is held and an alias (竞买号) assigned."""
-    return _registration(*await auctions.register(session, principal, trade_id, now))
+    return _registration(*await lifecycle.register(session, principal, trade_id, now))
 
 
 @router.get("/{trade_id}/bids")
@@ -281,7 +253,7 @@ async def list_bids(
     trade_id: Id, session: Session, principal: Anyone, after_seq: Count = 0
 ) -> dict[str, Any]:
     """Accepted bids, by alias, in order."""
-    await auctions.load(session, principal, trade_id)
+    await lifecycle.load(session, principal, trade_id)
     bids = await repo.bids(session, trade_id, after_seq)
     return {
         "bids": [
@@ -312,7 +284,7 @@ async def place_bid(
 ) -> dict[str, Any]:
     """Bid. Acknowledged only once the bid, the trade and the ledger entry have committed;
     a retry with the same ``Idempotency-Key`` returns the same outcome."""
-    return await engine.place_bid(
+    return await bidding.place_bid(
         session,
         principal,
         trade_id,

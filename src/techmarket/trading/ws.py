@@ -22,9 +22,9 @@ from techmarket.accounts import service as accounts
 from techmarket.accounts.policy import Principal
 from techmarket.db import unit_of_work
 from techmarket.errors import DomainError, Forbidden, NotAuthenticated
-from techmarket.trading import auctions, broadcast, desk, engine, throttle
+from techmarket.trading import bidding, broadcast, desk, lifecycle, throttle
 from techmarket.trading import repository as repo
-from techmarket.trading.router import trade_view
+from techmarket.trading.views import trade_view
 from techmarket.types import Fen, Id, Line
 
 router = APIRouter()
@@ -101,8 +101,8 @@ class Watcher:
         """The trade as it stands, or None if there is no such trade for this caller."""
         async with unit_of_work(self.app.state.sessionmaker) as session:
             try:
-                trade = await auctions.load(session, self.principal, self.trade_id)
-            except auctions.TradeNotFound:
+                trade = await lifecycle.load(session, self.principal, self.trade_id)
+            except lifecycle.TradeNotFound:
                 return None
             you = await self._you(session)
         view = trade_view(trade).model_dump(mode="json")
@@ -191,12 +191,12 @@ class Watcher:
                 msg.request_id, "rate_limited", f"at most {self.throttle.bids} bids per user"
             )
             return
-        order = engine.BidOrder(
+        order = bidding.BidOrder(
             self.principal, msg.amount_fen, msg.max_amount_fen, msg.request_id, received_at
         )
         try:
             result = await self.app.state.desk.place(self.trade_id, order)
-        except engine.BidRefused as refused:
+        except bidding.BidRefused as refused:
             self.error(msg.request_id, refused.code, refused.detail)
             if refused.code == "unauthorized":  # the login or organisation is no longer valid
                 raise Closing(4000 + refused.status, "unauthorized") from None  # 4401, 4403

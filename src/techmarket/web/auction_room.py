@@ -19,8 +19,9 @@ from techmarket.deps import Now
 from techmarket.errors import DomainError, InvalidInput
 from techmarket.listings import achievements
 from techmarket.models.trade import Registration, Trade, TradeMode, TradeStatus
-from techmarket.trading import auction, auctions, engine
+from techmarket.trading import bidding, lifecycle
 from techmarket.trading import repository as repo
+from techmarket.trading.rules import auction
 from techmarket.web import forms
 from techmarket.web.display import yuan
 from techmarket.web.money import YuanPrice
@@ -71,7 +72,7 @@ class LargeJump(InvalidInput):
 
 def _rules(trade: Trade, registrations: list[Registration]) -> tuple[auction.Terms, int]:
     """The auction's terms and the lowest amount the next bid may be (the engine's rule)."""
-    terms, state = engine.state_of(trade, registrations)
+    terms, state = bidding.state_of(trade, registrations)
     return terms, auction.minimum_next(terms, state)
 
 
@@ -95,7 +96,7 @@ async def _room(
     achievement = await achievements.load(session, viewer, trade.achievement_id)
     registrations = await repo.registrations(session, trade.id)
     mine = next((r for r in registrations if viewer and r.org_id == viewer.org.id), None)
-    closed = auctions.revealed_at_close(trade)
+    closed = lifecycle.revealed_at_close(trade)
     context: dict[str, Any] = {
         "trade": trade,
         "achievement": achievement,
@@ -165,7 +166,7 @@ async def trade_page(
     done: str | None = None,
     ledger: int | None = None,
 ) -> HTMLResponse | RedirectResponse:
-    trade = await auctions.load(session, viewer, trade_id)
+    trade = await lifecycle.load(session, viewer, trade_id)
     if trade.mode == TradeMode.agreement:
         return RedirectResponse(f"/trades/{trade.id}/negotiation", 303)
     context = await _room(session, viewer, trade, now)
@@ -179,10 +180,10 @@ async def register(
     request: Request, trade_id: int, session: Session, principal: Verified, now: Now
 ) -> RedirectResponse:
     """Register to bid (an auction) or the intent to buy (a listing): the deposit held."""
-    trade = await auctions.load(session, principal, trade_id)
+    trade = await lifecycle.load(session, principal, trade_id)
     template = "auction_room.html" if _is_auction(trade) else "listed_trade.html"
     try:
-        _, index = await auctions.register(session, principal, trade_id, now)
+        _, index = await lifecycle.register(session, principal, trade_id, now)
     except DomainError as exc:
         context = await _room(session, principal, trade, now)
         raise forms.reject(request, template, exc, {**context, "form": {}}) from exc
@@ -197,14 +198,14 @@ async def bid(
     """A bid from the form (the page without script): the same engine as every bid,
     judged at this request's arrival."""
     values = await forms.read(request)
-    trade = await auctions.load(session, principal, trade_id)
+    trade = await lifecycle.load(session, principal, trade_id)
     terms, minimum = _rules(trade, await repo.registrations(session, trade.id))
     try:
         data = BidForm.model_validate(values)
         jump = (data.amount - minimum) // terms.increment_fen
         if jump >= LARGE_JUMP and not data.confirm:
             raise LargeJump(jump)
-        result = await engine.place_bid(
+        result = await bidding.place_bid(
             session,
             principal,
             trade_id,

@@ -16,7 +16,7 @@ from techmarket.deps import AppSettings, Now
 from techmarket.errors import Conflict, DomainError
 from techmarket.listings import achievements
 from techmarket.models.listing import Achievement, AchievementStatus
-from techmarket.trading import agreements, auctions
+from techmarket.trading import agreements, lifecycle
 from techmarket.trading.schemas import AgreementCreate, TradeCreate
 from techmarket.web import entry, forms
 from techmarket.web.sessions import SignedIn, Verified
@@ -145,7 +145,9 @@ async def open_trade(
                 session, principal, achievement_id, data.buyer_org_id, data.asking_price_fen, now
             )
         else:
-            trade, _ = await auctions.create(session, principal, data, settings.signing_period, now)
+            trade, _ = await lifecycle.create(
+                session, principal, data, settings.signing_period, now
+            )
     except ValidationError as exc:
         errors = _by_field(exc, values.get("mode") or "")
         response = render(

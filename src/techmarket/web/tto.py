@@ -18,7 +18,7 @@ from techmarket.listings import achievements
 from techmarket.listings.schemas import OptionalReason, Reason
 from techmarket.models.listing import Achievement
 from techmarket.models.trade import Trade, TradeMode
-from techmarket.trading import auctions
+from techmarket.trading import lifecycle
 from techmarket.web import forms
 from techmarket.web.display import local_time, yuan
 from techmarket.web.labels import label
@@ -95,7 +95,7 @@ async def desk(
     ledger: int | None = None,
 ) -> HTMLResponse:
     pending = await achievements.awaiting_approval(session, principal, QUEUE)
-    trades = await auctions.awaiting_approval(session, principal, QUEUE)
+    trades = await lifecycle.awaiting_approval(session, principal, QUEUE)
     return render(
         request,
         "tto.html",
@@ -165,12 +165,12 @@ async def reject_achievement(
 async def approve_trade(
     trade_id: int, session: Session, principal: SignedIn, now: Now
 ) -> RedirectResponse:
-    _, index = await auctions.approve(session, principal, trade_id, now)
+    _, index = await lifecycle.approve(session, principal, trade_id, now)
     return _decided("trade_approved", index)
 
 
 async def _trade_refusal(session: Session, principal: Principal, trade_id: int) -> dict[str, Any]:
-    trade = await auctions.load(session, principal, trade_id)
+    trade = await lifecycle.load(session, principal, trade_id)
     achievement = await achievements.load_own(session, principal, trade.achievement_id)
     return {
         "heading": "否决交易",
@@ -198,7 +198,7 @@ async def reject_trade(
     values = await forms.read(request)
     try:
         reason = OptionalReason.model_validate(values).reason
-        _, index = await auctions.reject(session, principal, trade_id, now, reason)
+        _, index = await lifecycle.reject(session, principal, trade_id, now, reason)
     except (ValidationError, DomainError) as exc:
         context = {**await _trade_refusal(session, principal, trade_id), "form": values}
         raise forms.reject(request, "tto_reject.html", exc, context) from exc

@@ -1,11 +1,11 @@
-"""The bidding engine: every bid, from HTTP (``place_bid``) or a websocket (in batches,
-through the process's bidding desk), goes through ``place_bids`` under the trade's row
-lock; the scheduler ends listings, closes auctions and forfeits deposits through it."""
+"""Bidding: every bid, from HTTP (``place_bid``) or a websocket (in batches, through the
+process's bidding desk, ``desk.py``), goes through ``place_bids`` under the trade's row
+lock and is judged by the rule book (``rules/auction.py``). Closing is in ``closing.py``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,16 +15,11 @@ from techmarket.accounts.policy import Action, Principal, authorize
 from techmarket.clock import Clock
 from techmarket.errors import DomainError, Forbidden
 from techmarket.ledger import service as ledger
-from techmarket.listings import achievements
-from techmarket.models.trade import Bid, BidRequest, DepositStatus, Registration, Trade, TradeStatus
-from techmarket.trading import auction, broadcast, listed
+from techmarket.models.trade import Bid, BidRequest, Registration, Trade, TradeStatus
+from techmarket.trading import lifecycle
 from techmarket.trading import repository as repo
-from techmarket.trading.auctions import TradeNotFound, load, record_event
-
-# How long after its end an auction stays open to the bids that arrived before the end and
-# still wait for the trade's lock (at a desk, or an HTTP request): they are judged at their
-# receipt time, so one received after the end is refused all the same.
-BID_GRACE = timedelta(seconds=2)
+from techmarket.trading.lifecycle import TradeNotFound, load
+from techmarket.trading.rules import auction
 
 
 class BidRefused(DomainError):
@@ -48,16 +43,8 @@ def state_of(
     trade: Trade, registrations: list[Registration]
 ) -> tuple[auction.Terms, auction.State]:
     """The auction's rules and where it stands, from the stored trade (bidders by alias)."""
-    t = trade.terms
-    terms = auction.Terms(
-        start_price_fen=t["start_price_fen"],
-        increment_fen=t["increment_fen"],
-        starts_at=datetime.fromisoformat(t["starts_at"]),
-        ends_at=datetime.fromisoformat(t["ends_at"]),
-        extension=timedelta(seconds=t["extension_seconds"]),
-        reserve_fen=trade.reserve_fen,
-        priority_holders=frozenset(r.alias for r in registrations if r.priority_right),
-    )
+    holders = frozenset(r.alias for r in registrations if r.priority_right)
+    terms = auction.terms_of(trade.terms, trade.reserve_fen, holders)
     with_max = sorted(
         (r for r in registrations if r.max_amount_fen is not None),
         key=lambda r: r.max_set_seq or 0,
@@ -131,7 +118,7 @@ async def place_bids(
     await appender.lock()
     now = clock.now()
     unauthorised = await _unauthorised(session, orders, now)
-    events = _Events(session, trade, now, appender)
+    events = lifecycle.TradeEvents(session, trade, now, appender)
     placed: list[_Placed | dict[str, Any] | BidRefused | int] = []
     first: dict[tuple[int, str], int] = {}  # where each key first came in this batch
     with session.no_autoflush:  # the rows are written together, once
@@ -224,7 +211,9 @@ def _result(placed: _Placed) -> dict[str, Any]:
     return {"accepted": accepted, **placed.standing}
 
 
-async def _bid(events: _Events, registrations: list[Registration], order: BidOrder) -> _Placed:
+async def _bid(
+    events: lifecycle.TradeEvents, registrations: list[Registration], order: BidOrder
+) -> _Placed:
     trade, now = events.trade, order.received_at or events.now
     if order.principal.org.id == trade.seller_org_id:
         raise BidRefused("own_trade", "the seller's organisation may not bid")
@@ -281,134 +270,3 @@ async def _bid(events: _Events, registrations: list[Registration], order: BidOrd
         "seq": trade.seq,
     }
     return _Placed(bids, standing)
-
-
-async def close_trade(session: AsyncSession, trade: Trade, now: datetime) -> None:
-    """At the auction's (extended) end, the trade locked: sold to the leader if the price
-    reaches the reserve, else unsold (流拍). The scheduler closes each auction whose end
-    has passed (at start-up too, catching up on whatever ended while no process ran)."""
-    registrations = await repo.registrations(session, trade.id)
-    terms, state = state_of(trade, registrations)
-    result = auction.close(terms, state)
-    winner = next((r for r in registrations if r.alias == result.winner), None)
-    await _settle(session, trade, registrations, winner, result.price_fen, now)
-
-
-async def end_listing(session: AsyncSession, trade: Trade, now: datetime) -> None:
-    """At a listing's end, the trade locked: unsold with no intent, a deal at the listed
-    price with one, an auction among exactly those buyers with two or more."""
-    registrations = await repo.registrations(session, trade.id)
-    outcome = listed.outcome_at_end(len(registrations))
-    if outcome != "auction":
-        sole = registrations[0] if outcome == "sold" else None
-        trade.price_fen = trade.terms["listed_price_fen"] if sole else None
-        await _settle(session, trade, registrations, sole, trade.price_fen, now)
-        return
-    trade.terms = listed.auction_terms(trade.terms, now)
-    trade.ends_at = datetime.fromisoformat(trade.terms["ends_at"])
-    trade.status = TradeStatus.open
-    events = _Events(session, trade, now)
-    await events.record(
-        "trade.converted",
-        {"terms": trade.terms, "aliases": sorted(r.alias for r in registrations)},
-    )
-    await events.done()
-    await session.flush()
-
-
-async def _settle(
-    session: AsyncSession,
-    trade: Trade,
-    registrations: list[Registration],
-    winner: Registration | None,
-    price_fen: int | None,
-    now: datetime,
-) -> None:
-    """The close: the reserve and the priority holders behind their aliases revealed,
-    the winner's deposit applied and the others released, the achievement transferred or
-    on offer again."""
-    trade.status = TradeStatus.sold if winner else TradeStatus.unsold
-    trade.closed_at = now
-    if winner:  # the deal's buyer: the winner's organisation
-        trade.buyer_org_id = winner.org_id
-    alias_of = {r.org_id: r.alias for r in registrations}
-    events = _Events(session, trade, now)
-    await events.record(
-        "trade.closed",
-        {
-            "result": "sold" if winner else "unsold",
-            "final_price_fen": price_fen if winner else None,
-            "winner_alias": winner.alias if winner else None,
-            "ends_at": trade.ends_at.isoformat(),
-            "reserve_fen": trade.reserve_fen or 0,
-            "reserve_salt": trade.reserve_salt,
-            "priority_holders": [
-                {"org_id": h["org_id"], "salt": h["salt"], "alias": alias_of.get(h["org_id"])}
-                for h in trade.priority_holders
-            ],
-        },
-    )
-    for registration in registrations:
-        won = registration is winner
-        registration.deposit_status = DepositStatus.applied if won else DepositStatus.released
-        await events.record(
-            "trade.deposit",
-            {
-                "alias": registration.alias,
-                "deposit_fen": registration.deposit_fen,
-                "deposit": registration.deposit_status.value,
-            },
-        )
-    await events.done()
-    if winner is None:  # on offer again; a deal waits for its contract
-        await achievements.move_out_of_trade(session, trade.achievement_id, False, now)
-    await session.flush()
-
-
-async def forfeit(session: AsyncSession, trade: Trade, now: datetime) -> None:
-    """A winner who did not record the contract within the signing period (the trade
-    locked) forfeits the deposit; the achievement is on offer again."""
-    registrations = await repo.registrations(session, trade.id)
-    winner = next(r for r in registrations if r.org_id == trade.buyer_org_id)
-    winner.deposit_status = DepositStatus.forfeited
-    trade.status = TradeStatus.defaulted
-    events = _Events(session, trade, now)
-    await events.record(
-        "trade.deposit",
-        {"alias": winner.alias, "deposit_fen": winner.deposit_fen, "deposit": "forfeited"},
-    )
-    await events.record("trade.defaulted", {"alias": winner.alias})
-    await events.done()
-    await achievements.move_out_of_trade(session, trade.achievement_id, False, now)
-    await session.flush()
-
-
-class _Events:
-    """The trade events of one operation: each ledgered as it happens (written together by
-    ``done``); the watchers' messages sent in one NOTIFY, which PostgreSQL delivers at
-    commit."""
-
-    def __init__(
-        self,
-        session: AsyncSession,
-        trade: Trade,
-        now: datetime,
-        appender: ledger.Appender | None = None,
-    ) -> None:
-        self.session, self.trade, self.now = session, trade, now
-        self.appender = appender or ledger.Appender(session)
-        self.messages: list[dict[str, Any]] = []
-
-    async def record(self, event_type: str, data: dict[str, Any]) -> int:
-        index = await record_event(
-            self.session, self.trade, event_type, data, self.now, self.appender
-        )
-        msg = broadcast.message(event_type, {**data, "seq": self.trade.seq}, self.now, index)
-        if msg is not None:
-            self.messages.append(msg)
-        return index
-
-    async def done(self) -> None:
-        """Write the ledger entries and queue the messages."""
-        await self.appender.write()
-        await broadcast.notify(self.session, self.trade.id, self.messages)

@@ -6,6 +6,7 @@ exactly those buyers, starting at the listed price, their deposits carried over.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -15,9 +16,18 @@ Outcome = Literal["unsold", "sold", "auction"]
 
 
 def outcome_at_end(intents: int) -> Outcome:
+    """Listed converts to auction with two or more intents at the end."""
     if intents == 0:
         return "unsold"
     return "sold" if intents == 1 else "auction"
+
+
+def sale_at_end(terms: dict[str, Any], intents: Sequence[str]) -> tuple[str | None, int | None]:
+    """The buyer and price of a listing that ends without an auction: the only intending
+    buyer at the listed price, or nobody."""
+    if outcome_at_end(len(intents)) != "sold":
+        return None, None
+    return intents[0], terms["listed_price_fen"]
 
 
 def auction_terms(terms: dict[str, Any], ended_at: datetime) -> dict[str, Any]:

@@ -43,6 +43,11 @@ def notice_period(notice_opened: dict[str, Any]) -> timedelta:
     return timedelta(days=notice_opened["notice_days"])
 
 
+def may_object(notice_ends_at: datetime | None, now: datetime) -> bool:
+    """Objections are raised while the notice runs."""
+    return notice_ends_at is not None and now < notice_ends_at
+
+
 def may_conclude(notice_ends_at: datetime, now: datetime, objections: list[str]) -> bool:
     """The notice ran in full, nothing was upheld and nothing awaits a ruling."""
     return now >= notice_ends_at and not any(o in ("raised", "upheld") for o in objections)

@@ -1,4 +1,6 @@
-"""Opening auctions (with the seller's TTO approval) and registering bidders."""
+"""The trade lifecycle service, for every mode: load a trade, record its events (ledger
+and watchers), open it (with the seller's TTO approval), approve or reject it, register
+bidders."""
 
 from __future__ import annotations
 
@@ -18,7 +20,9 @@ from techmarket.listings import achievements
 from techmarket.listings import lifecycle as listing_lifecycle
 from techmarket.models.listing import AchievementStatus
 from techmarket.models.trade import DepositStatus, Registration, Trade, TradeMode, TradeStatus
+from techmarket.trading import broadcast
 from techmarket.trading import repository as repo
+from techmarket.trading.rules import commitments
 from techmarket.trading.schemas import AuctionCreate, ListedCreate
 from techmarket.types import wire_time
 
@@ -75,16 +79,6 @@ class AlreadyRegistered(Conflict):
     title = "Already registered for this auction"
 
 
-def reserve_commitment(reserve_fen: int | None, salt: str) -> str:
-    """The reserve's commitment (no reserve is reserve 0)."""
-    return commitment.commit(reserve_fen or 0, salt)
-
-
-def holder_commitment(holder: dict[str, Any]) -> str:
-    """The commitment to a priority-right holder (``{"org_id", "salt"}``)."""
-    return commitment.commit(holder["org_id"], holder["salt"])
-
-
 def public_terms(data: AuctionCreate, holders: list[dict[str, Any]]) -> dict[str, Any]:
     """The auction's terms as everyone sees them: the priority holders only as
     commitments (revealed at the close), so that no alias can be tied to a name."""
@@ -96,7 +90,9 @@ def public_terms(data: AuctionCreate, holders: list[dict[str, Any]]) -> dict[str
         "starts_at": wire_time(data.starts_at),
         "ends_at": wire_time(data.ends_at),
         "extension_seconds": data.extension_seconds,
-        "priority_holder_commitments": sorted(holder_commitment(h) for h in holders),
+        "priority_holder_commitments": sorted(
+            commitments.holder(h["org_id"], h["salt"]) for h in holders
+        ),
     }
 
 
@@ -196,7 +192,7 @@ async def create(
         terms=terms,
         reserve_fen=reserve,
         reserve_salt=salt,
-        reserve_commitment=reserve_commitment(reserve, salt),
+        reserve_commitment=commitments.reserve(reserve, salt),
         priority_holders=holders,
         ends_at=ends_at,
         seq=0,
@@ -323,7 +319,9 @@ async def register(
             "deposit_fen": registration.deposit_fen,
             "deposit": "held",
             # Which committed holder this alias is, without saying who (opened at close).
-            "priority_commitment": holder_commitment(holder) if holder else None,
+            "priority_commitment": (
+                commitments.holder(holder["org_id"], holder["salt"]) if holder else None
+            ),
         },
         now,
     )
@@ -335,3 +333,34 @@ def _new_alias(taken: set[str]) -> str:
         alias = "".join(secrets.choice(ALIAS_ALPHABET) for _ in range(4))
         if alias not in taken:
             return alias
+
+
+class TradeEvents:
+    """The trade events of one operation: each ledgered as it happens (written together by
+    ``done``); the watchers' messages sent in one NOTIFY, which PostgreSQL delivers at
+    commit."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        trade: Trade,
+        now: datetime,
+        appender: ledger.Appender | None = None,
+    ) -> None:
+        self.session, self.trade, self.now = session, trade, now
+        self.appender = appender or ledger.Appender(session)
+        self.messages: list[dict[str, Any]] = []
+
+    async def record(self, event_type: str, data: dict[str, Any]) -> int:
+        index = await record_event(
+            self.session, self.trade, event_type, data, self.now, self.appender
+        )
+        msg = broadcast.message(event_type, {**data, "seq": self.trade.seq}, self.now, index)
+        if msg is not None:
+            self.messages.append(msg)
+        return index
+
+    async def done(self) -> None:
+        """Write the ledger entries and queue the messages."""
+        await self.appender.write()
+        await broadcast.notify(self.session, self.trade.id, self.messages)

@@ -76,6 +76,22 @@ class Outcome:
     reason: str = ""
 
 
+def terms_of(
+    public: dict[str, Any], reserve_fen: int | None, priority_holders: frozenset[str]
+) -> Terms:
+    """The rules of an auction from its public terms (as stored and on the ledger), its
+    reserve and its priority holders' aliases."""
+    return Terms(
+        start_price_fen=public["start_price_fen"],
+        increment_fen=public["increment_fen"],
+        starts_at=datetime.fromisoformat(public["starts_at"]),
+        ends_at=datetime.fromisoformat(public["ends_at"]),
+        extension=timedelta(seconds=public["extension_seconds"]),
+        reserve_fen=reserve_fen,
+        priority_holders=priority_holders,
+    )
+
+
 def opening(terms: Terms) -> State:
     return State(ends_at=terms.ends_at)
 
@@ -90,15 +106,10 @@ def _refuse(state: State, code: Refusal, reason: str) -> Outcome:
     return Outcome(state, refused=code, reason=reason)
 
 
-def bid(
-    terms: Terms,
-    state: State,
-    bidder: str,
-    amount_fen: int,
-    at: datetime,
-    max_amount_fen: int | None = None,
-) -> Outcome:
-    """Apply one bid received at ``at``; the outcome says what was accepted or why not."""
+def _untimely_or_off_grid(
+    terms: Terms, state: State, amount_fen: int, at: datetime
+) -> Outcome | None:
+    """A bid's refusal for its receipt time or its amount's place on the grid, if any."""
     assert state.ends_at is not None
     if at < terms.starts_at:
         return _refuse(state, Refusal.not_open, "the auction has not started")
@@ -108,11 +119,26 @@ def bid(
         return _refuse(
             state, Refusal.invalid, "amount must be the start price plus whole increments"
         )
+    return None
+
+
+def bid(
+    terms: Terms,
+    state: State,
+    bidder: str,
+    amount_fen: int,
+    at: datetime,
+    max_amount_fen: int | None = None,
+) -> Outcome:
+    """Apply one bid received at ``at``; the outcome says what was accepted or why not."""
+    refused = _untimely_or_off_grid(terms, state, amount_fen, at)
+    if refused is not None:
+        return refused
     if max_amount_fen is not None and (
         max_amount_fen < amount_fen or not terms.on_grid(max_amount_fen)
     ):
         return _refuse(state, Refusal.invalid, "maximum must be on the grid, at least the bid")
-    if _is_match(terms, state, bidder, amount_fen):
+    if may_match(terms, state, bidder, amount_fen):
         accepted = [Accepted(bidder, amount_fen, "match")]
     elif amount_fen < minimum_next(terms, state):
         return _refuse(state, Refusal.too_low, f"the minimum bid is {minimum_next(terms, state)}")
@@ -124,7 +150,23 @@ def bid(
     return _extend(terms, new, tuple(accepted), at)
 
 
-def _is_match(terms: Terms, state: State, bidder: str, amount: int) -> bool:
+def admit(terms: Terms, state: State, step: Accepted, at: datetime) -> Outcome:
+    """One accepted bid as the ledger shows it, received at ``at`` (the replay's view:
+    the maxima behind proxy bids stay private): in time, on the grid, a match only by a
+    priority holder, anything else at least the minimum; it leads and may extend the end."""
+    refused = _untimely_or_off_grid(terms, state, step.amount_fen, at)
+    if refused is not None:
+        return refused
+    if step.kind == "match":
+        if not may_match(terms, state, step.bidder, step.amount_fen):
+            return _refuse(state, Refusal.invalid, "a match without a priority right to it")
+    elif step.amount_fen < minimum_next(terms, state):
+        return _refuse(state, Refusal.too_low, f"the minimum bid is {minimum_next(terms, state)}")
+    new = replace(state, price_fen=step.amount_fen, leader=step.bidder)
+    return _extend(terms, new, (step,), at)
+
+
+def may_match(terms: Terms, state: State, bidder: str, amount: int) -> bool:
     """A priority holder matching the current price takes the lead, unless a holder
     already leads at that price (the earlier match leads)."""
     return (
@@ -171,11 +213,18 @@ def _resolve_maxima(terms: Terms, state: State, accepted: list[Accepted]) -> Sta
 
 def _extend(terms: Terms, state: State, accepted: tuple[Accepted, ...], at: datetime) -> Outcome:
     assert state.ends_at is not None
-    if state.ends_at - at <= terms.extension:
-        new_end = at + terms.extension
-        if new_end > state.ends_at:
-            return Outcome(replace(state, ends_at=new_end), accepted, extended_to=new_end)
+    new_end = extended_end(terms, state.ends_at, at)
+    if new_end != state.ends_at:
+        return Outcome(replace(state, ends_at=new_end), accepted, extended_to=new_end)
     return Outcome(state, accepted)
+
+
+def extended_end(terms: Terms, ends_at: datetime, at: datetime) -> datetime:
+    """A bid extends the auction: one accepted at ``at`` within the last extension period
+    moves the end to ``at`` plus the extension period (never earlier)."""
+    if ends_at - at <= terms.extension:
+        return max(ends_at, at + terms.extension)
+    return ends_at
 
 
 @dataclass(frozen=True)
