@@ -16,6 +16,8 @@ import asyncpg
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from techmarket import metrics
+
 log = logging.getLogger("techmarket.broadcast")
 
 CHANNEL = "trade_events"
@@ -130,6 +132,7 @@ class Inbox:
 
     def put(self, event: Event) -> None:
         if self._events >= QUEUE_SIZE:  # a stalled watcher: it catches up from the ledger
+            metrics.INBOX_OVERFLOWS.inc()
             self._items = deque(i for i in self._items if not isinstance(i, Event))
             self._events = 0
             self.miss()
@@ -183,9 +186,11 @@ class Broadcaster:
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._listen())
+        metrics.listener_started(self)
         await asyncio.wait_for(self.ready.wait(), timeout=30)
 
     async def stop(self) -> None:
+        metrics.listener_stopped(self)
         if self._task:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -220,6 +225,7 @@ class Broadcaster:
             finally:
                 self.ready.clear()
                 self.lost.set()
+            metrics.BROADCAST_RECONNECTS.inc()
             await asyncio.sleep(RECONNECT_DELAY)
 
     async def _listen_once(self) -> None:
