@@ -17,11 +17,15 @@ from techmarket import scheduler
 from techmarket.app import create_app
 from techmarket.clock import FixedClock
 from techmarket.config import Settings
+from techmarket.logs import context
 from techmarket.models.trade import Trade
+from techmarket.trading import engine as bidding
+from techmarket.trading.desk import BidsNotPlaced, Desk
+from techmarket.trading.engine import BidOrder
 from tests.factories import PASSWORD, Account, account
 from tests.inprocess import serving
 from tests.logcapture import Captured, captured_logs
-from tests.trading.helpers import bid, open_auction
+from tests.trading.helpers import bid, enterprise, open_auction
 
 RESERVE = 1_357_900  # digits no other number of the trade has
 
@@ -153,3 +157,26 @@ async def test_an_unhandled_error_is_logged_with_its_request_id(
     assert "a bug" in error["exc"]
     (request,) = logs.lines("request")
     assert (request["request_id"], request["status"]) == ("boom-1", 500)
+
+
+async def test_a_failed_batch_is_logged_as_its_trades_not_as_its_first_bidders(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def unreachable(*args: Any) -> None:
+        raise ConnectionError("the database went away")
+
+    monkeypatch.setattr(bidding, "place_bids", unreachable)
+    desk = Desk(sessionmaker, clock)
+    order = BidOrder(await enterprise(session), 1_000_000)
+    with (
+        captured_logs() as logs,
+        context(connection_id="first-bidder", user_id=1),
+        pytest.raises(BidsNotPlaced),
+    ):
+        await desk.place(42, order)
+    (failed,) = [line for line in logs.lines() if line["logger"] == "techmarket.desk"]
+    assert failed["trade_id"] == 42
+    assert "connection_id" not in failed and "user_id" not in failed
