@@ -180,3 +180,11 @@ async def test_a_failed_batch_is_logged_as_its_trades_not_as_its_first_bidders(
     (failed,) = [line for line in logs.lines() if line["logger"] == "techmarket.desk"]
     assert failed["trade_id"] == 42
     assert "connection_id" not in failed and "user_id" not in failed
+
+
+async def test_a_trade_path_of_other_digits_is_refused_not_failed(
+    client: httpx.AsyncClient,
+) -> None:
+    for digits in ("²", "١٢", "1e3", "9" * 5000):
+        response = await client.get(f"/api/v1/trades/{digits}")
+        assert response.status_code == 422, (digits, response.text)
