@@ -58,16 +58,16 @@ def task_context(**fields: Any) -> contextvars.Context:
     return copied
 
 
+# What a route may take as an id; not other scripts' digits (²), nor a number too long for
+# int(): those paths the route refuses (422), and they must not fail here first.
+_ID = re.compile(r"[0-9]{1,19}")
+
+
 async def trade_in_context(connection: HTTPConnection) -> None:
     """Every route's dependency: a trade named in the path joins the request's context."""
     trade_id = connection.path_params.get("trade_id")
     if isinstance(trade_id, str) and _ID.fullmatch(trade_id):
         bind(trade_id=int(trade_id))
-
-
-# What a route may take as an id; not other scripts' digits (²), nor a number too long for
-# int(): those paths the route refuses (422), and they must not fail here first.
-_ID = re.compile(r"[0-9]{1,19}")
 
 
 # PostgreSQL explains a failed statement with the values at fault ("DETAIL:  Key
