@@ -21,6 +21,7 @@ from techmarket.app import create_app
 from techmarket.clock import FixedClock
 from techmarket.config import Settings
 from techmarket.db import make_engine
+from techmarket.metrics import RequestMetrics
 from techmarket.trading import broadcast
 from tests.factories import account
 from tests.inprocess import serving
@@ -246,3 +247,29 @@ def test_a_malformed_network_stops_the_start(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("TECHMARKET_METRICS_NETWORKS", "10.0.0.0/8, intranet")
     with pytest.raises(ValidationError, match="metrics_networks"):
         Settings()
+
+
+async def test_close_codes_of_the_clients_choosing_are_one_series() -> None:
+    async def socket(scope: Any, receive: Any, send: Any) -> None:  # accepts, then hears
+        await receive()
+        await send({"type": "websocket.accept"})
+        await receive()
+
+    def closes(code: str) -> float:
+        labels = {"by": "client", "code": code}
+        return REGISTRY.get_sample_value("techmarket_ws_closes_total", labels) or 0.0
+
+    before = {code: closes(code) for code in ("other", "1001", "4321")}
+    for code in (4321, 3999, 1001):
+        inbound = [{"type": "websocket.connect"}, {"type": "websocket.disconnect", "code": code}]
+
+        async def receive(inbound: list[dict[str, Any]] = inbound) -> dict[str, Any]:
+            return inbound.pop(0)
+
+        async def send(message: Any) -> None:
+            pass
+
+        await RequestMetrics(socket)({"type": "websocket", "path": "/ws"}, receive, send)
+    assert closes("other") - before["other"] == 2
+    assert closes("1001") - before["1001"] == 1
+    assert closes("4321") == before["4321"] == 0
