@@ -194,13 +194,14 @@ class RequestLog:
 
         async def sending(message: Message) -> None:
             nonlocal accepted
-            if message["type"] == "websocket.accept":
+            kind = message["type"]
+            if kind == "websocket.accept":
                 accepted = True
                 headers = list(message.get("headers") or [])
                 headers.append((b"x-request-id", connection_id.encode("latin-1")))
                 message = {**message, "headers": headers}
                 socket_log.info("websocket connected", extra={"path": scope["path"]})
-            elif message["type"] == "websocket.close" and not closed:
+            elif kind == "websocket.close" and not closed:
                 closed.update(by="server", code=message.get("code", 1000))
                 closed.update(reason=message.get("reason") or "")
             await send(message)

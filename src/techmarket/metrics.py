@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram, disable_created_metrics
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,9 +37,6 @@ HTTP_SECONDS = Histogram(
     ["method", "route", "status"],
 )
 WS_CONNECTIONS = Gauge("techmarket_ws_connections", "Websockets open now")
-WS_MESSAGES = Counter(
-    "techmarket_ws_messages_total", "Websocket messages, by direction (in, out)", ["direction"]
-)
 WS_CLOSES = Counter(
     "techmarket_ws_closes_total",
     "Websockets ended, by who closed (server, client) and close code",
@@ -102,14 +99,25 @@ class _Desk(Protocol):
 
 
 class _Live(Collector):
-    """Gauges read from the objects that know them, at each scrape."""
+    """Series read at each scrape from the objects that know them; and the websockets'
+    messages, counted here as plain numbers: a Counter takes a lock at each message, and
+    every socket is served on the event loop's one thread."""
 
     def __init__(self) -> None:
         self.desks: weakref.WeakSet[Any] = weakref.WeakSet()
         self.pools: weakref.WeakSet[MeteredPool] = weakref.WeakSet()
         self.listeners: set[Any] = set()  # started and not stopped
+        self.received = self.sent = 0  # websocket messages
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        messages = CounterMetricFamily(
+            "techmarket_ws_messages",
+            "Websocket messages, by direction (in, out)",
+            labels=["direction"],
+        )
+        messages.add_metric(["in"], self.received)
+        messages.add_metric(["out"], self.sent)
+        yield messages
         yield GaugeMetricFamily(
             "techmarket_desk_waiting_bids",
             "Bids waiting at the bidding desk for a batch",
@@ -287,14 +295,13 @@ class RequestMetrics:
 
     async def _socket(self, scope: Scope, receive: Receive, send: Send) -> None:
         ended: list[tuple[str, int]] = []  # who closed first, with which code
-        sent, received = WS_MESSAGES.labels("out"), WS_MESSAGES.labels("in")
         opened = False
 
         async def sending(message: Message) -> None:
             nonlocal opened
             kind = message["type"]
             if kind == "websocket.send":
-                sent.inc()
+                LIVE.sent += 1
             elif kind == "websocket.accept":
                 opened = True
                 WS_CONNECTIONS.inc()
@@ -305,7 +312,7 @@ class RequestMetrics:
         async def receiving() -> Message:
             message = await receive()
             if message["type"] == "websocket.receive":
-                received.inc()
+                LIVE.received += 1
             elif message["type"] == "websocket.disconnect" and not ended:
                 ended.append(("client", message.get("code", 1005)))
             return message
