@@ -1,4 +1,3 @@
-import json
 import logging
 from collections.abc import AsyncIterator
 
@@ -69,21 +68,6 @@ async def test_malformed_json_is_a_problem(client: httpx.AsyncClient) -> None:
     )
     assert response.status_code == 422
     assert response.json()["code"] == "validation_error"
-
-
-async def test_every_request_is_logged_once_with_its_id(
-    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
-) -> None:
-    with caplog.at_level(logging.INFO, logger="techmarket.access"):
-        response = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
-    assert response.headers["x-request-id"] == "abc-123"
-    (record,) = [r for r in caplog.records if r.name == "techmarket.access"]
-    line = json.loads(JsonFormatter().format(record))
-    assert line["method"] == "GET"
-    assert line["path"] == "/healthz"
-    assert line["status"] == 200
-    assert line["request_id"] == "abc-123"
-    assert line["duration_ms"] >= 0
 
 
 def test_invalid_settings_fail_clearly(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,11 +8,12 @@ import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp
 
 from techmarket import demo as demo_data
-from techmarket import errors, health, migrate, scheduler, stats, web
+from techmarket import errors, health, logs, metrics, migrate, scheduler, scrape, stats, web
 from techmarket.accounts.router import router as accounts_router
 from techmarket.clock import Clock, SystemClock
 from techmarket.config import Settings, get_settings
@@ -20,7 +21,6 @@ from techmarket.db import make_engine, make_sessionmaker, resolve_database_url
 from techmarket.ledger import keys as ledger_keys
 from techmarket.ledger.router import router as ledger_router
 from techmarket.listings.router import router as listings_router
-from techmarket.logs import RequestLog
 from techmarket.shutdown import Stopping
 from techmarket.trading.broadcast import Broadcaster
 from techmarket.trading.desk import Desk
@@ -28,6 +28,15 @@ from techmarket.trading.router import notices_router
 from techmarket.trading.router import router as trading_router
 from techmarket.trading.throttle import Throttle
 from techmarket.trading.ws import router as ws_router
+
+
+class Service(FastAPI):
+    """The application, its request log and metrics outermost: outside even Starlette's
+    error middleware, so that an unhandled error is logged in its request's context and
+    its 500 is counted."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return logs.RequestLog(metrics.RequestMetrics(super().build_middleware_stack()))
 
 
 def _tune_collector() -> None:
@@ -106,13 +115,14 @@ def create_app(
             if embedded:
                 embedded.stop()
 
-    app = FastAPI(
+    app = Service(
         title="techmarket",
         summary="Technology market and auction platform with a verifiable ledger",
         version="0.1.0",
         lifespan=lifespan,
         docs_url=None,  # served offline by techmarket.web.docs
         redoc_url=None,  # ReDoc would load from a CDN
+        dependencies=[Depends(logs.trade_in_context)],
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
@@ -128,8 +138,8 @@ def create_app(
         app.state.engine = engine
         app.state.sessionmaker = sessionmaker or make_sessionmaker(engine)
     errors.install(app)
-    app.add_middleware(RequestLog)
     app.include_router(health.router)
+    app.include_router(scrape.router)
     app.include_router(accounts_router)
     app.include_router(listings_router)
     app.include_router(stats.router)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import platformdirs
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from techmarket import periods
 
@@ -25,6 +26,9 @@ RETIRED = {
     "TECHMARKET_NOTICE_PERIOD_DAYS": "TECHMARKET_NOTICE_PERIOD",
     "TECHMARKET_SIGNING_PERIOD_DAYS": "TECHMARKET_SIGNING_PERIOD",
 }
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def _default_data_dir() -> Path:
@@ -76,6 +80,11 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: float = Field(
         default=8.0, gt=0, le=600, description="on SIGTERM, to drain the desk and sockets"
     )
+    metrics_networks: Annotated[list[Network], NoDecode] = Field(
+        default_factory=list,
+        description="who may scrape /metrics: networks, comma-separated (10.0.0.0/8, ::1); "
+        "unset: anyone",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -118,6 +127,17 @@ class Settings(BaseSettings):
         if "\n" in origin or origin != origin.strip():
             raise ValueError("must be a single line without surrounding spaces")
         return origin
+
+    @field_validator("metrics_networks", mode="before")
+    @classmethod
+    def _networks(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        names = [name.strip() for name in value.split(",") if name.strip()]
+        try:  # an address alone is a network of one
+            return [ipaddress.ip_network(name, strict=False) for name in names]
+        except ValueError as exc:
+            raise ValueError(f"must be networks separated by commas: {exc}") from None
 
     @field_validator("log_level")
     @classmethod

@@ -25,6 +25,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from techmarket.config import Settings
 from techmarket.errors import DomainError
+from techmarket.metrics import MeteredPool
 
 log = logging.getLogger("techmarket.db")
 
@@ -166,6 +167,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # so each connection keeps more of them than asyncpg's default 100).
     kwargs.setdefault("pool_use_lifo", True)
     kwargs.setdefault("connect_args", {"prepared_statement_cache_size": 500})
+    kwargs.setdefault("poolclass", MeteredPool)  # /metrics: connections in use, waiting
     # A failed statement's error shows the SQL but never its values (password hashes,
     # emails, tokens): errors reach the logs.
     return create_async_engine(url, hide_parameters=True, **kwargs)

@@ -13,6 +13,7 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from techmarket import logs, metrics
 from techmarket.accounts.repository import forget_old_failures
 from techmarket.clock import Clock
 from techmarket.listings.repository import expire_demands
@@ -70,19 +71,22 @@ async def run(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, job:
             if trade_id is None:
                 raise  # finding due trades failed: nothing to skip, the run stops
             log.exception("could not %s %s", job.name, trade_id, extra={"trade_id": trade_id})
+            metrics.job_failed(job.name)
 
 
 async def run_due(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> None:
     """Every job once."""
     for job in TRADE_JOBS:
         try:
-            await run(sessionmaker, clock, job)
+            with logs.context(job=job.name), metrics.job_run(job.name):
+                await run(sessionmaker, clock, job)
         except Exception:  # one failing job must not stop the others or the loop
             log.exception("scheduled job %s failed", job.name)
     for chore in CHORES:
         try:
-            async with sessionmaker.begin() as session:
-                await chore(session, clock.now())
+            with logs.context(job=chore.__name__), metrics.job_run(chore.__name__):
+                async with sessionmaker.begin() as session:
+                    await chore(session, clock.now())
         except Exception:
             log.exception("scheduled job %s failed", chore.__name__)
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from techmarket import logs
 from techmarket.accounts import lifecycle, passwords, throttle
 from techmarket.accounts import repository as repo
 from techmarket.accounts.policy import Action, Principal, authorize, may_see
@@ -262,6 +263,7 @@ def issue_token(
 ) -> tuple[str, AccessToken]:
     """A new bearer token for ``user`` (whose password was just checked, or who was just
     registered with it), stored by its hash only."""
+    logs.bind(user_id=user.id, org_id=user.org_id)
     token = secrets.token_urlsafe(32)
     record = AccessToken(
         user_id=user.id,
@@ -298,6 +300,7 @@ async def authenticate(session: AsyncSession, token: str, now: datetime) -> Prin
     if found is None:
         raise TokenInvalid()
     user, org = found
+    logs.bind(user_id=user.id, org_id=org.id)
     return Principal(user=user, org=org, token_hash=hash_token(token))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from techmarket import metrics
 from techmarket.errors import InvalidInput, NotFound
 from techmarket.ledger import merkle
 from techmarket.ledger import repository as repo
@@ -45,7 +47,9 @@ class Appender:
         """Take the head's lock now (``add`` takes it if not yet taken): a time read after
         this is no earlier than that of any entry before this transaction's."""
         if self._frontier is None:
+            asked = time.perf_counter()
             head = await repo.lock_head(self.session)
+            metrics.ledger_locked(self.session, time.perf_counter() - asked)
             self._frontier = merkle.Frontier(head.size, head.frontier)
             self._prev = head.last_leaf_hash.hex() if head.last_leaf_hash else GENESIS_PREV
             self.session.expire(head)  # write() moves the row by SQL, not through the ORM

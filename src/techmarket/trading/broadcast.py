@@ -16,6 +16,7 @@ import asyncpg
 from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from techmarket import metrics
 from techmarket.trading import repository as repo
 
 log = logging.getLogger("techmarket.broadcast")
@@ -136,6 +137,7 @@ class Inbox:
 
     def put(self, event: Event) -> None:
         if self._events >= QUEUE_SIZE:  # a stalled watcher: it catches up from the ledger
+            metrics.INBOX_OVERFLOWS.inc()
             self._items = deque(i for i in self._items if not isinstance(i, Event))
             self._events = 0
             self.miss()
@@ -194,9 +196,11 @@ class Broadcaster:
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._listen())
+        metrics.listener_started(self)
         await asyncio.wait_for(self.ready.wait(), timeout=30)
 
     async def stop(self) -> None:
+        metrics.listener_stopped(self)
         if self._task:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -231,6 +235,7 @@ class Broadcaster:
             finally:
                 self.ready.clear()
                 self.lost.set()
+            metrics.BROADCAST_RECONNECTS.inc()
             await asyncio.sleep(RECONNECT_DELAY)
 
     async def _listen_once(self) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from techmarket import logs, metrics
 from techmarket.clock import Clock
 from techmarket.db import unit_of_work
 from techmarket.errors import DomainError
@@ -46,6 +47,7 @@ class Desk:
         self._waiting: dict[int, list[_Waiting]] = defaultdict(list)
         self._workers: dict[int, asyncio.Task[None]] = {}
         self._closed = False
+        metrics.watch_desk(self)
 
     async def place(self, trade_id: int, order: bidding.BidOrder) -> dict[str, Any]:
         """The bid's outcome once committed; raises BidRefused (or what the batch raised).
@@ -58,9 +60,17 @@ class Desk:
             raise bidding.BidRefused("rate_limited", "too many bids waiting: retry shortly")
         placed: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._waiting[trade_id].append((order, placed))
-        if trade_id not in self._workers:
-            self._workers[trade_id] = asyncio.create_task(self._work(trade_id))
-        return await placed  # a bidder who goes away cancels it: the bid is not placed
+        if trade_id not in self._workers:  # it works for every bidder: its logs are the trade's
+            worker = self._work(trade_id)
+            context = logs.task_context(trade_id=trade_id)
+            self._workers[trade_id] = asyncio.create_task(worker, context=context)
+        outcome = await placed  # a bidder who goes away cancels it: the bid is not placed
+        metrics.bid_acked(order.received_at, self.clock.now())
+        return outcome
+
+    def waiting(self) -> int:
+        """Bids waiting for a batch, on every trade."""
+        return sum(len(waiting) for waiting in self._waiting.values())
 
     async def drain(self) -> None:
         """Take no more bids, and place those waiting: returns once each is answered."""
@@ -90,6 +100,7 @@ class Desk:
             del self._workers[trade_id], self._waiting[trade_id]
 
     async def _place(self, trade_id: int, batch: list[_Waiting]) -> None:
+        metrics.DESK_BATCH.observe(len(batch))
         try:
             async with unit_of_work(self.sessionmaker) as session:
                 orders = [order for order, _ in batch]
