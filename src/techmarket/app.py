@@ -15,6 +15,7 @@ from starlette.types import ASGIApp
 from techmarket import demo as demo_data
 from techmarket import errors, health, logs, metrics, migrate, scheduler, scrape, stats, web
 from techmarket.accounts.router import router as accounts_router
+from techmarket.agencies.router import router as agencies_router
 from techmarket.clock import Clock, SystemClock
 from techmarket.config import Settings, get_settings
 from techmarket.db import make_engine, make_sessionmaker, resolve_database_url
@@ -24,6 +25,7 @@ from techmarket.listings.router import router as listings_router
 from techmarket.shutdown import Stopping
 from techmarket.trading.broadcast import Broadcaster
 from techmarket.trading.desk import Desk
+from techmarket.trading.payments.router import router as payments_router
 from techmarket.trading.router import notices_router
 from techmarket.trading.router import router as trading_router
 from techmarket.trading.throttle import Throttle
@@ -144,6 +146,8 @@ def create_app(
     app.include_router(listings_router)
     app.include_router(stats.router)
     app.include_router(trading_router)
+    app.include_router(payments_router)
+    app.include_router(agencies_router)
     app.include_router(notices_router)
     app.include_router(ws_router)
     app.include_router(ledger_router)

@@ -85,6 +85,12 @@ class Settings(BaseSettings):
         description="who may scrape /metrics: networks, comma-separated (10.0.0.0/8, ::1); "
         "unset: anyone",
     )
+    received_threshold_fen: int = Field(
+        default=200_000_000,
+        ge=1,
+        le=10**15,
+        description="statistics count the contracts that received at least this (¥2,000,000)",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.db import Session
-from techmarket.deps import Now
+from techmarket.deps import AppSettings, Now
 from techmarket.listings import repository as listings
+from techmarket.trading.payments.repository import received_stats
 from techmarket.trading.repository import deal_stats
 
 router = APIRouter(prefix="/api/v1", tags=["stats"])
@@ -71,12 +72,26 @@ class ResponseStats(BaseModel):
     by_status: Counts
 
 
+class ReceivedStats(BaseModel):
+    """Payments received under contracts (实际到账), confirmed by the other party."""
+
+    received_fen: int
+    contracts: int = Field(description="contracts that received any payment")
+    by_mode: dict[str, int]
+    by_industry: dict[str, int]
+    by_province: dict[str, int]
+    by_city: dict[str, int]
+    threshold_fen: int = Field(description="TECHMARKET_RECEIVED_THRESHOLD_FEN")
+    contracts_reaching_threshold: int = Field(description="received at least threshold_fen")
+
+
 class MarketStats(BaseModel):
     achievements: AchievementStats
     demands: DemandStats
     organisations: OrganisationStats
     responses: ResponseStats
     deals: DealStats
+    received: ReceivedStats
 
 
 async def headline(session: AsyncSession, now: datetime) -> dict[str, Any]:
@@ -91,23 +106,27 @@ async def headline(session: AsyncSession, now: datetime) -> dict[str, Any]:
     }
 
 
-async def market_stats(session: AsyncSession, now: datetime) -> dict[str, Any]:
+async def market_stats(
+    session: AsyncSession, now: datetime, received_threshold_fen: int
+) -> dict[str, Any]:
     """What the market holds now (published achievements, open demands: by industry,
     province, city), what it published each month (whatever became of it since), and
-    its deals (see ``deal_stats``)."""
+    its deals (see ``deal_stats``) and the payments received under their contracts."""
     return {
         "achievements": await listings.published_achievement_counts(session),
         "demands": await listings.open_demand_counts(session, now),
         "organisations": {"verified_by_kind": await listings.verified_orgs_by_kind(session)},
         "responses": {"by_status": await listings.responses_by_status(session)},
         "deals": await deal_stats(session, TOP_SELLERS),
+        "received": await received_stats(session, received_threshold_fen),
     }
 
 
 @router.get("/stats", response_model=MarketStats)
-async def stats(session: Session, now: Now) -> dict[str, Any]:
+async def stats(session: Session, now: Now, settings: AppSettings) -> dict[str, Any]:
     """Counts of published achievements and open demands (by industry, province and city),
     of those published each month (Beijing time), verified organisations by kind,
     responses, and deals (count and volume: by pricing mode, industry, province, city and
-    month of conclusion; the top sellers by volume)."""
-    return await market_stats(session, now)
+    month of conclusion; the top sellers by volume), and payments received (by mode,
+    industry, province and city; the contracts reaching TECHMARKET_RECEIVED_THRESHOLD_FEN)."""
+    return await market_stats(session, now, settings.received_threshold_fen)

@@ -81,6 +81,8 @@ class Action(StrEnum):
     trade_object = "trade.object"  # objection during public notice
     objection_rule = "objection.rule"  # uphold or dismiss
     contract_record = "contract.record"  # contract and its registration, by a deal's party
+    contract_payment = "contract.payment"  # record or confirm a payment received, by a party
+    agency_profile = "agency.profile"  # an agency's directory profile: categories, regions
 
 
 class Whose(StrEnum):
@@ -129,6 +131,8 @@ RULES: dict[Action, tuple[Rule, ...]] = {
     Action.trade_object: (Rule(MARKET, Whose.any),),
     Action.objection_rule: (_OPERATOR,),
     Action.contract_record: (Rule(MARKET, Whose.any),),
+    Action.contract_payment: (Rule(MARKET, Whose.any),),
+    Action.agency_profile: (Rule(frozenset({OrgKind.agency}), roles=frozenset({Role.admin})),),
 }
 
 

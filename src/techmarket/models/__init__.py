@@ -1,5 +1,6 @@
 """Every table, imported here so that ``Base.metadata`` is complete."""
 
+from techmarket.models.agency import AgencyProfile, AgencyRegion
 from techmarket.models.ledger import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerNode
 from techmarket.models.listing import (
     Achievement,
@@ -19,6 +20,7 @@ from techmarket.models.org import (
     Role,
     User,
 )
+from techmarket.models.payment import ContractPayment
 from techmarket.models.trade import (
     Bid,
     BidRequest,
@@ -39,9 +41,12 @@ __all__ = [
     "Achievement",
     "AchievementEvent",
     "AchievementStatus",
+    "AgencyProfile",
+    "AgencyRegion",
     "Bid",
     "BidRequest",
     "Contract",
+    "ContractPayment",
     "Demand",
     "DemandResponse",
     "DemandStatus",

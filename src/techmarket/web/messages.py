@@ -59,6 +59,16 @@ DOMAIN: dict[str, str] = {
     "not_registered": "请先报名并缴纳保证金。",
     "closed": "竞价已结束。",
     "going_away": "服务正在重启，这次出价没有提交，请再提交一次。",
+    # payments received (trading.payments)
+    "contract_not_registered": "合同认定登记后才能登记到账。",
+    "not_a_contract_party": "只有合同双方可以登记和确认到账。",
+    "payment_not_positive": "到账金额必须大于零。",
+    "own_payment": "到账由对方确认，登记方不能确认自己登记的到账。",
+    "payment_confirmed": "这笔到账已经确认过了。",
+    "payment_not_found": "未找到这笔到账。",
+    # service agencies
+    "agency_not_found": "未找到该服务机构。",
+    "invalid_agency_profile": "服务类别或服务地区有误。",
     # ledger
     "ledger_entry_not_found": "账本中没有这一条记录。",
     "invalid_tree_size": "账本大小超出范围。",

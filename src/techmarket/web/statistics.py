@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from techmarket import stats
 from techmarket.db import Session
-from techmarket.deps import Now
+from techmarket.deps import AppSettings, Now
 from techmarket.errors import NotFound
 from techmarket.models.trade import TradeMode
 from techmarket.spreadsheets import Cell, csv_text
@@ -277,8 +277,10 @@ def headline(figures: Mapping[str, Any]) -> list[str]:
     return [sold, held]
 
 
-async def _tables(session: Session, now: Now) -> tuple[dict[str, Any], list[Table], list[Table]]:
-    figures = await stats.market_stats(session, now)
+async def _tables(
+    session: Session, now: Now, settings: AppSettings
+) -> tuple[dict[str, Any], list[Table], list[Table]]:
+    figures = await stats.market_stats(session, now, settings.received_threshold_fen)
     return (
         figures,
         deal_tables(figures["deals"]),
@@ -287,19 +289,26 @@ async def _tables(session: Session, now: Now) -> tuple[dict[str, Any], list[Tabl
 
 
 @router.get("/stats")
-async def statistics(request: Request, session: Session, now: Now) -> HTMLResponse:
-    figures, deals, listings = await _tables(session, now)
+async def statistics(
+    request: Request, session: Session, now: Now, settings: AppSettings
+) -> HTMLResponse:
+    figures, deals, listings = await _tables(session, now, settings)
     return render(
         request,
         "stats.html",
-        {"headline": headline(figures), "deal_tables": deals, "listing_tables": listings},
+        {
+            "headline": headline(figures),
+            "deal_tables": deals,
+            "listing_tables": listings,
+            "received": figures["received"],
+        },
     )
 
 
 @router.get("/stats/{slug}.csv")
-async def statistics_csv(slug: str, session: Session, now: Now) -> Response:
+async def statistics_csv(slug: str, session: Session, now: Now, settings: AppSettings) -> Response:
     """One table of the page as CSV (UTF-8 with BOM, no cell read as a formula)."""
-    _, deals, listings = await _tables(session, now)
+    _, deals, listings = await _tables(session, now, settings)
     table = next((t for t in (*deals, *listings) if t.slug == slug), None)
     if table is None:
         raise NotFound("没有这张统计表")

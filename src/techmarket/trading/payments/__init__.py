@@ -1,0 +1,1 @@
+"""Payments received under registered technology contracts (实际到账)."""
