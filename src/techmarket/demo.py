@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from techmarket import demo_listings
+from techmarket import demo_agency, demo_listings
 from techmarket.accounts import repository as repo
 from techmarket.accounts.credit_code import check_character
 from techmarket.accounts.passwords import hash_password
@@ -130,6 +130,13 @@ ORGS = (
         "330100",
         "91330100MA2J00003",
         (("broker@jingji.demo.techmarket.cn", "技术经纪人 吴芳", (Role.admin, Role.broker)),),
+    ),
+    DemoOrg(
+        "杭州知联知识产权服务有限公司",
+        OrgKind.agency,
+        "330106",
+        "91330106MA2P00008",
+        (("ip@zhilian.demo.techmarket.cn", "知识产权经纪人 陈静", (Role.admin, Role.broker)),),
     ),
     DemoOrg(
         "浙江天衡审计事务所",
@@ -309,6 +316,7 @@ async def _listings(session: AsyncSession, now: datetime) -> None:
         await demands.publish(session, poster, demand.id, now)
     await _live_auction(session, now)
     await _other_trades(session, now)
+    await demo_agency.load(session, now, _principal, LISTERS, DEMAND_POSTERS)
 
 
 LIVE_AUCTION_TITLE = demo_listings.achievements()[0].title

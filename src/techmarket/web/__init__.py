@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from techmarket.web import (
     account,
     achievements,
+    agencies,
     auction_room,
     csrf,
     deals,
@@ -51,6 +52,7 @@ AREAS = (
     achievements.router,
     demands.router,
     orgs.router,
+    agencies.router,
     places.router,
     negotiation.router,
     notices.router,
