@@ -21,7 +21,7 @@ def upgrade() -> None:
     op.create_table(
         "agency_profiles",
         sa.Column("org_id", sa.BigInteger(), nullable=False),
-        sa.Column("categories", postgresql.ARRAY(sa.String(length=20)), nullable=False),
+        sa.Column("categories", postgresql.ARRAY(sa.String(length=40)), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(

@@ -61,6 +61,9 @@ async def test_agencies_are_found_by_category_region_and_text(
 
     assert only(await _found(client)) == list(ids)
     assert only(await _found(client, category="legal")) == [ip.org.id]
+    assert only(await _found(client, category="intellectual_property")) == [ip.org.id]
+    read = (await client.get(f"/api/v1/agencies/{ip.org.id}")).json()
+    assert read["categories"] == ["intellectual_property", "legal"]  # the longest name whole
     assert only(await _found(client, region="330106")) == [ip.org.id, testing.org.id]
     assert only(await _found(client, region="330100")) == [ip.org.id, testing.org.id]
     assert only(await _found(client, region="440305")) == [finance.org.id]

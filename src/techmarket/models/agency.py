@@ -16,7 +16,7 @@ class AgencyProfile(Base):
     __tablename__ = "agency_profiles"
 
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
-    categories: Mapped[list[str]] = mapped_column(ARRAY(String(20)))  # agencies.rules.CATEGORIES
+    categories: Mapped[list[str]] = mapped_column(ARRAY(String(40)))  # agencies.rules.CATEGORIES
     description: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
