@@ -60,7 +60,7 @@ async def test_open_challenge_with_responses_and_acceptance(
         json={**PROPOSAL, "achievement_ids": [own["id"]]},
         headers=agency.headers,
     )
-    assert stolen.status_code == 422
+    assert (stolen.status_code, stolen.json()["code"]) == (422, "foreign_achievement")
 
     # The owner sees both responses; each responder only its own; others nothing.
     assert len((await client.get(f"{url}/responses", headers=enterprise.headers)).json()) == 2

@@ -333,3 +333,40 @@ async def test_relisting_after_no_sale_starts_at_most_20_percent_lower(
         headers=seller.headers,
     )
     assert relisted.status_code == 201, relisted.text
+
+
+async def test_a_declined_trade_between_does_not_lower_the_relisting_floor(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: FixedClock,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    seller = await account(session, client, kind=OrgKind.university, roles=("member",))
+    tto = await account(session, client, roles=("tto",), org=seller.org)
+    trade = await open_auction(client, seller, tto, reserve_fen=9_000_000)
+    clock.advance(timedelta(hours=2))
+    await scheduler.run(sessionmaker, clock, CLOSE_AUCTIONS)  # no bids: 流拍 at 1,000,000
+    await session.commit()
+    seller = await account(session, client, kind=OrgKind.university, org=seller.org)
+    tto = await account(session, client, roles=("tto",), org=seller.org)
+    later = {
+        "registration_deadline": (clock.now() + timedelta(hours=1)).isoformat(),
+        "starts_at": clock.now().isoformat(),
+        "ends_at": (clock.now() + timedelta(hours=1)).isoformat(),
+    }
+    achievement_id = trade["achievement_id"]
+    declined = await client.post(
+        "/api/v1/trades",
+        json=auction_terms(achievement_id, start_price_fen=800_000, **later),
+        headers=seller.headers,
+    )
+    url = f"/api/v1/trades/{declined.json()['id']}"
+    assert (await client.post(f"{url}/reject", headers=tto.headers)).status_code == 200
+    again = await client.post(f"{url}/approve", headers=tto.headers)
+    assert (again.status_code, again.json()["code"]) == (409, "not_pending_approval")
+    too_low = await client.post(
+        "/api/v1/trades",
+        json=auction_terms(achievement_id, start_price_fen=700_000, **later),
+        headers=seller.headers,
+    )
+    assert (too_low.status_code, too_low.json()["code"]) == (422, "relist_too_low")

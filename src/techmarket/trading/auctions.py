@@ -75,6 +75,21 @@ class AlreadyRegistered(Conflict):
     title = "Already registered for this auction"
 
 
+class NotPublished(Conflict):
+    code = "not_published"
+    title = "Only a published achievement can be traded"
+
+
+class EndsInPast(InvalidInput):
+    code = "ends_in_past"
+    title = "The trade must end in the future"
+
+
+class NotPendingApproval(Conflict):
+    code = "not_pending_approval"
+    title = "The trade is not awaiting its TTO's approval"
+
+
 def reserve_commitment(reserve_fen: int | None, salt: str) -> str:
     """The reserve's commitment (no reserve is reserve 0)."""
     return commitment.commit(reserve_fen or 0, salt)
@@ -163,7 +178,7 @@ async def create(
     achievement = await achievements.load(session, principal, data.achievement_id, lock=True)
     authorize(principal, Action.trade_open, achievement.org_id)
     if achievement.status != AchievementStatus.published:
-        raise Conflict(f"the achievement is {achievement.status}, not published")
+        raise NotPublished(f"the achievement is {achievement.status}, not published")
     holders: list[dict[str, Any]] = []
     if isinstance(data, ListedCreate):
         mode, ends_at, reserve, terms = (
@@ -184,7 +199,7 @@ async def create(
             public_terms(data, holders),
         )
     if ends_at <= now:
-        raise InvalidInput("the trade must end in the future")
+        raise EndsInPast()
     terms = {**terms, "signing_period": periods.iso(signing_period)}  # to sign, or forfeit
     await _check_relisting(session, achievement.id, starting_price(terms))
     salt = commitment.new_salt()
@@ -245,7 +260,7 @@ async def approve(
     trade = await load(session, principal, trade_id, lock=True)
     authorize(principal, Action.listing_approve, trade.seller_org_id)
     if trade.status != TradeStatus.pending_approval:
-        raise Conflict(f"the trade is {trade.status}")
+        raise NotPendingApproval(f"the trade is {trade.status}")
     trade.approved_by = principal.user.id
     await record_event(session, trade, "trade.approved", {"by_user_id": principal.user.id}, now)
     return trade, await open_trade(session, trade, now)
@@ -264,7 +279,7 @@ async def reject(
     trade = await load(session, principal, trade_id, lock=True)
     authorize(principal, Action.listing_approve, trade.seller_org_id)
     if trade.status != TradeStatus.pending_approval:
-        raise Conflict(f"the trade is {trade.status}")
+        raise NotPendingApproval(f"the trade is {trade.status}")
     trade.status, trade.closed_at = TradeStatus.rejected, now
     await achievements.move_out_of_trade(
         session,

@@ -479,15 +479,15 @@ async def _top_sellers(session: AsyncSession, top: int) -> list[dict[str, Any]]:
 
 
 async def last_unsold(session: AsyncSession, achievement_id: int) -> Trade | None:
-    """The achievement's most recent trade, if it ended unsold (流拍)."""
+    """The achievement's most recent trade that ended unsold (流拍), however many trades
+    were declined or withdrawn since: none of those lowers the relisting floor."""
     stmt = (
         select(Trade)
-        .where(Trade.achievement_id == achievement_id)
+        .where(Trade.achievement_id == achievement_id, Trade.status == TradeStatus.unsold)
         .order_by(Trade.id.desc())
         .limit(1)
     )
-    last = (await session.execute(stmt)).scalar_one_or_none()
-    return last if last is not None and last.status == TradeStatus.unsold else None
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def next_signing_lapsed(
