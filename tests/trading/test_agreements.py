@@ -82,7 +82,7 @@ async def test_offers_notice_objection_dismissed_and_conclusion(
         "+00:00", "Z"
     )
 
-    board = (await client.get("/api/v1/notices")).json()["notices"]
+    board = (await client.get("/api/v1/notices")).json()["items"]
     assert [(n["trade_id"], n["price_fen"], n["seller"], n["buyer"]) for n in board] == [
         (trade["id"], 800_000, seller.org.name, buyer.org.name)
     ]

@@ -83,10 +83,14 @@ async def test_a_full_auction(
     public = (await client.get(url)).json()
     assert public["current_price_fen"] == 1_700_000
     assert public["leader_alias"] == rb["alias"]
-    bids = (await client.get(f"{url}/bids")).json()["bids"]
+    bids = (await client.get(f"{url}/bids")).json()["items"]
     # a's maximum (1,600,000) could not beat 1,700,000, so nothing was bid for it.
     assert [x["amount_fen"] for x in bids] == [1_000_000, 1_200_000, 1_300_000, 1_700_000]
     assert "org" not in json.dumps(bids)  # aliases only
+    first = (await client.get(f"{url}/bids", params={"limit": 3})).json()
+    rest = (await client.get(f"{url}/bids", params={"cursor": first["next_cursor"]})).json()
+    assert [x["seq"] for x in first["items"] + rest["items"]] == [x["seq"] for x in bids]
+    assert (len(first["items"]), rest["next_cursor"]) == (3, None)
 
     # Nothing closes before the end; after it, exactly once.
     assert await scheduler.run(sessionmaker, clock, CLOSE_AUCTIONS) == 0
@@ -254,7 +258,7 @@ async def test_idempotent_retries(
     first = await bid(client, buyer, trade["id"], 1_000_000, key="req-1")
     again = await bid(client, buyer, trade["id"], 1_000_000, key="req-1")
     assert first.json() == again.json()
-    bids = (await client.get(f"/api/v1/trades/{trade['id']}/bids")).json()["bids"]
+    bids = (await client.get(f"/api/v1/trades/{trade['id']}/bids")).json()["items"]
     assert len(bids) == 1
     refused = await bid(client, buyer, trade["id"], 900_000, key="req-2")
     assert refused.json()["code"] == "invalid"

@@ -240,14 +240,20 @@ async def respond(
 
 
 async def responses(
-    session: AsyncSession, principal: Principal, demand_id: int, now: datetime
+    session: AsyncSession,
+    principal: Principal,
+    demand_id: int,
+    now: datetime,
+    after_id: int | None = None,
+    limit: int | None = None,
 ) -> list[DemandResponse]:
-    """The demand's owner sees every response; a responder sees only its own."""
+    """The demand's owner sees every response; a responder sees only its own (oldest
+    first, after ``after_id``, at most ``limit``)."""
     demand = await load(session, principal, demand_id, now)
     if principal.org.id == demand.org_id:
         authorize(principal, Action.listing_read_private, demand.org_id)
-        return await repo.responses_for(session, demand_id)
-    return await repo.responses_for(session, demand_id, org_id=principal.org.id)
+        return await repo.responses_for(session, demand_id, None, after_id, limit)
+    return await repo.responses_for(session, demand_id, principal.org.id, after_id, limit)
 
 
 async def _load_response(

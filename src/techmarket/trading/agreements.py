@@ -119,9 +119,12 @@ class Notice:
 NOTICE_EVENTS = ("trade.notice_opened", "trade.objection_raised", "trade.objection_resolved")
 
 
-async def notice_board(session: AsyncSession) -> list[Notice]:
-    """Every agreed price on public notice, the soonest to end first, with its objections."""
-    return await _with_objections(session, await repo.notice_board(session))
+async def notice_board(
+    session: AsyncSession, after: tuple[datetime, int] | None = None, limit: int | None = None
+) -> list[Notice]:
+    """The agreed prices on public notice, the soonest to end first, with their objections;
+    those after ``after`` (a notice's end and its trade), at most ``limit``."""
+    return await _with_objections(session, await repo.notice_board(session, after, limit))
 
 
 async def ended_notices(session: AsyncSession, limit: int) -> list[Notice]:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     exists,
     func,
     select,
+    tuple_,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, INTERVAL
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,9 +55,11 @@ async def registrations(session: AsyncSession, trade_id: int) -> list[Registrati
     return list((await session.execute(stmt)).scalars())
 
 
-async def bids(session: AsyncSession, trade_id: int, after_seq: int = 0) -> list[Bid]:
+async def bids(
+    session: AsyncSession, trade_id: int, after_seq: int = 0, limit: int | None = None
+) -> list[Bid]:
     stmt = select(Bid).where(Bid.trade_id == trade_id, Bid.seq > after_seq).order_by(Bid.seq)
-    return list((await session.execute(stmt)).scalars())
+    return list((await session.execute(stmt.limit(limit))).scalars())
 
 
 async def bid_requests(
@@ -322,8 +325,16 @@ async def _notice_rows(session: AsyncSession, stmt: Any) -> list[dict[str, Any]]
     ]
 
 
-async def notice_board(session: AsyncSession) -> list[dict[str, Any]]:
-    return await _notice_rows(session, _notices().order_by(Trade.notice_ends_at))
+async def notice_board(
+    session: AsyncSession, after: tuple[datetime, int] | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Agreed prices on notice, the soonest to end first; after ``after`` (a notice's end
+    and its trade), at most ``limit`` of them."""
+    stmt = _notices()
+    if after is not None:
+        stmt = stmt.where(tuple_(Trade.notice_ends_at, Trade.id) > tuple_(*after))
+    stmt = stmt.order_by(Trade.notice_ends_at, Trade.id).limit(limit)
+    return await _notice_rows(session, stmt)
 
 
 async def ended_notices(session: AsyncSession, limit: int) -> list[dict[str, Any]]:
