@@ -22,7 +22,7 @@ from techmarket.pagination import (
     encode_keyset,
     next_cursor,
 )
-from techmarket.trading import agreements, auctions, deals, engine
+from techmarket.trading import agreements, auctions, deals, engine, withdrawals
 from techmarket.trading import repository as repo
 from techmarket.trading.schemas import (
     AgreementCreate,
@@ -156,6 +156,27 @@ async def reject_trade(
     return trade_view(
         *await auctions.reject(session, principal, trade_id, now, reason), viewer=principal
     )
+
+
+@router.post("/{trade_id}/withdraw", response_model=TradeRead)
+async def withdraw_trade(
+    trade_id: Id, session: Session, principal: Verified, now: Now
+) -> TradeRead:
+    """The seller takes its trade off the market (universities and institutes: their TTO)
+    before a bid, an intent or an acceptance binds it; held deposits are released and the
+    achievement is on offer again (ledgered)."""
+    return trade_view(
+        *await withdrawals.withdraw(session, principal, trade_id, now), viewer=principal
+    )
+
+
+@router.post("/{trade_id}/end", response_model=TradeRead)
+async def end_negotiation(
+    trade_id: Id, session: Session, principal: Verified, now: Now
+) -> TradeRead:
+    """The seller or the named buyer ends a negotiation (agreement pricing) that has not
+    reached an agreed price; the achievement is on offer again (ledgered)."""
+    return trade_view(*await withdrawals.end(session, principal, trade_id, now), viewer=principal)
 
 
 @router.post("/{trade_id}/offers", response_model=OfferMade, status_code=status.HTTP_201_CREATED)

@@ -66,6 +66,7 @@ DOMAIN: dict[str, str] = {
     "contract_recorded": "该成交项目的合同已经登记过了。",
     "contract_registered": "该合同已经完成认定登记。",
     "not_negotiating": "该交易不在议价阶段。",
+    "not_withdrawable": "已有出价、意向或接受的报价，交易不能再撤回。",
     "not_on_notice": "该交易不在公示期内。",
     "objection_not_found": "未找到该异议。",
     "not_a_deal": "只有已成交的交易才有合同。",
