@@ -96,7 +96,7 @@ async def test_an_intent_binds_a_listing(client: httpx.AsyncClient, session: Asy
     trade = (await client.post("/api/v1/trades", json=body, headers=seller.headers)).json()
     url = f"/api/v1/trades/{trade['id']}"
     buyer = await account(session, client)
-    assert (await client.post(f"{url}/registrations", headers=buyer.headers)).status_code == 201
+    assert (await client.post(f"{url}/intents", headers=buyer.headers)).status_code == 201
     _refused(await client.post(f"{url}/withdraw", headers=seller.headers), 409, "not_withdrawable")
 
 

@@ -187,7 +187,7 @@ async def _sold_listing(site: DemoSite) -> tuple[int, str]:
     url = site.url.replace("http://", "ws://") + f"/ws/trades/{trade['id']}"
     async with connect(url) as ws:
         async with Api(site, site.login(WINNER)) as winner:
-            await winner.call("POST", f"/trades/{trade['id']}/registrations")
+            await winner.call("POST", f"/trades/{trade['id']}/intents")
         snapshot = json.loads(await ws.recv())
         if snapshot["trade"]["status"] != "sold":
             async for message in ws:

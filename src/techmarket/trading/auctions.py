@@ -75,6 +75,14 @@ class AlreadyRegistered(Conflict):
     title = "Already registered for this auction"
 
 
+class WrongMode(Conflict):
+    """Bidders register for auctions (``/registrations``), buyers their intent on listings
+    (``/intents``): the same registration, named as each mode names it."""
+
+    code = "wrong_mode"
+    title = "Register to bid on an auction, or an intent to buy on a listing"
+
+
 class NotPublished(Conflict):
     code = "not_published"
     title = "Only a published achievement can be traded"
@@ -296,12 +304,18 @@ async def reject(
 
 
 async def register(
-    session: AsyncSession, principal: Principal, trade_id: int, now: datetime
+    session: AsyncSession,
+    principal: Principal,
+    trade_id: int,
+    now: datetime,
+    mode: TradeMode | None = None,
 ) -> tuple[Registration, int]:
     """A verified organisation registers to bid (or, on a listing, its intent to buy): its
-    deposit is held, it gets an alias."""
+    deposit is held, it gets an alias. ``mode``: the kind of trade the caller means."""
     trade = await load(session, principal, trade_id, lock=True)
     authorize(principal, Action.trade_register)
+    if mode is not None and trade.mode != mode:
+        raise WrongMode(f"trade {trade.id} is a trade by {trade.mode}, not by {mode}")
     if principal.org.id == trade.seller_org_id:
         raise OwnTrade()
     if (

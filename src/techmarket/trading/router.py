@@ -12,7 +12,14 @@ from techmarket.accounts.policy import Principal
 from techmarket.db import Session
 from techmarket.deps import Anyone, AppSettings, Authenticated, Now, Operator, Verified
 from techmarket.listings.schemas import OptionalReason
-from techmarket.models.trade import Contract, ObjectionState, Registration, Trade, TradeStatus
+from techmarket.models.trade import (
+    Contract,
+    ObjectionState,
+    Registration,
+    Trade,
+    TradeMode,
+    TradeStatus,
+)
 from techmarket.pagination import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -313,8 +320,23 @@ def _contract(contract: Contract, ledger_index: int) -> ContractRead:
 async def register_for_trade(
     trade_id: Id, session: Session, principal: Verified, now: Now
 ) -> RegistrationRead:
-    """Register to bid: the deposit is held and an alias (竞买号) assigned."""
-    return _registration(*await auctions.register(session, principal, trade_id, now))
+    """Register to bid in an auction: the deposit is held and an alias (竞买号) assigned."""
+    return _registration(
+        *await auctions.register(session, principal, trade_id, now, TradeMode.auction)
+    )
+
+
+@router.post(
+    "/{trade_id}/intents", response_model=RegistrationRead, status_code=status.HTTP_201_CREATED
+)
+async def register_intent(
+    trade_id: Id, session: Session, principal: Verified, now: Now
+) -> RegistrationRead:
+    """Register the intent to buy a listing (挂牌) at its price: the deposit is held and an
+    alias assigned; two or more intents at the listing's end make it an auction among them."""
+    return _registration(
+        *await auctions.register(session, principal, trade_id, now, TradeMode.listed)
+    )
 
 
 @router.get("/{trade_id}/bids", response_model=Page[BidRead])

@@ -66,6 +66,7 @@ DOMAIN: dict[str, str] = {
     "contract_recorded": "该成交项目的合同已经登记过了。",
     "contract_registered": "该合同已经完成认定登记。",
     "not_negotiating": "该交易不在议价阶段。",
+    "wrong_mode": "竞价交易请报名竞买，挂牌交易请登记受让意向。",
     "not_withdrawable": "已有出价、意向或接受的报价，交易不能再撤回。",
     "not_on_notice": "该交易不在公示期内。",
     "objection_not_found": "未找到该异议。",
