@@ -78,6 +78,8 @@ MILESTONES = (
     "trade.notice_opened",
     "trade.concluded",
     "trade.cancelled",
+    "trade.ended",
+    "trade.withdrawn",
 )
 
 
