@@ -12,7 +12,7 @@ from techmarket.accounts.policy import Action, NotYourOrg, Principal, authorize
 from techmarket.errors import Conflict
 from techmarket.listings import achievements
 from techmarket.models.trade import DepositStatus, Registration, Trade, TradeStatus
-from techmarket.trading import agreement
+from techmarket.trading import agreement, broadcast
 from techmarket.trading import repository as repo
 from techmarket.trading.agreements import NotNegotiating
 from techmarket.trading.auctions import load, record_event
@@ -46,13 +46,11 @@ async def withdraw(
     if refusal:
         raise NotWithdrawable(refusal)
     trade.status, trade.closed_at = TradeStatus.withdrawn, now
-    index = await record_event(
-        session,
-        trade,
-        "trade.withdrawn",
-        {"by_org_id": principal.org.id, "by_user_id": principal.user.id},
-        now,
-    )
+    data = {"by_org_id": principal.org.id, "by_user_id": principal.user.id}
+    index = await record_event(session, trade, "trade.withdrawn", data, now)
+    # Whoever watches the auction room hears of it (at commit), like of a close.
+    told = broadcast.message("trade.withdrawn", {"seq": trade.seq}, now, index)
+    await broadcast.notify(session, trade.id, [told] if told else [])
     for registration in registrations:
         registration.deposit_status = DepositStatus.released
         await record_event(

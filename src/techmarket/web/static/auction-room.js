@@ -176,6 +176,9 @@
     } else if (msg.type === "converted") {
       const banner = $("converted");
       if (banner) banner.hidden = false;
+    } else if (msg.type === "withdrawn") {
+      announce("卖方已撤回本交易");
+      window.location.reload(); // the page as it now stands: no registration, no bids
     }
   }
 
