@@ -287,8 +287,12 @@ async def test_a_buyer_ends_a_negotiation_and_a_seller_withdraws_its_auction(
         )
         if auction["status"] == "pending_approval":  # its admin is its TTO too
             await lister.call("POST", f"/trades/{auction['id']}/approve")
+    room = f"/trades/{auction['id']}"
+    await visit(buyer, room)  # a watcher, live
+    await expect(buyer.get_by_role("status").filter(has_text="实时连接中")).to_be_visible()
+    await expect(buyer.get_by_role("button", name="报名并缴纳保证金")).to_be_visible()
     seller = await _signed_in(new_page, demo_site, LISTER)
-    await visit(seller, f"/trades/{auction['id']}")
+    await visit(seller, room)
     async with seller.expect_navigation():
         await seller.get_by_role("button", name="撤回交易").click()
     await check_a11y(seller)
@@ -296,3 +300,6 @@ async def test_a_buyer_ends_a_negotiation_and_a_seller_withdraws_its_auction(
     await expect(done.get_by_role("link", name=re.compile(r"第 \d+ 条"))).to_be_visible()
     await expect(seller.get_by_role("button", name="撤回交易")).to_have_count(0)
     await screenshot(seller, "auction-withdrawn")
+    # The watcher is told at once, and can no longer register.
+    await expect(buyer.get_by_text("卖方已在首次出价前撤回本交易")).to_be_visible()
+    await expect(buyer.get_by_role("button", name="报名并缴纳保证金")).to_be_hidden()

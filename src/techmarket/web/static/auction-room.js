@@ -177,8 +177,11 @@
       const banner = $("converted");
       if (banner) banner.hidden = false;
     } else if (msg.type === "withdrawn") {
+      // No more registrations or bids: say so, and take their forms away.
+      state.seq = Math.max(state.seq, msg.seq);
+      $("withdrawn").hidden = false;
+      for (const form of document.querySelectorAll("form[data-while-open]")) form.hidden = true;
       announce("卖方已撤回本交易");
-      window.location.reload(); // the page as it now stands: no registration, no bids
     }
   }
 
