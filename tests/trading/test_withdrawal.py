@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from techmarket import scheduler
+from techmarket.audit import rule_books
 from techmarket.clock import FixedClock
 from techmarket.ledger.note import Verifier
-from techmarket.ledger.replay import rule_books
 from techmarket.ledger.verify import VerificationFailed, verify_export
 from techmarket.models.org import OrgKind
 from techmarket.scheduler import CLOSE_AUCTIONS

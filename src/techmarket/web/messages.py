@@ -31,6 +31,7 @@ DOMAIN: dict[str, str] = {
     "operator_only": "只有平台运营方可以进行此操作。",
     "not_your_org": "不是您的机构：只有所属机构的成员可以进行此操作。",
     "missing_role": "您的角色不能进行此操作。",
+    "metrics_not_allowed": "此地址不能读取运行指标。",
     "wrong_org_kind": "您所属的机构类型不能进行此操作。",
     "csrf_rejected": "表单已失效（可能已在其他窗口登录或退出）。请返回、刷新页面后重新提交。",
     # listings
