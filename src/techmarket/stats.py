@@ -123,7 +123,7 @@ async def market_stats(
 
 
 @router.get("/stats", response_model=MarketStats)
-async def stats(session: Session, now: Now, settings: AppSettings) -> dict[str, Any]:
+async def get_stats(session: Session, now: Now, settings: AppSettings) -> dict[str, Any]:
     """Counts of published achievements and open demands (by industry, province and city),
     of those published each month (Beijing time), verified organisations by kind,
     responses, and deals (count and volume: by pricing mode, industry, province, city and

@@ -49,7 +49,9 @@ async def test_agencies_are_found_by_category_region_and_text(
         description="专利代理、知识产权运营与维权",
     )
     assert declared["categories"] == ["intellectual_property", "legal"]
-    assert [b["display_name"] for b in declared["brokers"]] == ["测试用户"]
+    assert declared["broker_count"] == 1
+    brokers = (await client.get(f"/api/v1/agencies/{ip.org.id}/brokers")).json()
+    assert [b["display_name"] for b in brokers["items"]] == ["测试用户"]
     testing, _ = await _agency(
         session, client, categories=["testing"], regions=["330106"], description="第三方检测"
     )

@@ -38,13 +38,22 @@ async def regions_of(session: AsyncSession, org_ids: Sequence[int]) -> dict[int,
     return found
 
 
+def _brokers() -> list[ColumnElement[bool]]:
+    return [User.is_active.is_(True), User.roles.contains([Role.broker.value])]
+
+
+async def brokers_page(
+    session: AsyncSession, org_id: int, after_id: int | None, limit: int
+) -> list[User]:
+    stmt = select(User).where(User.org_id == org_id, *_brokers()).order_by(User.id).limit(limit)
+    if after_id is not None:
+        stmt = stmt.where(User.id > after_id)
+    return list((await session.execute(stmt)).scalars())
+
+
 async def brokers_of(session: AsyncSession, org_ids: Sequence[int]) -> dict[int, list[User]]:
     """Active users with the broker role, by organisation."""
-    stmt = (
-        select(User)
-        .where(User.org_id.in_(org_ids), User.is_active, User.roles.contains([Role.broker.value]))
-        .order_by(User.id)
-    )
+    stmt = select(User).where(User.org_id.in_(org_ids), *_brokers()).order_by(User.id)
     found: dict[int, list[User]] = defaultdict(list)
     for user in (await session.execute(stmt)).scalars():
         found[user.org_id].append(user)

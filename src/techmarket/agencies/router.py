@@ -30,7 +30,7 @@ def agency_read(a: service.Agency) -> AgencyRead:
         categories=a.profile.categories if a.profile else [],
         regions=a.regions,
         description=a.profile.description if a.profile else "",
-        brokers=[BrokerRead(user_id=u.id, display_name=u.display_name) for u in a.brokers],
+        broker_count=len(a.brokers),
         updated_at=a.profile.updated_at if a.profile else None,
     )
 
@@ -54,6 +54,18 @@ async def list_agencies(
 async def get_agency(org_id: Id, session: Session) -> AgencyRead:
     """A verified agency: its categories, regions served and brokers."""
     return agency_read(await service.agency(session, org_id))
+
+
+@router.get("/{org_id}/brokers", response_model=Page[BrokerRead])
+async def list_agency_brokers(
+    org_id: Id, session: Session, cursor: Line | None = None, limit: Limit = DEFAULT_LIMIT
+) -> Page[BrokerRead]:
+    """The agency's brokers (技术经纪人): its active users with the broker role."""
+    found, more = await service.brokers(session, org_id, cursor, limit)
+    return Page(
+        items=[BrokerRead(user_id=u.id, display_name=u.display_name) for u in found],
+        next_cursor=more,
+    )
 
 
 @router.put("/{org_id}/profile", response_model=AgencyProfileRead)

@@ -49,7 +49,7 @@ class AgencyRead(BaseModel):
     categories: list[str]
     regions: list[str] = Field(description="regions served")
     description: str
-    brokers: list[BrokerRead]
+    broker_count: int = Field(description="its brokers: GET /agencies/{id}/brokers")
     updated_at: datetime | None = Field(description="last profile change; null: none declared")
 
 

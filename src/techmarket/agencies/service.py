@@ -56,6 +56,16 @@ async def agency(session: AsyncSession, org_id: int) -> Agency:
     return (await _agencies(session, [found]))[0]
 
 
+async def brokers(
+    session: AsyncSession, org_id: int, cursor: str | None, limit: int
+) -> tuple[list[User], str | None]:
+    """A verified agency's brokers, a page at a time."""
+    if await repo.agency(session, org_id) is None:
+        raise AgencyNotFound()
+    found = await repo.brokers_page(session, org_id, decode_cursor(cursor), limit)
+    return found, next_cursor([u.id for u in found], limit)
+
+
 async def search(
     session: AsyncSession,
     category: str | None,
