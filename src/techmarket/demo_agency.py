@@ -59,8 +59,8 @@ def demo_deals(listers: tuple[tuple[str, str], ...], buyers: tuple[str, ...]) ->
         DemoDeal(24, *lister(24), buyers[2], 120_000_000, ((60_000_000, True, True),)),
         DemoDeal(26, *lister(26), buyers[3], 80_000_000, ((20_000_000, True, False),)),
         DemoDeal(
-            30,
-            *lister(30),
+            35,
+            *lister(35),
             buyers[4],
             300_000_000,
             ((150_000_000, True, True), (100_000_000, False, True)),

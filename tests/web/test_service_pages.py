@@ -86,5 +86,7 @@ async def test_the_parties_record_and_confirm_a_payment_on_the_deal_page(
     assert confirmed.status_code == 303, confirmed.text
     shown = await client.get(page)
     assert re.search(r"已确认到账</dt><dd><strong class=\"amount\">¥1,200,000.00", shown.text)
+    figures = await client.get("/stats")
+    assert re.search(r"已确认到账 <strong class=\"amount\">¥1,200,000.00</strong>", figures.text)
     again = await _post(client, page, f"{page}/payments/{payment_id.group(1)}/confirm")
     assert again.status_code == 409 and "已经确认过了" in again.text

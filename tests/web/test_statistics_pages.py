@@ -1,8 +1,8 @@
 """The statistics page in Chromium: the headline, charts and tables as /api/v1/stats has
 them, a CSV downloaded, and the page on a phone.
 
-The demo has no concluded deal, so the set-up sells two achievements by listed trading
-through the API (a listing of a few seconds with one intent becomes a deal at its end)."""
+The demo's concluded deals are agreements, so the set-up sells two achievements by listed
+trading through the API (a listing of a few seconds with one intent becomes a deal at its end)."""
 
 from __future__ import annotations
 
@@ -122,9 +122,10 @@ async def test_statistics_read_at_a_glance_with_charts_tables_and_csv(
     await expect(page.get_by_role("heading", level=1)).to_have_text("市场统计")
     # The headline, from the data: count, volume, and volume by pricing mode.
     listed = deals["by_mode"]["listed"]["volume_fen"]
+    agreed = deals["by_mode"]["agreement"]["volume_fen"]
     await expect(page.get_by_role("main")).to_contain_text(
         f"累计成交 {deals['count']:,} 项，成交金额 {yuan_short(deals['volume_fen'])}"
-        f"（挂牌交易 {yuan_short(listed)}"
+        f"（协议定价 {yuan_short(agreed)}，挂牌交易 {yuan_short(listed)}"
     )
     published = stats_with_deals["achievements"]["published"]
     await expect(page.get_by_role("main")).to_contain_text(f"已发布科技成果 {published:,} 项")

@@ -178,7 +178,9 @@ async def test_the_parties_record_the_contract_and_its_registration(
     index = _ledger_index(registered)
     done = await client.get(registered.headers["location"])
     assert "3301002026000123" in done.text and f'href="/ledger/entries/{index}"' in done.text
-    assert 'action="/deals' not in done.text
+    assert f'action="{page}/contract"' not in done.text
+    assert f'action="{page}/registration"' not in done.text
+    assert f'action="{page}/payments"' in done.text  # now the payments received
 
 
 async def test_an_auction_winner_sees_the_signing_deadline(
