@@ -10,4 +10,5 @@ from techmarket.trading.replay import Agreements, Auctions
 
 def rule_books() -> list[RuleBook]:
     """A fresh rule book of each domain whose events the ledger holds."""
-    return [OrgReviews(), Auctions(), Agreements()]
+    # Agreements before Auctions: a conversion is checked before the auction adopts it.
+    return [OrgReviews(), Agreements(), Auctions()]

@@ -79,6 +79,7 @@ class Action(StrEnum):
     trade_bid = "trade.bid"
     trade_negotiate = "trade.negotiate"  # offers and acceptance, as seller or named buyer
     trade_object = "trade.object"  # objection during public notice
+    trade_compete = "trade.compete"  # a competing offer during public notice, with a deposit
     objection_rule = "objection.rule"  # uphold or dismiss
     contract_record = "contract.record"  # contract and its registration, by a deal's party
 
@@ -127,6 +128,7 @@ RULES: dict[Action, tuple[Rule, ...]] = {
     Action.trade_bid: (Rule(MARKET, Whose.any),),
     Action.trade_negotiate: (Rule(MARKET, Whose.any),),
     Action.trade_object: (Rule(MARKET, Whose.any),),
+    Action.trade_compete: (Rule(MARKET, Whose.any),),
     Action.objection_rule: (_OPERATOR,),
     Action.contract_record: (Rule(MARKET, Whose.any),),
 }

@@ -22,6 +22,7 @@ from techmarket.models.org import (
 from techmarket.models.trade import (
     Bid,
     BidRequest,
+    CompetingOffer,
     Contract,
     DepositStatus,
     Objection,
@@ -41,6 +42,7 @@ __all__ = [
     "AchievementStatus",
     "Bid",
     "BidRequest",
+    "CompetingOffer",
     "Contract",
     "Demand",
     "DemandResponse",

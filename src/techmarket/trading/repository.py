@@ -31,6 +31,7 @@ from techmarket.models.org import Organisation
 from techmarket.models.trade import (
     Bid,
     BidRequest,
+    CompetingOffer,
     Contract,
     Objection,
     ObjectionState,
@@ -292,6 +293,30 @@ async def next_notice_ended(
         .order_by(Trade.notice_ends_at)
     )
     return await _first_unlocked(session, stmt)
+
+
+async def competing_offers(
+    session: AsyncSession,
+    trade_id: int,
+    *,
+    org_id: int | None = None,
+    after_id: int | None = None,
+    limit: int | None = None,
+) -> list[tuple[CompetingOffer, Registration]]:
+    """The competing offers made on a notice (only ``org_id``'s, if given), in the order
+    made, with their bidders' registrations."""
+    stmt = (
+        select(CompetingOffer, Registration)
+        .join(Registration, Registration.id == CompetingOffer.registration_id)
+        .where(CompetingOffer.trade_id == trade_id)
+        .order_by(CompetingOffer.id)
+        .limit(limit)
+    )
+    if org_id is not None:
+        stmt = stmt.where(Registration.org_id == org_id)
+    if after_id is not None:
+        stmt = stmt.where(CompetingOffer.id > after_id)
+    return [(o, r) for o, r in (await session.execute(stmt)).all()]
 
 
 def _notices(*statuses: TradeStatus) -> Any:
