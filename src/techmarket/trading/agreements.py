@@ -112,6 +112,8 @@ class Notice:
     notice_period: str | None  # ISO 8601, as the ledger announced it
     ledger_index: int | None  # the trade.notice_opened entry
     objections: list[PublicObjection]
+    competition: dict[str, Any] | None  # the terms of competing offers (None: not taken)
+    converted: bool  # competing offers turned it into an auction
 
 
 NOTICE_EVENTS = ("trade.notice_opened", "trade.objection_raised", "trade.objection_resolved")

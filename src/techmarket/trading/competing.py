@@ -128,6 +128,16 @@ async def offers_seen_by(
     return [Competitor(o, r) for o, r in found]
 
 
+async def own_offers(
+    session: AsyncSession, principal: Principal | None, trade_ids: list[int]
+) -> dict[int, Competitor]:
+    """``principal``'s organisation's competing offers on these trades, by trade."""
+    if principal is None or not trade_ids:
+        return {}
+    found = await repo.competing_offers(session, trade_ids, org_id=principal.org.id)
+    return {o.trade_id: Competitor(o, r) for o, r in found}
+
+
 async def end_notice(session: AsyncSession, trade: Trade, now: datetime) -> None:
     """A notice that ran in full with no objection standing (the trade locked; the
     scheduler finds them): the agreement concludes, or with competing offers converts
@@ -151,8 +161,8 @@ async def end_notice(session: AsyncSession, trade: Trade, now: datetime) -> None
         registered_at=now,
     )
     session.add(buyer)
-    agreed = trade.price_fen
-    trade.terms = competing.auction_terms(trade.terms["competition"], offers, now)
+    assert trade.price_fen is not None
+    trade.terms = competing.auction_terms(trade.terms["competition"], trade.price_fen, offers, now)
     trade.mode, trade.status = TradeMode.auction, TradeStatus.open
     trade.ends_at = datetime.fromisoformat(trade.terms["ends_at"])
     trade.leader_alias, trade.price_fen = competing.opening(offers)
@@ -161,7 +171,6 @@ async def end_notice(session: AsyncSession, trade: Trade, now: datetime) -> None
         "trade.converted",
         {
             "from": "agreement",
-            "agreed_price_fen": agreed,
             "terms": trade.terms,
             "offers": [  # every competing offer, opened
                 {"offer_id": o.id, "alias": r.alias, "price_fen": o.price_fen, "salt": o.salt}

@@ -416,11 +416,8 @@ class Agreements:
         if buyer in a.competing or data["aliases"] != competing.participants(buyer, offers):
             raise RuleViolation(index, "the auction is not among the buyer and the competitors")
         opener, start = competing.opening(offers)
-        if (
-            data["terms"] != competing.auction_terms(a.competition, offers, at)
-            or data["opening"] != {"alias": opener, "price_fen": start}
-            or data["agreed_price_fen"] != a.price
-        ):
+        terms = competing.auction_terms(a.competition, a.price, offers, at)
+        if data["terms"] != terms or data["opening"] != {"alias": opener, "price_fen": start}:
             raise RuleViolation(index, "the auction does not open at the highest competing offer")
         a.done = a.converted = True
 

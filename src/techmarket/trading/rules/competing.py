@@ -67,13 +67,18 @@ def participants(buyer_alias: str, offers: Sequence[tuple[str, int]]) -> list[st
 
 
 def auction_terms(
-    announced: dict[str, Any], offers: Sequence[tuple[str, int]], converted_at: datetime
+    announced: dict[str, Any],
+    agreed_price_fen: int,
+    offers: Sequence[tuple[str, int]],
+    converted_at: datetime,
 ) -> dict[str, Any]:
-    """The terms of the auction the notice converts into at ``converted_at``: it starts
-    then, at the highest competing offer, and takes no more registrations."""
+    """The terms of the auction the notice of ``agreed_price_fen`` converts into at
+    ``converted_at``: it starts then, at the highest competing offer, and takes no more
+    registrations."""
     ends_at = converted_at + periods.parse(announced["auction_period"])
     return {
         "converted_from": "agreement",
+        "agreed_price_fen": agreed_price_fen,
         "start_price_fen": opening(offers)[1],
         "increment_fen": announced["increment_fen"],
         "deposit_fen": announced["deposit_fen"],
