@@ -122,7 +122,12 @@ async def test_competing_offers_turn_the_notice_into_an_auction_the_buyer_wins_b
         (aliases["low"], 1_000_000),
         (aliases["high"], 1_100_000),
     ]
-    assert (await client.get("/api/v1/notices")).json()["notices"] == []  # off the board
+    assert (await client.get("/api/v1/notices")).json()["items"] == []  # off the board
+    bids = (await client.get(f"{url}/bids")).json()["items"]
+    assert [(b["alias"], b["amount_fen"]) for b in bids] == [(aliases["high"], 1_100_000)]
+    seller = parties[0]  # the opening offer binds: the seller cannot take the trade back
+    withdrawn = await client.post(f"{url}/withdraw", headers=seller.headers)
+    assert (withdrawn.status_code, withdrawn.json()["code"]) == (409, "not_withdrawable")
 
     # Nobody new may join; the buyer matches the leading offer with its priority right.
     latecomer = await account(session, client)

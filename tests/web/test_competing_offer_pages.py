@@ -29,7 +29,7 @@ async def test_an_organisation_makes_a_competing_offer_from_the_board(
     new_page: NewPage, demo_site: DemoSite
 ) -> None:
     async with httpx.AsyncClient(base_url=f"{demo_site.url}/api/v1") as api:
-        notice = (await api.get("/notices")).json()["notices"][0]
+        notice = (await api.get("/notices")).json()["items"][0]
     assert notice["competition"]["deposit_fen"] == notice["price_fen"] // 10
     competitor = await new_page()
     await log_in(competitor, demo_site.login(COMPETITOR))

@@ -13,6 +13,7 @@ from techmarket.accounts.policy import Action, Principal, authorize
 from techmarket.errors import Conflict, Forbidden
 from techmarket.ledger import commitment
 from techmarket.models.trade import (
+    Bid,
     CompetingOffer,
     DepositStatus,
     Registration,
@@ -167,7 +168,7 @@ async def end_notice(session: AsyncSession, trade: Trade, now: datetime) -> None
     trade.ends_at = datetime.fromisoformat(trade.terms["ends_at"])
     trade.leader_alias, trade.price_fen = competing.opening(offers)
     events = TradeEvents(session, trade, now)
-    await events.record(
+    index = await events.record(
         "trade.converted",
         {
             "from": "agreement",
@@ -180,6 +181,20 @@ async def end_notice(session: AsyncSession, trade: Trade, now: datetime) -> None
             "aliases": competing.participants(buyer.alias, offers),
             "opening": {"alias": trade.leader_alias, "price_fen": trade.price_fen},
         },
+    )
+    # The highest offer is the auction's first bid: binding, in the room's list of bids.
+    opener = next(r for _, r in found if r.alias == trade.leader_alias)
+    session.add(
+        Bid(
+            trade_id=trade.id,
+            registration_id=opener.id,
+            alias=opener.alias,
+            amount_fen=trade.price_fen,
+            kind="bid",
+            seq=trade.seq,
+            ledger_index=index,
+            at=now,
+        )
     )
     await events.done()
     await session.flush()

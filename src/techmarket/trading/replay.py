@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from techmarket.ledger.replay import RuleViolation
-from techmarket.trading.rules import agreement, auction, commitments, competing, listed
+from techmarket.trading.rules import agreement, auction, commitments, competing, listed, withdrawal
 
 
 @dataclass
@@ -37,6 +37,9 @@ class _Auction:
     closed_at: datetime | None = None
     contract: bool = False
     defaulted: bool = False
+    mode: str = "auction"
+    seller: int | None = None
+    bids: int = 0
 
     def rules(self, reserve_fen: int | None = None) -> auction.Terms:
         """The auction's rules as the ledger has shown them so far."""
@@ -61,7 +64,7 @@ class Auctions:
 
     def __init__(self) -> None:
         self.trades: dict[int, _Auction] = {}
-        self.other_modes: dict[int, str] = {}  # trade -> its reserve commitment
+        self.other_modes: dict[int, tuple[str, int]] = {}  # trade -> (reserve commitment, seller)
 
     def feed(self, index: int, body: dict[str, Any]) -> None:
         data, kind = body["data"], body["type"]
@@ -73,7 +76,7 @@ class Auctions:
         if kind in ("trade.approved", "trade.rejected"):
             return  # before opening: the TTO's decision
         if kind == "trade.opened" and data["mode"] not in ("auction", "listed"):
-            self.other_modes[trade_id] = data["reserve_commitment"]
+            self.other_modes[trade_id] = (data["reserve_commitment"], data["seller_org_id"])
             return
         if kind == "trade.opened":
             listing = data["mode"] == "listed"
@@ -85,6 +88,8 @@ class Auctions:
                 seq=data["seq"],
                 listing=listing,
                 holders=set(data["terms"].get("priority_holder_commitments", [])),
+                mode=data["mode"],
+                seller=data["seller_org_id"],
             )
             return
         followed = self.trades.get(trade_id)
@@ -100,19 +105,22 @@ class Auctions:
 
     def _adopt(self, trade_id: int, data: dict[str, Any]) -> None:
         """An agreement whose notice drew competing offers becomes an auction among the
-        buyer (its priority right public) and the competitors, opening at the highest
-        offer."""
+        buyer (its priority right public) and the competitors, the highest offer its
+        opening bid (binding: the trade can no longer be withdrawn)."""
         terms = data["terms"]
         offers = [(o["alias"], o["price_fen"]) for o in data["offers"]]
         opener, price = competing.opening(offers)
         ends_at = datetime.fromisoformat(terms["ends_at"])
+        commitment, seller = self.other_modes.pop(trade_id)
         self.trades[trade_id] = _Auction(
             terms=terms,
-            commitment=self.other_modes.pop(trade_id),
+            commitment=commitment,
             ends_at=ends_at,
             seq=data["seq"],
             registered={alias: alias == data["buyer_alias"] for alias in data["aliases"]},
             state=auction.State(price_fen=price, leader=opener, ends_at=ends_at),
+            seller=seller,
+            bids=1,
         )
 
     def _registered(self, index: int, a: _Auction, data: dict[str, Any], at: datetime) -> None:
@@ -148,6 +156,7 @@ class Auctions:
         a.ends_at = a.state.ends_at
         if datetime.fromisoformat(data["ends_at"]) != a.ends_at:
             raise RuleViolation(index, f"bid says the end is {data['ends_at']}, not {a.ends_at}")
+        a.bids += 1
 
     def _extended(self, index: int, a: _Auction, data: dict[str, Any], at: datetime) -> None:
         if datetime.fromisoformat(data["ends_at"]) != a.ends_at:
@@ -165,6 +174,8 @@ class Auctions:
         a.ends_at = datetime.fromisoformat(a.terms["ends_at"])
 
     def _closed(self, index: int, a: _Auction, data: dict[str, Any], at: datetime) -> None:
+        if a.closed is not None:
+            raise RuleViolation(index, f"closed again after {a.closed['result']}")
         if at < a.ends_at or datetime.fromisoformat(data["ends_at"]) != a.ends_at:
             raise RuleViolation(index, "closed before its (extended) end")
         reserve, salt = data["reserve_fen"], data["reserve_salt"]
@@ -187,6 +198,16 @@ class Auctions:
         if recorded != expected:
             raise RuleViolation(index, f"close recorded {recorded}, the bids say {expected}")
         a.closed, a.closed_at = expected, at
+
+    def _withdrawn(self, index: int, a: _Auction, data: dict[str, Any], at: datetime) -> None:
+        """Only the seller, only while nothing binds the trade (the rule book decides);
+        every held deposit is then released."""
+        status = "closed" if a.closed is not None else "listed" if a.listing else "open"
+        standing = withdrawal.Standing(a.mode, status, a.bids, len(a.registered))
+        refusal = withdrawal.withdrawal_refusal(standing)
+        if refusal or data["by_org_id"] != a.seller:
+            raise RuleViolation(index, f"withdrawn, though {refusal or 'not by the seller'}")
+        a.closed, a.closed_at = {"result": "withdrawn", "winner_alias": None}, at
 
     def _holders_revealed(self, index: int, a: _Auction, revealed: list[dict[str, Any]]) -> None:
         """The close opens every priority holder's commitment, naming the alias (if any)
@@ -355,6 +376,19 @@ class Agreements:
             if "upheld" not in a.objections.values():
                 raise RuleViolation(index, "cancelled without an upheld objection")
             a.done = a.cancelled = True
+        elif kind in ("trade.withdrawn", "trade.ended"):
+            standing = withdrawal.Standing(
+                "agreement", "open" if a.price is None else "notice", bids=0, intents=0
+            )
+            who = {a.seller} if kind == "trade.withdrawn" else {a.seller, a.buyer}
+            refusal = (
+                withdrawal.withdrawal_refusal
+                if kind == "trade.withdrawn"
+                else withdrawal.ending_refusal
+            )(standing)
+            if refusal or data["by_org_id"] not in who:
+                raise RuleViolation(index, f"{kind}, though {refusal or 'not by a party'}")
+            a.done = True
         elif kind == "trade.concluded":
             if a.notice_ends_at is None or not agreement.may_conclude(
                 a.notice_ends_at, at, list(a.objections.values())
