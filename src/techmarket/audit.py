@@ -12,4 +12,5 @@ from techmarket.trading.replay import Agreements, Auctions
 
 def rule_books() -> list[RuleBook]:
     """A fresh rule book of each domain whose events the ledger holds."""
-    return [OrgReviews(), Auctions(), Agreements(), Payments(), AgencyProfiles()]
+    # Agreements before Auctions: a conversion is checked before the auction adopts it.
+    return [OrgReviews(), Agreements(), Auctions(), Payments(), AgencyProfiles()]

@@ -64,6 +64,16 @@ class Settings(BaseSettings):
     signing_period: timedelta = Field(
         default=timedelta(days=30), description="for a winner to record the contract (P30D)"
     )
+    competing_auction_period: timedelta = Field(
+        default=timedelta(days=1),
+        description="how long the auction runs that competing offers on a notice turn it into",
+    )
+    competing_deposit_percent: int = Field(
+        default=10, ge=0, le=100, description="a competing offer's deposit, % of the agreed price"
+    )
+    competing_increment_percent: int = Field(
+        default=1, ge=1, le=100, description="that auction's increment, % of the agreed price"
+    )
     ledger_origin: str = Field(default="techmarket.example/ledger", min_length=1)
     ledger_key_path: Path | None = Field(
         default=None, description="Ed25519 signer key file; default <data_dir>/ledger.key"
@@ -104,13 +114,13 @@ class Settings(BaseSettings):
             raise ValueError("must be a PostgreSQL URL (postgresql://… or postgresql+asyncpg://…)")
         return url
 
-    @field_validator("notice_period", "signing_period", mode="before")
+    @field_validator("notice_period", "signing_period", "competing_auction_period", mode="before")
     @classmethod
     def _iso_duration(cls, value: Any) -> Any:
         # Only ISO 8601 text: a bare number ("15") would be read as seconds.
         return periods.parse(value) if isinstance(value, str) else value
 
-    @field_validator("notice_period", "signing_period")
+    @field_validator("notice_period", "signing_period", "competing_auction_period")
     @classmethod
     def _bounded(cls, period: timedelta) -> timedelta:
         if not MIN_PERIOD <= period <= MAX_PERIOD:

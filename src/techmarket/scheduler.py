@@ -18,7 +18,7 @@ from techmarket.accounts.repository import forget_old_failures
 from techmarket.clock import Clock
 from techmarket.listings.repository import expire_demands
 from techmarket.models.trade import Trade, TradeStatus
-from techmarket.trading import agreements, closing
+from techmarket.trading import closing, competing
 from techmarket.trading import repository as trades
 
 log = logging.getLogger("techmarket.scheduler")
@@ -42,7 +42,8 @@ CLOSE_AUCTIONS = TradeJob(
     partial(trades.next_ended, status=TradeStatus.open, grace=closing.BID_GRACE),
     closing.close_trade,
 )
-CONCLUDE_AGREEMENTS = TradeJob("conclude agreement", trades.next_notice_ended, agreements.conclude)
+# A notice's end: the agreement concludes, or competing offers turn it into an auction.
+CONCLUDE_AGREEMENTS = TradeJob("conclude agreement", trades.next_notice_ended, competing.end_notice)
 FORFEIT_DEPOSITS = TradeJob("forfeit deposit", trades.next_signing_lapsed, closing.forfeit)
 
 TRADE_JOBS = (END_LISTINGS, CLOSE_AUCTIONS, CONCLUDE_AGREEMENTS, FORFEIT_DEPOSITS)

@@ -79,6 +79,7 @@ class Action(StrEnum):
     trade_bid = "trade.bid"
     trade_negotiate = "trade.negotiate"  # offers and acceptance, as seller or named buyer
     trade_object = "trade.object"  # objection during public notice
+    trade_compete = "trade.compete"  # a competing offer during public notice, with a deposit
     trade_withdraw = "trade.withdraw"  # the seller takes its trade off the market
     trade_end = "trade.end"  # a party ends a negotiation
     objection_rule = "objection.rule"  # uphold or dismiss
@@ -131,6 +132,7 @@ RULES: dict[Action, tuple[Rule, ...]] = {
     Action.trade_bid: (Rule(MARKET, Whose.any),),
     Action.trade_negotiate: (Rule(MARKET, Whose.any),),
     Action.trade_object: (Rule(MARKET, Whose.any),),
+    Action.trade_compete: (Rule(MARKET, Whose.any),),
     # The TTO approved the trade's mode and price, so at its institutions it alone may
     # take the trade back off the market.
     Action.trade_withdraw: (

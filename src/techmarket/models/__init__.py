@@ -24,6 +24,7 @@ from techmarket.models.payment import ContractPayment
 from techmarket.models.trade import (
     Bid,
     BidRequest,
+    CompetingOffer,
     Contract,
     DepositStatus,
     Objection,
@@ -45,6 +46,7 @@ __all__ = [
     "AgencyRegion",
     "Bid",
     "BidRequest",
+    "CompetingOffer",
     "Contract",
     "ContractPayment",
     "Demand",

@@ -157,6 +157,21 @@ class Offer(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class CompetingOffer(Base):
+    """A competing offer made during public notice (公示期竞争报价): its bidder's
+    registration (alias, deposit) and its price, which the ledger holds as a commitment
+    under ``salt`` until the notice ends."""
+
+    __tablename__ = "competing_offers"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    trade_id: Mapped[int] = mapped_column(ForeignKey("trades.id"), index=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("trade_registrations.id"), unique=True)
+    price_fen: Mapped[int] = mapped_column(BigInteger)
+    salt: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Objection(Base):
     """An objection raised during public notice, and the operator's ruling on it."""
 

@@ -21,6 +21,7 @@ from techmarket.listings import repository as listings_repo
 from techmarket.listings.demands import ResponseNotFound
 from techmarket.models.listing import AchievementStatus, Demand, ResponseStatus
 from techmarket.models.trade import (
+    DepositStatus,
     Objection,
     ObjectionState,
     ObjectionStatus,
@@ -37,7 +38,7 @@ from techmarket.trading.lifecycle import (
     open_trade,
     record_event,
 )
-from techmarket.trading.rules import agreement, commitments
+from techmarket.trading.rules import agreement, commitments, competing
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,8 @@ class Notice:
     notice_period: str | None  # ISO 8601, as the ledger announced it
     ledger_index: int | None  # the trade.notice_opened entry
     objections: list[PublicObjection]
+    competition: dict[str, Any] | None  # the terms of competing offers (None: not taken)
+    converted: bool  # competing offers turned it into an auction
 
 
 NOTICE_EVENTS = ("trade.notice_opened", "trade.objection_raised", "trade.objection_resolved")
@@ -389,6 +392,15 @@ async def accept(
     trade.price_fen = latest.price_fen
     trade.status = TradeStatus.notice
     trade.notice_ends_at = agreement.notice_end(now, settings.notice_period)
+    # How others may compete on the notice, and the auction that would follow.
+    competition = competing.competition(
+        latest.price_fen,
+        deposit_percent=settings.competing_deposit_percent,
+        increment_percent=settings.competing_increment_percent,
+        auction_period=settings.competing_auction_period,
+        signing_period=settings.signing_period,
+    )
+    trade.terms = {**trade.terms, "competition": competition}
     revealed = [
         {"offer_id": o.id, "price_fen": o.price_fen, "salt": o.salt}
         for o in await repo.offers(session, trade.id)
@@ -414,6 +426,7 @@ async def accept(
             "price_fen": latest.price_fen,
             "notice_period": periods.iso(settings.notice_period),
             "notice_ends_at": trade.notice_ends_at.isoformat(),
+            "competition": competition,
         },
         now,
     )
@@ -495,6 +508,19 @@ async def rule(
         index = await record_event(
             session, trade, "trade.cancelled", {"objection_id": objection.id}, now
         )
+        for registration in await repo.registrations(session, trade.id):  # competitors'
+            registration.deposit_status = DepositStatus.released
+            await record_event(
+                session,
+                trade,
+                "trade.deposit",
+                {
+                    "alias": registration.alias,
+                    "deposit_fen": registration.deposit_fen,
+                    "deposit": "released",
+                },
+                now,
+            )
         await achievements.move_out_of_trade(session, trade.achievement_id, False, now)
     await session.flush()
     return trade, index

@@ -86,6 +86,8 @@ def page_of(i: Involvement) -> str:
         return f"/deals/{t.id}"
     if t.mode == TradeMode.agreement and i.side != Side.bidder:
         return f"/trades/{t.id}/negotiation"
+    if t.mode == TradeMode.agreement:  # a competitor: its offer stands on the notice board
+        return f"/notices#notice-{t.id}"
     return f"/trades/{t.id}"
 
 

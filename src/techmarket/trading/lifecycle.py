@@ -322,11 +322,13 @@ async def register(
     deadline = trade.terms.get("registration_deadline") or trade.terms["listing_ends_at"]
     if now > datetime.fromisoformat(deadline):
         raise RegistrationClosed()
+    if trade.terms.get("converted_from") == "agreement":  # from its notice's competitors only
+        raise RegistrationClosed("only the buyer and the competing bidders take part")
     taken = await repo.registrations(session, trade.id)
     if any(r.org_id == principal.org.id for r in taken):
         raise AlreadyRegistered()
     aliases = {r.alias for r in taken}
-    alias = _new_alias(aliases)
+    alias = new_alias(aliases)
     holder = next((h for h in trade.priority_holders if h["org_id"] == principal.org.id), None)
     registration = Registration(
         trade_id=trade.id,
@@ -357,7 +359,8 @@ async def register(
     return registration, index
 
 
-def _new_alias(taken: set[str]) -> str:
+def new_alias(taken: set[str]) -> str:
+    """A fresh bidder's alias (竞买号), none of ``taken``."""
     while True:
         alias = "".join(secrets.choice(ALIAS_ALPHABET) for _ in range(4))
         if alias not in taken:

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from techmarket.ledger.replay import RuleViolation
-from techmarket.trading.rules import agreement, auction, commitments, listed, withdrawal
+from techmarket.trading.rules import agreement, auction, commitments, competing, listed, withdrawal
 
 
 @dataclass
@@ -64,15 +64,19 @@ class Auctions:
 
     def __init__(self) -> None:
         self.trades: dict[int, _Auction] = {}
-        self.other_modes: set[int] = set()
+        self.other_modes: dict[int, tuple[str, int]] = {}  # trade -> (reserve commitment, seller)
 
     def feed(self, index: int, body: dict[str, Any]) -> None:
         data, kind = body["data"], body["type"]
         trade_id = data.get("trade_id")
-        if kind in ("trade.approved", "trade.rejected") or trade_id in self.other_modes:
+        if trade_id in self.other_modes:
+            if kind == "trade.converted" and data.get("from") == "agreement":
+                self._adopt(trade_id, data)
+            return  # ``Agreements`` follows it (and checks the conversion)
+        if kind in ("trade.approved", "trade.rejected"):
             return  # before opening: the TTO's decision
         if kind == "trade.opened" and data["mode"] not in ("auction", "listed"):
-            self.other_modes.add(trade_id)
+            self.other_modes[trade_id] = (data["reserve_commitment"], data["seller_org_id"])
             return
         if kind == "trade.opened":
             listing = data["mode"] == "listed"
@@ -98,6 +102,26 @@ class Auctions:
         if handler is None:
             raise RuleViolation(index, f"unknown trade event {kind}")
         handler(index, followed, data, _ts(body))
+
+    def _adopt(self, trade_id: int, data: dict[str, Any]) -> None:
+        """An agreement whose notice drew competing offers becomes an auction among the
+        buyer (its priority right public) and the competitors, the highest offer its
+        opening bid (binding: the trade can no longer be withdrawn)."""
+        terms = data["terms"]
+        offers = [(o["alias"], o["price_fen"]) for o in data["offers"]]
+        opener, price = competing.opening(offers)
+        ends_at = datetime.fromisoformat(terms["ends_at"])
+        commitment, seller = self.other_modes.pop(trade_id)
+        self.trades[trade_id] = _Auction(
+            terms=terms,
+            commitment=commitment,
+            ends_at=ends_at,
+            seq=data["seq"],
+            registered={alias: alias == data["buyer_alias"] for alias in data["aliases"]},
+            state=auction.State(price_fen=price, leader=opener, ends_at=ends_at),
+            seller=seller,
+            bids=1,
+        )
 
     def _registered(self, index: int, a: _Auction, data: dict[str, Any], at: datetime) -> None:
         if a.closed is not None:
@@ -260,15 +284,24 @@ class _Agreement:
     price: int | None = None
     notice_ends_at: datetime | None = None
     objections: dict[int, str] = field(default_factory=dict)
+    competition: dict[str, Any] | None = None  # announced with the notice
+    competing: dict[str, tuple[int, str]] = field(default_factory=dict)  # alias -> offer
+    released: set[str] = field(default_factory=set)
     done: bool = False
     concluded: bool = False
+    cancelled: bool = False
+    converted: bool = False  # an auction now: ``Auctions`` follows it
 
 
 class Agreements:
     """Agreement pricing: offers only between the parties, each a commitment to its price;
     acceptance of the other side's latest offer, revealing every offer's price (each
     checked against its commitment); a notice that ran its full period; no upheld
-    objection."""
+    objection. Competing offers only while the notice runs, each with the announced
+    deposit; with any, no conclusion but a conversion into an auction among exactly the
+    buyer and the competitors, from the highest competing offer (each revealed price
+    above the agreed one and matching its commitment); deposits released on a
+    cancellation."""
 
     families: tuple[str, ...] = ("trade.",)
 
@@ -285,9 +318,12 @@ class Agreements:
                 )
             return
         a = self.trades.get(trade_id)
-        if a is None:
-            return  # another mode's trade (or its approval before opening)
+        if a is None or a.converted:
+            return  # another mode's trade (or its approval before opening), or an auction
         a.seq = data["seq"]
+        if kind == "trade.deposit":
+            self._released(index, a, data)
+            return
         if kind in ("trade.contract_recorded", "trade.contract_registered"):
             if not a.concluded:
                 raise RuleViolation(index, "a contract for an agreement that was not concluded")
@@ -323,6 +359,11 @@ class Agreements:
             a.notice_ends_at = agreement.notice_end(at, agreement.notice_period(data))
             if datetime.fromisoformat(data["notice_ends_at"]) != a.notice_ends_at:
                 raise RuleViolation(index, "notice shorter or longer than its period")
+            a.competition = data.get("competition")  # none in notices before them
+        elif kind == "trade.competing_offer":
+            self._competing_offer(index, a, data, at)
+        elif kind == "trade.converted":
+            self._converted(index, a, data, at)
         elif kind == "trade.objection_raised":
             if not agreement.may_object(a.notice_ends_at, at):
                 raise RuleViolation(index, "objection outside the notice period")
@@ -334,7 +375,7 @@ class Agreements:
         elif kind == "trade.cancelled":
             if "upheld" not in a.objections.values():
                 raise RuleViolation(index, "cancelled without an upheld objection")
-            a.done = True
+            a.done = a.cancelled = True
         elif kind in ("trade.withdrawn", "trade.ended"):
             standing = withdrawal.Standing(
                 "agreement", "open" if a.price is None else "notice", bids=0, intents=0
@@ -357,9 +398,71 @@ class Agreements:
                 )
             if data["price_fen"] != a.price:
                 raise RuleViolation(index, "concluded at another price than agreed")
+            if competing.outcome_at_notice_end(len(a.competing)) != "concluded":
+                raise RuleViolation(index, "concluded though competing offers were made")
             a.done = a.concluded = True
         else:
             raise RuleViolation(index, f"{kind} has no place in agreement pricing")
+
+    def _competing_offer(
+        self, index: int, a: _Agreement, data: dict[str, Any], at: datetime
+    ) -> None:
+        """While the notice runs, under the announced terms, one alias each."""
+        if a.competition is None or not agreement.may_object(a.notice_ends_at, at):
+            raise RuleViolation(index, "a competing offer outside a notice that takes them")
+        alias = data["alias"]
+        if alias in a.competing:
+            raise RuleViolation(index, f"a second competing offer under {alias}")
+        if data["deposit_fen"] != a.competition["deposit_fen"] or data["deposit"] != "held":
+            raise RuleViolation(index, f"competing offer of {alias} without the deposit held")
+        a.competing[alias] = (data["offer_id"], data["price_commitment"])
+
+    def _converted(self, index: int, a: _Agreement, data: dict[str, Any], at: datetime) -> None:
+        """The notice's end with competing offers: an auction among exactly the buyer and
+        the competitors, from the highest competing offer, every offer opened."""
+        assert a.price is not None
+        if (
+            a.notice_ends_at is None
+            or not agreement.may_conclude(a.notice_ends_at, at, list(a.objections.values()))
+            or competing.outcome_at_notice_end(len(a.competing)) != "auction"
+        ):
+            raise RuleViolation(
+                index, "converted without a competing offer, or before the notice ended"
+            )
+        revealed = {r.get("alias"): r for r in _reveals(index, data, "offers")}
+        if len(revealed) != len(data["offers"]) or set(revealed) != set(a.competing):
+            raise RuleViolation(index, "the conversion does not reveal exactly the offers made")
+        offers = []
+        for alias, (offer_id, committed) in a.competing.items():
+            price, salt = revealed[alias].get("price_fen"), revealed[alias].get("salt")
+            if revealed[alias].get("offer_id") != offer_id or not commitments.opens(
+                committed, price, salt
+            ):
+                raise RuleViolation(
+                    index, f"revealed competing offer of {alias} does not match its commitment"
+                )
+            assert isinstance(price, int)
+            if competing.offer_error(a.price, price) is not None:
+                raise RuleViolation(index, f"competing offer of {alias} not above the agreed price")
+            offers.append((alias, price))
+        assert a.competition is not None
+        buyer = data["buyer_alias"]
+        if buyer in a.competing or data["aliases"] != competing.participants(buyer, offers):
+            raise RuleViolation(index, "the auction is not among the buyer and the competitors")
+        opener, start = competing.opening(offers)
+        terms = competing.auction_terms(a.competition, a.price, offers, at)
+        if data["terms"] != terms or data["opening"] != {"alias": opener, "price_fen": start}:
+            raise RuleViolation(index, "the auction does not open at the highest competing offer")
+        a.done = a.converted = True
+
+    def _released(self, index: int, a: _Agreement, data: dict[str, Any]) -> None:
+        """A cancelled notice releases each competitor's deposit, once."""
+        alias = data["alias"]
+        if not a.cancelled or alias not in a.competing or alias in a.released:
+            raise RuleViolation(index, f"deposit of {alias} moved out of turn")
+        if data["deposit"] != "released":
+            raise RuleViolation(index, f"deposit of {alias} {data['deposit']}, should be released")
+        a.released.add(alias)
 
     def _offers_revealed(self, index: int, a: _Agreement, revealed: list[dict[str, Any]]) -> None:
         """Acceptance opens the commitment of every offer made in the negotiation."""

@@ -32,6 +32,7 @@ from techmarket.models.org import Organisation
 from techmarket.models.trade import (
     Bid,
     BidRequest,
+    CompetingOffer,
     Contract,
     Objection,
     ObjectionState,
@@ -297,6 +298,31 @@ async def next_notice_ended(
     return await _first_unlocked(session, stmt)
 
 
+async def competing_offers(
+    session: AsyncSession,
+    trade_id: int | Collection[int],
+    *,
+    org_id: int | None = None,
+    after_id: int | None = None,
+    limit: int | None = None,
+) -> list[tuple[CompetingOffer, Registration]]:
+    """The competing offers made on a notice (or several; only ``org_id``'s, if given), in
+    the order made, with their bidders' registrations."""
+    trades = [trade_id] if isinstance(trade_id, int) else sorted(trade_id)
+    stmt = (
+        select(CompetingOffer, Registration)
+        .join(Registration, Registration.id == CompetingOffer.registration_id)
+        .where(CompetingOffer.trade_id.in_(trades))
+        .order_by(CompetingOffer.id)
+        .limit(limit)
+    )
+    if org_id is not None:
+        stmt = stmt.where(Registration.org_id == org_id)
+    if after_id is not None:
+        stmt = stmt.where(CompetingOffer.id > after_id)
+    return [(o, r) for o, r in (await session.execute(stmt)).all()]
+
+
 def _notices(*statuses: TradeStatus) -> Any:
     seller, buyer = aliased(Organisation), aliased(Organisation)
     return (
@@ -317,10 +343,13 @@ async def _notice_rows(session: AsyncSession, stmt: Any) -> list[dict[str, Any]]
             "seller_org_id": t.seller_org_id,
             "buyer": b,
             "buyer_org_id": t.buyer_org_id,
-            "price_fen": t.price_fen,
+            # The agreed price, also once competing offers turned the trade into an auction.
+            "price_fen": t.terms.get("agreed_price_fen", t.price_fen),
             "notice_ends_at": t.notice_ends_at,
             "status": str(t.status),
             "closed_at": t.closed_at,
+            "competition": t.terms.get("competition"),  # how to compete (None: not taken)
+            "converted": t.terms.get("converted_from") == "agreement",
         }
         for t, title, s, b in (await session.execute(stmt)).all()
     ]
@@ -339,12 +368,14 @@ async def notice_board(
 
 
 async def ended_notices(session: AsyncSession, limit: int) -> list[dict[str, Any]]:
-    """Agreements whose notice is over, the latest first: concluded, or cancelled by an
-    upheld objection."""
+    """Agreements whose notice is over, the latest first: concluded, cancelled by an
+    upheld objection, or turned into an auction by competing offers (only agreements
+    have a notice)."""
+    over = set(TradeStatus) - {TradeStatus.notice}
     stmt = (
-        _notices(TradeStatus.sold, TradeStatus.cancelled)
-        .where(Trade.mode == TradeMode.agreement, Trade.notice_ends_at.is_not(None))
-        .order_by(Trade.closed_at.desc(), Trade.id.desc())
+        _notices(*over)
+        .where(Trade.notice_ends_at.is_not(None))
+        .order_by(func.coalesce(Trade.closed_at, Trade.notice_ends_at).desc(), Trade.id.desc())
         .limit(limit)
     )
     return await _notice_rows(session, stmt)

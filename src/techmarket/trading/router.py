@@ -28,13 +28,15 @@ from techmarket.pagination import (
     encode_keyset,
     next_cursor,
 )
-from techmarket.trading import agreements, bidding, deals, lifecycle, withdrawals
+from techmarket.trading import agreements, bidding, competing, deals, lifecycle, withdrawals
 from techmarket.trading import repository as repo
 from techmarket.trading.schemas import (
     AgreementCreate,
     BidCreate,
     BidRead,
     BidResult,
+    CompetingOfferCreate,
+    CompetingOfferRead,
     ContractCreate,
     ContractRead,
     ContractRegistration,
@@ -204,6 +206,57 @@ async def accept_offer(
     """Accept the other side's latest offer: the price goes on public notice (公示)."""
     return trade_view(
         *await agreements.accept(session, principal, trade_id, settings, now), viewer=principal
+    )
+
+
+def _competing_offer(
+    c: competing.Competitor, ledger_index: int | None = None
+) -> CompetingOfferRead:
+    return CompetingOfferRead(
+        id=c.offer.id,
+        trade_id=c.offer.trade_id,
+        alias=c.registration.alias,
+        price_fen=c.offer.price_fen,
+        deposit_fen=c.registration.deposit_fen,
+        deposit_status=str(c.registration.deposit_status),
+        at=c.offer.at,
+        ledger_index=ledger_index,
+    )
+
+
+@router.post(
+    "/{trade_id}/competing-offers",
+    response_model=CompetingOfferRead,
+    status_code=status.HTTP_201_CREATED,
+)
+async def make_competing_offer(
+    trade_id: Id, data: CompetingOfferCreate, session: Session, principal: Verified, now: Now
+) -> CompetingOfferRead:
+    """While the agreed price is on public notice, an organisation other than the parties
+    offers more, with the deposit the notice announced (``terms.competition``). Its price
+    stays secret (a commitment on the ledger) until the notice ends; then any competing
+    offer turns the agreement into an auction among the buyer and the competitors."""
+    return _competing_offer(
+        *await competing.make_offer(session, principal, trade_id, data.price_fen, now)
+    )
+
+
+@router.get("/{trade_id}/competing-offers", response_model=Page[CompetingOfferRead])
+async def list_competing_offers(
+    trade_id: Id,
+    session: Session,
+    principal: Authenticated,
+    cursor: Line | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Page[CompetingOfferRead]:
+    """Your own competing offer while the notice runs; every one, oldest first, once the
+    notice's end revealed them."""
+    found = await competing.offers_seen_by(
+        session, principal, trade_id, decode_cursor(cursor), limit
+    )
+    return Page(
+        items=[_competing_offer(c) for c in found],
+        next_cursor=next_cursor([c.offer.id for c in found], limit),
     )
 
 

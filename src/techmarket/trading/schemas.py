@@ -85,6 +85,24 @@ class OfferRead(BaseModel):
     ledger_index: int | None = Field(description="the trade.offer entry committing to it")
 
 
+class CompetingOfferCreate(BaseModel):
+    price_fen: Fen = Field(description="above the agreed price on notice")
+
+
+class CompetingOfferRead(BaseModel):
+    """A competing offer made during public notice: its bidder's only, until the notice's
+    end revealed them all (the ledger holds a commitment to its price until then)."""
+
+    id: int
+    trade_id: int
+    alias: str = Field(description="the bidder's alias (竞买号) in the auction that may follow")
+    price_fen: int
+    deposit_fen: int
+    deposit_status: str
+    at: datetime
+    ledger_index: int | None = Field(default=None, description="the trade.competing_offer entry")
+
+
 class ObjectionCreate(BaseModel):
     reasons: Text = Field(min_length=1, max_length=5000)
 
@@ -240,6 +258,12 @@ class NoticeRead(BaseModel):
     notice_period: str | None = Field(description="ISO 8601, as the ledger announced it")
     ledger_index: int | None = Field(description="the trade.notice_opened entry")
     objections: list[PublicObjectionRead]
+    competition: dict[str, object] | None = Field(
+        description="how to make a competing offer, and the auction that would follow "
+        "(deposit_fen, increment_fen, auction_period, extension_seconds, signing_period); "
+        "null on notices from before competing offers"
+    )
+    converted: bool = Field(description="competing offers turned it into an auction")
 
 
 class DealRead(BaseModel):

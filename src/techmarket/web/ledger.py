@@ -46,7 +46,9 @@ EVENT_LABELS = {
     "trade.bid_accepted": "出价被接受",
     "trade.extended": "竞价延时",
     "trade.closed": "竞价结束",
-    "trade.converted": "挂牌转为竞价",
+    # A listing with several intents, or a notice with competing offers.
+    "trade.converted": "转为竞价拍卖",
+    "trade.competing_offer": "竞争报价",
     "trade.offer": "议价报价",
     "trade.accepted": "接受报价",
     "trade.notice_opened": "成交公示",

@@ -1,6 +1,7 @@
 """The public notice board (公示): agreed prices on notice, with parties, price, period
 and time left, for anyone; a verified organisation raises an objection with reasons from
-the board, and everyone sees its outcome once the operator rules."""
+the board, and everyone sees its outcome once the operator rules; an organisation other
+than the parties makes a competing offer (竞争报价) from it."""
 
 from __future__ import annotations
 
@@ -8,16 +9,17 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from techmarket.accounts.policy import Principal
 from techmarket.db import Session
 from techmarket.deps import Now
 from techmarket.errors import DomainError
-from techmarket.trading import agreements
+from techmarket.trading import agreements, competing
 from techmarket.trading.schemas import ObjectionCreate
 from techmarket.types import Count, Id
 from techmarket.web import forms
+from techmarket.web.money import YuanPrice
 from techmarket.web.sessions import Verified, Viewer
 from techmarket.web.templating import render
 
@@ -27,15 +29,24 @@ TEMPLATE = "trades/notices.html"
 ENDED = 10  # how many notices that are over the board still shows
 
 
+class CompetingOfferForm(BaseModel):
+    """A competing offer as typed: yuan with at most two decimals (the API takes fen)."""
+
+    price: YuanPrice
+
+
 async def _board(session: Session, viewer: Principal | None, now: Now) -> dict[str, Any]:
+    notices = await agreements.notice_board(session)
     return {
-        "notices": await agreements.notice_board(session),
+        "notices": notices,
         "ended": await agreements.ended_notices(session, ENDED),
         "now": now,
-        # Who sees the objection form (the service decides all the same).
+        # Who sees the objection and competing-offer forms (the services decide all the same).
         "may_object": viewer is not None and viewer.verified and not viewer.is_operator,
         "viewer_org": viewer.org.id if viewer else None,
+        "own_offers": await competing.own_offers(session, viewer, [n.trade_id for n in notices]),
         "failed": None,
+        "failed_form": None,
     }
 
 
@@ -62,5 +73,32 @@ async def object_to(
             TEMPLATE,
             exc,
             {**context, "form": values, "failed": trade_id if listed else 0, "done": None},
+        ) from exc
+    return RedirectResponse(f"/notices?ledger={index}#notice-{trade_id}", status_code=303)
+
+
+@router.post("/notices/{trade_id}/competing-offers")
+async def make_competing_offer(
+    trade_id: Id, request: Request, session: Session, principal: Verified, now: Now
+) -> RedirectResponse:
+    values = await forms.read(request)
+    try:
+        price_fen = CompetingOfferForm.model_validate(values).price
+        _, index = await competing.make_offer(session, principal, trade_id, price_fen, now)
+    except (ValidationError, DomainError) as exc:
+        context = await _board(session, principal, now)
+        listed = trade_id in {n.trade_id for n in context["notices"]}
+        raise forms.reject(
+            request,
+            TEMPLATE,
+            exc,
+            {
+                **context,
+                "form": values,
+                "failed": trade_id if listed else 0,
+                "failed_form": "compete",
+                "done": None,
+            },
+            fields={"competing_offer_too_low": "price"},
         ) from exc
     return RedirectResponse(f"/notices?ledger={index}#notice-{trade_id}", status_code=303)
