@@ -81,6 +81,9 @@ class Action(StrEnum):
     trade_object = "trade.object"  # objection during public notice
     objection_rule = "objection.rule"  # uphold or dismiss
     contract_record = "contract.record"  # contract and its registration, by a deal's party
+    poc_profile = "poc.profile"  # a centre's fields, services and funding lines
+    poc_apply = "poc.apply"  # an institution applies to a centre with its own achievement
+    poc_run = "poc.run"  # the centre screens, plans, judges milestones and closes projects
 
 
 class Whose(StrEnum):
@@ -93,6 +96,8 @@ ALL_ROLES = frozenset(Role)
 # The market's participants; the operator runs the market and the auditor reads it.
 MARKET = frozenset({OrgKind.university, OrgKind.institute, OrgKind.enterprise, OrgKind.agency})
 OPERATOR = frozenset({OrgKind.operator})
+POC_CENTRE = frozenset({OrgKind.poc_centre})
+INSTITUTIONS = frozenset({OrgKind.university, OrgKind.institute})
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,9 @@ RULES: dict[Action, tuple[Rule, ...]] = {
     Action.trade_object: (Rule(MARKET, Whose.any),),
     Action.objection_rule: (_OPERATOR,),
     Action.contract_record: (Rule(MARKET, Whose.any),),
+    Action.poc_profile: (Rule(POC_CENTRE, roles=frozenset({Role.admin})),),
+    Action.poc_apply: (Rule(INSTITUTIONS, roles=frozenset({Role.admin, Role.tto})),),
+    Action.poc_run: (Rule(POC_CENTRE, roles=frozenset({Role.admin, Role.member})),),
 }
 
 

@@ -20,6 +20,7 @@ from techmarket.listings.taxonomy import CooperationMode, Industry, IpType, Tran
 from techmarket.listings.text import any_term_query, tsquery_literal, words
 from techmarket.models.listing import Achievement, AchievementStatus, Demand, DemandStatus
 from techmarket.pagination import InvalidCursor, decode_keyset, encode_keyset
+from techmarket.poc import repository as poc
 from techmarket.types import FEN_MAX, Id, Line
 
 # Query parameters arrive as text: a lax integer here, bounded like a price.
@@ -45,6 +46,7 @@ class AchievementFilters(Filters):
     transfer_mode: TransferMode | None = None
     price_min_fen: PriceFilter | None = None
     price_max_fen: PriceFilter | None = None
+    verified: bool | None = None  # true: only those a proof-of-concept centre verified
 
 
 @dataclass
@@ -144,6 +146,9 @@ async def search_achievements(
         conditions.append(Achievement.asking_price_fen >= filters.price_min_fen)
     if filters.price_max_fen is not None:
         conditions.append(Achievement.asking_price_fen <= filters.price_max_fen)
+    if filters.verified is not None:
+        verified = poc.verified()
+        conditions.append(verified if filters.verified else ~verified)
     return await _run(session, Achievement, filters.q, conditions, sort, cursor, limit)
 
 

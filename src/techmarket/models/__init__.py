@@ -19,6 +19,7 @@ from techmarket.models.org import (
     Role,
     User,
 )
+from techmarket.models.poc import PocCentreProfile, PocFundingLine, PocMilestone, PocProject
 from techmarket.models.trade import (
     Bid,
     BidRequest,
@@ -58,6 +59,10 @@ __all__ = [
     "OrgStatus",
     "Organisation",
     "PaymentTerms",
+    "PocCentreProfile",
+    "PocFundingLine",
+    "PocMilestone",
+    "PocProject",
     "Registration",
     "ResponseStatus",
     "Role",

@@ -42,6 +42,7 @@ ORG_KIND_LABELS = {
     OrgKind.agency: "服务机构",
     OrgKind.operator: "平台运营方",
     OrgKind.auditor: "审计机构",
+    OrgKind.poc_centre: "概念验证中心",
 }
 
 ORG_STATUS_LABELS = {
