@@ -22,6 +22,7 @@ NAV = (
     ("/achievements", "科技成果"),
     ("/demands", "企业需求"),
     ("/orgs", "机构"),
+    ("/poc", "概念验证"),
     ("/notices", "公示"),
     ("/deals", "成交"),
     ("/stats", "统计"),

@@ -1,0 +1,268 @@
+"""Proof-of-concept pages: the public centres (/poc) with their passed results and the
+statistics, and the desk (/my/poc) where an institution applies and a centre screens,
+plans, judges milestones and closes its projects, with plain forms over the same services."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+
+from techmarket.accounts.policy import Action, Principal, open_to
+from techmarket.db import Session
+from techmarket.deps import Now
+from techmarket.errors import DomainError
+from techmarket.listings import achievements
+from techmarket.models.listing import AchievementStatus
+from techmarket.models.poc import PocProject
+from techmarket.poc import service as poc
+from techmarket.poc.schemas import (
+    Closing,
+    Judgement,
+    MilestonePlan,
+    PlanCreate,
+    ProjectCreate,
+    Screening,
+)
+from techmarket.poc.service import EmptyPlan
+from techmarket.web import entry, forms
+from techmarket.web.display import SHANGHAI
+from techmarket.web.listing_queries import TRL_LEVELS
+from techmarket.web.sessions import SignedIn
+from techmarket.web.templating import render
+
+router = APIRouter()
+
+LIST = 200
+PLAN_ROWS = 3  # milestone rows of the plan form; empty ones are left out
+DONE = {
+    "applied": "申请已提交，等待中心遴选。",
+    "screened": "遴选结果已记录。",
+    "planned": "验证计划已确定，项目进入验证阶段。",
+    "judged": "里程碑结论已记录。",
+    "closed": "项目已结题。",
+}
+
+
+@router.get("/poc")
+async def centres_page(request: Request, session: Session) -> HTMLResponse:
+    centres = [await poc.centre(session, c.id) for c in await poc.centres(session, None, LIST)]
+    return render(
+        request,
+        "poc.html",
+        {
+            "centres": centres,
+            "results": await poc.results(session, None, None, None, LIST),
+            "stats": await poc.stats(session),
+        },
+    )
+
+
+@router.get("/poc/centres/{centre_id}")
+async def centre_page(request: Request, centre_id: int, session: Session) -> HTMLResponse:
+    org, profile, lines = await poc.centre(session, centre_id)
+    stats = await poc.stats(session)
+    return render(
+        request,
+        "poc_centre.html",
+        {
+            "centre": org,
+            "profile": profile,
+            "lines": [x for x in stats.lines if x.centre_id == centre_id] or lines,
+            "figures": next((c for c in stats.by_centre if c.centre_id == centre_id), None),
+            "results": await poc.results(session, centre_id, None, None, LIST),
+        },
+    )
+
+
+async def _desk(session: Session, principal: Principal) -> dict[str, Any]:
+    projects = await poc.of_org(session, principal, None, None, LIST)
+    applying = Action.poc_apply in open_to(principal)
+    own = (
+        await achievements.of_org(session, principal, [AchievementStatus.published], None, LIST)
+        if applying
+        else []
+    )
+    centres = await poc.centres(session, None, LIST) if applying else []
+    titles = {a.id: a.title for a in own}
+    return {
+        "projects": projects,
+        "titles": titles,
+        "applying": applying,
+        "own": [(str(a.id), a.title) for a in own],
+        "centre_choices": [(str(c.id), c.name) for c in centres],
+    }
+
+
+@router.get("/my/poc")
+async def desk(
+    request: Request, session: Session, principal: SignedIn, done: str | None = None
+) -> HTMLResponse:
+    context = await _desk(session, principal)
+    return render(request, "my_poc.html", {**context, "done": DONE.get(done or "")})
+
+
+@router.post("/my/poc")
+async def apply(
+    request: Request, session: Session, principal: SignedIn, now: Now
+) -> RedirectResponse:
+    values = await forms.read(request)
+    try:
+        project, _ = await poc.apply(session, principal, ProjectCreate.model_validate(values), now)
+    except (ValidationError, DomainError) as exc:
+        context = {**await _desk(session, principal), "form": values}
+        raise forms.reject(request, "my_poc.html", exc, context) from exc
+    return RedirectResponse(f"/my/poc/{project.id}?done=applied", 303)
+
+
+async def _project(session: Session, principal: Principal, project: PocProject) -> dict[str, Any]:
+    org, _, lines = await poc.centre(session, project.centre_id)
+    achievement = await achievements.load(session, principal, project.achievement_id)
+    return {
+        "p": project,
+        "centre": org,
+        "achievement": achievement,
+        "milestones": await poc.milestones(session, [project.id]),
+        "line_choices": [(str(x.id), x.name) for x in lines],
+        "line_names": {x.id: x.name for x in lines},
+        "running": principal.org.id == project.centre_id,
+        "rows": range(1, PLAN_ROWS + 1),
+        "trl_levels": TRL_LEVELS,
+    }
+
+
+@router.get("/my/poc/{project_id}")
+async def project_page(
+    request: Request,
+    project_id: int,
+    session: Session,
+    principal: SignedIn,
+    done: str | None = None,
+    ledger: int | None = None,
+) -> HTMLResponse:
+    project = await poc.load(session, principal, project_id)
+    context = await _project(session, principal, project)
+    return render(
+        request,
+        "my_poc_project.html",
+        {**context, "done": DONE.get(done or ""), "ledger_index": ledger},
+    )
+
+
+def _milestones(values: dict[str, Any]) -> tuple[list[MilestonePlan], forms.FieldErrors]:
+    """The plan form's filled-in rows (m<n>.<field>, the due date a day in Beijing), each
+    validated as the API's milestone, with messages next to that row's fields."""
+    plans: list[MilestonePlan] = []
+    errors: forms.FieldErrors = {}
+    for n in range(1, PLAN_ROWS + 1):
+        row = {k: values.get(f"m{n}.{k}") for k in MilestonePlan.model_fields}
+        if not any(row.values()):
+            continue
+        try:
+            due = datetime.combine(date.fromisoformat(row["due_at"] or ""), time(), SHANGHAI)
+            row["due_at"] = due
+        except ValueError:
+            pass  # refused by the schema, next to the field
+        row["tranche_fen"] = entry.fen(row["tranche_fen"])
+        try:
+            plans.append(MilestonePlan.model_validate({k: v for k, v in row.items() if v}))
+        except ValidationError as exc:
+            for name, texts in forms.field_errors(exc).items():
+                errors[f"m{n}.{name}"] = texts
+    if not plans and not errors:
+        errors[forms.FORM_LEVEL] = ["请至少填写一个里程碑。"]
+    return plans, errors
+
+
+async def _step(
+    request: Request, session: Session, principal: Principal, project_id: int
+) -> dict[str, Any]:
+    """The project page again, for a refused form."""
+    project = await poc.load(session, principal, project_id)
+    return await _project(session, principal, project)
+
+
+def _done(project_id: int, what: str, index: int) -> RedirectResponse:
+    return RedirectResponse(f"/my/poc/{project_id}?done={what}&ledger={index}", 303)
+
+
+@router.post("/my/poc/{project_id}/screening")
+async def screen(
+    request: Request, project_id: int, session: Session, principal: SignedIn, now: Now
+) -> RedirectResponse:
+    values = await forms.read(request)
+    try:
+        data = Screening.model_validate(values)
+        _, index = await poc.screen(session, principal, project_id, data.accept, data.reasons, now)
+    except (ValidationError, DomainError) as exc:
+        context = {**await _step(request, session, principal, project_id), "form": values}
+        raise forms.reject(request, "my_poc_project.html", exc, context) from exc
+    return _done(project_id, "screened", index)
+
+
+@router.post("/my/poc/{project_id}/plan")
+async def plan(
+    request: Request, project_id: int, session: Session, principal: SignedIn, now: Now
+) -> RedirectResponse:
+    values = await forms.read(request)
+    plans, errors = _milestones(values)
+    try:
+        if errors:
+            raise EmptyPlan("the plan's rows have errors")
+        _, index = await poc.plan(session, principal, project_id, PlanCreate(milestones=plans), now)
+    except DomainError as exc:
+        context = {**await _step(request, session, principal, project_id), "form": values}
+        if errors:
+            page = render(
+                request, "my_poc_project.html", {**context, "errors": errors}, status_code=422
+            )
+            raise forms.FormRejected(page, exc) from exc
+        raise forms.reject(request, "my_poc_project.html", exc, context) from exc
+    return _done(project_id, "planned", index)
+
+
+@router.post("/my/poc/{project_id}/milestones/{milestone_id}/verdict")
+async def judge(
+    request: Request,
+    project_id: int,
+    milestone_id: int,
+    session: Session,
+    principal: SignedIn,
+    now: Now,
+) -> RedirectResponse:
+    values = await forms.read(request)
+    typed = {
+        "evidence": values.get(f"evidence.{milestone_id}"),
+        "verdict": values.get(f"verdict.{milestone_id}"),
+    }
+    try:
+        data = Judgement.model_validate(typed)
+        _, index = await poc.judge(session, principal, project_id, milestone_id, data, now)
+    except ValidationError as exc:
+        context = {**await _step(request, session, principal, project_id), "form": values}
+        errors = {f"{name}.{milestone_id}": t for name, t in forms.field_errors(exc).items()}
+        page = render(
+            request, "my_poc_project.html", {**context, "errors": errors}, status_code=422
+        )
+        raise forms.FormRejected(page, exc) from exc
+    except DomainError as exc:
+        context = {**await _step(request, session, principal, project_id), "form": values}
+        raise forms.reject(request, "my_poc_project.html", exc, context) from exc
+    return _done(project_id, "judged", index)
+
+
+@router.post("/my/poc/{project_id}/close")
+async def close(
+    request: Request, project_id: int, session: Session, principal: SignedIn, now: Now
+) -> RedirectResponse:
+    values = await forms.read(request)
+    try:
+        data = Closing.model_validate(values)
+        _, index = await poc.close(session, principal, project_id, data, now)
+    except (ValidationError, DomainError) as exc:
+        context = {**await _step(request, session, principal, project_id), "form": values}
+        raise forms.reject(request, "my_poc_project.html", exc, context) from exc
+    return _done(project_id, "closed", index)
