@@ -168,3 +168,9 @@ async def days_to_result(session: AsyncSession) -> tuple[int, float | None]:
         )
     ).one()
     return int(row[0]), None if row[1] is None else float(row[1])
+
+
+async def titles(session: AsyncSession, achievement_ids: Sequence[int]) -> dict[int, str]:
+    """The titles of the achievements projects are about (public ones, as every project's)."""
+    query = select(Achievement.id, Achievement.title).where(Achievement.id.in_(achievement_ids))
+    return {i: t for i, t in await session.execute(query)}

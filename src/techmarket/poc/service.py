@@ -218,6 +218,11 @@ async def of_org(
     return await repo.projects(session, seen_by, status, after_id, limit)
 
 
+async def titles(session: AsyncSession, projects: list[PocProject]) -> dict[int, str]:
+    """The titles of the projects' achievements, by achievement id."""
+    return await repo.titles(session, [p.achievement_id for p in projects])
+
+
 async def milestones(session: AsyncSession, project_ids: list[int]) -> list[PocMilestone]:
     return await repo.milestones(session, project_ids)
 

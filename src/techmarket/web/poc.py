@@ -87,10 +87,9 @@ async def _desk(session: Session, principal: Principal) -> dict[str, Any]:
         else []
     )
     centres = await poc.centres(session, None, LIST) if applying else []
-    titles = {a.id: a.title for a in own}
     return {
         "projects": projects,
-        "titles": titles,
+        "titles": await poc.titles(session, projects),
         "applying": applying,
         "own": [(str(a.id), a.title) for a in own],
         "centre_choices": [(str(c.id), c.name) for c in centres],
