@@ -13,10 +13,10 @@ async def test_the_demo_centre_has_projects_in_several_states_once(
     for _ in range(2):  # loading again makes nothing twice
         await demo.load(sessionmaker, clock.now(), on_database_url=False)
         stats = (await client.get("/api/v1/poc/stats")).json()
-        [centre] = stats["by_centre"]
+        [centre] = stats["by_centre"].values()
         assert centre["centre_name"] == "浙江省新材料概念验证中心"
         assert centre["by_status"] == {"applied": 1, "active": 1, "passed": 1, "declined": 1}
     [result] = (await client.get("/api/v1/poc/results")).json()["items"]
     assert result["trl_after"] == result["trl_before"] + 2
-    [line, _] = stats["lines"]
+    [line, _] = stats["by_line"].values()
     assert (line["planned_fen"], line["granted_fen"]) == (160_000_000, 110_000_000)

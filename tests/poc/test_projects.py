@@ -38,9 +38,11 @@ async def test_a_project_passes_with_two_milestones_and_raises_the_achievements_
     assert [a["id"] for a in verified.json()["items"]] == [public["id"]]
 
     stats = (await client.get("/api/v1/poc/stats")).json()
-    [line] = [x for x in stats["lines"] if x["line_id"] == s.line_id]
+    line = stats["by_line"][str(s.line_id)]
     assert (line["planned_fen"], line["granted_fen"]) == (50_000_000, 50_000_000)
-    [centre] = [c for c in stats["by_centre"] if c["centre_id"] == s.centre.org.id]
+    lines = await client.get(f"/api/v1/poc/centres/{s.centre.org.id}/funding-lines")
+    assert [x["id"] for x in lines.json()["items"]] == [s.line_id]
+    centre = stats["by_centre"][str(s.centre.org.id)]
     assert centre["by_status"] == {"passed": 1}
 
     ledger = select(LedgerEntry.type).where(LedgerEntry.subject == f"poc/{project['id']}")
@@ -125,7 +127,7 @@ async def test_a_failed_project_keeps_the_trl_and_cannot_pass_or_close_again(
     results = await client.get("/api/v1/poc/results", params={"achievement_id": public["id"]})
     assert results.json()["items"] == []
     stats = (await client.get("/api/v1/poc/stats")).json()
-    [line] = [x for x in stats["lines"] if x["line_id"] == s.line_id]
+    line = stats["by_line"][str(s.line_id)]
     assert (line["planned_fen"], line["granted_fen"]) == (20_000_000, 0)
 
 

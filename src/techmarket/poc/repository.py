@@ -38,9 +38,14 @@ async def profile(session: AsyncSession, org_id: int) -> PocCentreProfile | None
     return await session.get(PocCentreProfile, org_id)
 
 
-async def lines(session: AsyncSession, centre_id: int) -> list[PocFundingLine]:
+async def lines(
+    session: AsyncSession, centre_id: int, after_id: int | None = None, limit: int | None = None
+) -> list[PocFundingLine]:
+    """A centre's funding lines by id (all of them, unless a page is asked for)."""
     query = select(PocFundingLine).where(PocFundingLine.centre_id == centre_id)
-    return list(await session.scalars(query.order_by(PocFundingLine.id)))
+    if after_id is not None:
+        query = query.where(PocFundingLine.id > after_id)
+    return list(await session.scalars(query.order_by(PocFundingLine.id).limit(limit)))
 
 
 async def project(

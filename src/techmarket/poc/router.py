@@ -55,7 +55,7 @@ async def _project(session: AsyncSession, p: PocProject, index: int | None = Non
 
 
 async def _centre(session: AsyncSession, centre_id: int) -> CentreRead:
-    org, profile, lines = await service.centre(session, centre_id)
+    org, profile, _ = await service.centre(session, centre_id)
     return CentreRead(
         id=org.id,
         name=org.name,
@@ -63,7 +63,6 @@ async def _centre(session: AsyncSession, centre_id: int) -> CentreRead:
         industries=profile.industries if profile else [],
         services=profile.services if profile else [],
         description=profile.description if profile else "",
-        funding_lines=[FundingLineRead.model_validate(line) for line in lines],
     )
 
 
@@ -80,6 +79,18 @@ async def list_centres(
 @router.get("/centres/{centre_id}", response_model=CentreRead)
 async def get_centre(centre_id: Id, session: Session) -> CentreRead:
     return await _centre(session, centre_id)
+
+
+@router.get("/centres/{centre_id}/funding-lines", response_model=Page[FundingLineRead])
+async def list_funding_lines(
+    centre_id: Id, session: Session, cursor: Line | None = None, limit: Limit = DEFAULT_LIMIT
+) -> Page[FundingLineRead]:
+    """The lines a centre grants milestone tranches from, with their amounts."""
+    found = await service.funding_lines(session, centre_id, decode_cursor(cursor), limit)
+    return Page(
+        items=[FundingLineRead.model_validate(x) for x in found],
+        next_cursor=next_cursor([x.id for x in found], limit),
+    )
 
 
 @router.put("/centre/profile", response_model=CentreRead)

@@ -47,7 +47,6 @@ class CentreRead(BaseModel):
     industries: list[str]
     services: list[str]
     description: str
-    funding_lines: list[FundingLineRead]
     ledger_index: int | None = None
 
 
@@ -166,9 +165,11 @@ class LineFigures(BaseModel):
 
 
 class PocStats(BaseModel):
-    by_centre: list[CentreFigures]
-    by_field: list[FieldFigures]
-    lines: list[LineFigures]
+    """Keys: a centre's id, an industry, a funding line's id."""
+
+    by_centre: dict[str, CentreFigures]
+    by_field: dict[str, FieldFigures]
+    by_line: dict[str, LineFigures]
     closed: int
     median_days_to_result: float | None = Field(
         description="days from application to the closing result, median of closed projects"

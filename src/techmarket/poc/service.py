@@ -181,6 +181,15 @@ async def centres(session: AsyncSession, after_id: int | None, limit: int) -> li
     return await repo.centres(session, after_id, limit)
 
 
+async def funding_lines(
+    session: AsyncSession, centre_id: int, after_id: int | None, limit: int
+) -> list[PocFundingLine]:
+    """A verified centre's funding lines, by id."""
+    if await repo.centre(session, centre_id) is None:
+        raise CentreNotFound()
+    return await repo.lines(session, centre_id, after_id, limit)
+
+
 async def centre(
     session: AsyncSession, centre_id: int
 ) -> tuple[Organisation, PocCentreProfile | None, list[PocFundingLine]]:
@@ -481,8 +490,8 @@ async def stats(session: AsyncSession) -> PocStats:
         )
         frow.projects += count
         frow.by_status[status] = count
-    lines = [
-        LineFigures(
+    lines = {
+        str(line.id): LineFigures(
             line_id=line.id,
             centre_id=line.centre_id,
             name=line.name,
@@ -491,12 +500,12 @@ async def stats(session: AsyncSession) -> PocStats:
             granted_fen=granted,
         )
         for line, planned, granted in await repo.by_line(session)
-    ]
+    }
     closed, median = await repo.days_to_result(session)
     return PocStats(
-        by_centre=list(centres.values()),
-        by_field=list(fields.values()),
-        lines=lines,
+        by_centre={str(k): v for k, v in centres.items()},
+        by_field=fields,
+        by_line=lines,
         closed=closed,
         median_days_to_result=median,
     )

@@ -71,8 +71,8 @@ async def centre_page(request: Request, centre_id: int, session: Session) -> HTM
         {
             "centre": org,
             "profile": profile,
-            "lines": [x for x in stats.lines if x.centre_id == centre_id] or lines,
-            "figures": next((c for c in stats.by_centre if c.centre_id == centre_id), None),
+            "lines": [x for x in stats.by_line.values() if x.centre_id == centre_id] or lines,
+            "figures": stats.by_centre.get(str(centre_id)),
             "results": await poc.results(session, centre_id, None, None, LIST),
         },
     )
