@@ -61,6 +61,12 @@ async def test_a_project_passes_and_the_achievement_shows_the_centres_mark(
             label="省级概念验证专项资金"
         )
         await centre.get_by_label(f"里程碑 {n} 资助额（元）").fill(fen)
+    await centre.get_by_label("里程碑 1 截止日期").fill("")
+    await _submit(centre, "确定验证计划")
+    due = centre.get_by_label("里程碑 1 截止日期")
+    await expect(due).to_have_attribute("aria-invalid", "true")
+    await expect(centre.get_by_label("里程碑 2 验证内容")).to_have_value("中试线连续运行")
+    await due.fill("2027-03-01")
     await _submit(centre, "确定验证计划")
     await expect(centre.get_by_role("status")).to_contain_text("验证计划已确定")
 

@@ -232,6 +232,12 @@ async def titles(session: AsyncSession, projects: list[PocProject]) -> dict[int,
     return await repo.titles(session, [p.achievement_id for p in projects])
 
 
+async def achievement(session: AsyncSession, project: PocProject) -> Achievement:
+    """The project's achievement, whatever its status now: the parties' record of it."""
+    found: Achievement = await listings.get(session, Achievement, project.achievement_id)
+    return found
+
+
 async def milestones(session: AsyncSession, project_ids: list[int]) -> list[PocMilestone]:
     return await repo.milestones(session, project_ids)
 

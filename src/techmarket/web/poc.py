@@ -119,7 +119,7 @@ async def apply(
 
 async def _project(session: Session, principal: Principal, project: PocProject) -> dict[str, Any]:
     org, _, lines = await poc.centre(session, project.centre_id)
-    achievement = await achievements.load(session, principal, project.achievement_id)
+    achievement = await poc.achievement(session, project)
     return {
         "p": project,
         "centre": org,
@@ -151,11 +151,12 @@ async def project_page(
     )
 
 
-def _milestones(values: dict[str, Any]) -> tuple[list[MilestonePlan], forms.FieldErrors]:
+def _milestones(values: dict[str, Any]) -> PlanCreate:
     """The plan form's filled-in rows (m<n>.<field>, the due date a day in Beijing), each
-    validated as the API's milestone, with messages next to that row's fields."""
+    validated as the API's milestone; a refusal carries its messages by the form's names."""
     plans: list[MilestonePlan] = []
     errors: forms.FieldErrors = {}
+    first: ValidationError | None = None
     for n in range(1, PLAN_ROWS + 1):
         row = {k: values.get(f"m{n}.{k}") for k in MilestonePlan.model_fields}
         if not any(row.values()):
@@ -167,18 +168,29 @@ def _milestones(values: dict[str, Any]) -> tuple[list[MilestonePlan], forms.Fiel
             pass  # refused by the schema, next to the field
         row["tranche_fen"] = entry.fen(row["tranche_fen"])
         try:
-            plans.append(MilestonePlan.model_validate({k: v for k, v in row.items() if v}))
+            typed = {k: v for k, v in row.items() if v is not None}
+            plans.append(MilestonePlan.model_validate(typed))
         except ValidationError as exc:
+            first = first or exc
             for name, texts in forms.field_errors(exc).items():
                 errors[f"m{n}.{name}"] = texts
-    if not plans and not errors:
-        errors[forms.FORM_LEVEL] = ["请至少填写一个里程碑。"]
-    return plans, errors
+    if first is not None:
+        raise PlanRejected(first, errors)
+    if not plans:
+        raise PlanRejected(EmptyPlan(), {forms.FORM_LEVEL: ["请至少填写一个里程碑。"]})
+    return PlanCreate(milestones=plans)
 
 
-async def _step(
-    request: Request, session: Session, principal: Principal, project_id: int
-) -> dict[str, Any]:
+class PlanRejected(Exception):
+    """The plan form's rows refused, with the messages by the form's field names."""
+
+    def __init__(self, cause: DomainError | ValidationError, errors: forms.FieldErrors) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.errors = errors
+
+
+async def _step(session: Session, principal: Principal, project_id: int) -> dict[str, Any]:
     """The project page again, for a refused form."""
     project = await poc.load(session, principal, project_id)
     return await _project(session, principal, project)
@@ -197,7 +209,7 @@ async def screen(
         data = Screening.model_validate(values)
         _, index = await poc.screen(session, principal, project_id, data.accept, data.reasons, now)
     except (ValidationError, DomainError) as exc:
-        context = {**await _step(request, session, principal, project_id), "form": values}
+        context = {**await _step(session, principal, project_id), "form": values}
         raise forms.reject(request, "my_poc_project.html", exc, context) from exc
     return _done(project_id, "screened", index)
 
@@ -207,18 +219,16 @@ async def plan(
     request: Request, project_id: int, session: Session, principal: SignedIn, now: Now
 ) -> RedirectResponse:
     values = await forms.read(request)
-    plans, errors = _milestones(values)
     try:
-        if errors:
-            raise EmptyPlan("the plan's rows have errors")
-        _, index = await poc.plan(session, principal, project_id, PlanCreate(milestones=plans), now)
+        _, index = await poc.plan(session, principal, project_id, _milestones(values), now)
+    except PlanRejected as exc:
+        context = {**await _step(session, principal, project_id), "form": values}
+        page = render(
+            request, "my_poc_project.html", {**context, "errors": exc.errors}, status_code=422
+        )
+        raise forms.FormRejected(page, exc.cause) from exc
     except DomainError as exc:
-        context = {**await _step(request, session, principal, project_id), "form": values}
-        if errors:
-            page = render(
-                request, "my_poc_project.html", {**context, "errors": errors}, status_code=422
-            )
-            raise forms.FormRejected(page, exc) from exc
+        context = {**await _step(session, principal, project_id), "form": values}
         raise forms.reject(request, "my_poc_project.html", exc, context) from exc
     return _done(project_id, "planned", index)
 
@@ -241,14 +251,14 @@ async def judge(
         data = Judgement.model_validate(typed)
         _, index = await poc.judge(session, principal, project_id, milestone_id, data, now)
     except ValidationError as exc:
-        context = {**await _step(request, session, principal, project_id), "form": values}
+        context = {**await _step(session, principal, project_id), "form": values}
         errors = {f"{name}.{milestone_id}": t for name, t in forms.field_errors(exc).items()}
         page = render(
             request, "my_poc_project.html", {**context, "errors": errors}, status_code=422
         )
         raise forms.FormRejected(page, exc) from exc
     except DomainError as exc:
-        context = {**await _step(request, session, principal, project_id), "form": values}
+        context = {**await _step(session, principal, project_id), "form": values}
         raise forms.reject(request, "my_poc_project.html", exc, context) from exc
     return _done(project_id, "judged", index)
 
@@ -262,6 +272,6 @@ async def close(
         data = Closing.model_validate(values)
         _, index = await poc.close(session, principal, project_id, data, now)
     except (ValidationError, DomainError) as exc:
-        context = {**await _step(request, session, principal, project_id), "form": values}
+        context = {**await _step(session, principal, project_id), "form": values}
         raise forms.reject(request, "my_poc_project.html", exc, context) from exc
     return _done(project_id, "closed", index)
