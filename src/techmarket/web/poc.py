@@ -93,6 +93,7 @@ async def _desk(session: Session, principal: Principal) -> dict[str, Any]:
         "applying": applying,
         "own": [(str(a.id), a.title) for a in own],
         "centre_choices": [(str(c.id), c.name) for c in centres],
+        "done": None,
     }
 
 
@@ -130,6 +131,8 @@ async def _project(session: Session, principal: Principal, project: PocProject) 
         "running": principal.org.id == project.centre_id,
         "rows": range(1, PLAN_ROWS + 1),
         "trl_levels": TRL_LEVELS,
+        "done": None,
+        "ledger_index": None,
     }
 
 
