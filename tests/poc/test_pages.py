@@ -37,3 +37,16 @@ async def test_a_passed_project_marks_the_achievement_and_shows_on_the_centre_pa
     assert s.achievement["title"] in verified_only.text
     unverified = await client.get("/achievements", params={"verified": "false"})
     assert s.achievement["title"] not in unverified.text
+
+
+async def test_the_ledger_explorer_names_proof_of_concept_entries(
+    session: AsyncSession, client: httpx.AsyncClient
+) -> None:
+    s = await setting(session, client)
+    project = await active(client, s, (1_000_000,))
+    await step(client, s.centre, f"{project['id']}/close", {"outcome": "stopped"})
+    page = (await client.get("/ledger")).text
+    for name in ("概念验证资金渠道", "申请概念验证", "概念验证项目遴选", "概念验证计划"):
+        assert name in page
+    assert "概念验证结题" in page
+    assert f'href="/poc/centres/{s.centre.org.id}"' in page
