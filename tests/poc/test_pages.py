@@ -35,6 +35,9 @@ async def test_a_passed_project_marks_the_achievement_and_shows_on_the_centre_pa
     assert "验证通过 1" in overview.text
     verified_only = await client.get("/achievements", params={"verified": "true"})
     assert s.achievement["title"] in verified_only.text
+    assert (
+        f'<span class="badge verified">经{s.centre.org.name}概念验证</span>' in verified_only.text
+    )
     unverified = await client.get("/achievements", params={"verified": "false"})
     assert s.achievement["title"] not in unverified.text
 

@@ -179,3 +179,17 @@ async def titles(session: AsyncSession, achievement_ids: Sequence[int]) -> dict[
     """The titles of the achievements projects are about (public ones, as every project's)."""
     query = select(Achievement.id, Achievement.title).where(Achievement.id.in_(achievement_ids))
     return {i: t for i, t in await session.execute(query)}
+
+
+async def verifiers(session: AsyncSession, achievement_ids: Sequence[int]) -> dict[int, str]:
+    """The centre (its name) that verified each of these achievements, where one did."""
+    query = (
+        select(PocProject.achievement_id, Organisation.name)
+        .join(Organisation, Organisation.id == PocProject.centre_id)
+        .where(
+            PocProject.achievement_id.in_(achievement_ids),
+            PocProject.status == ProjectStatus.passed,
+        )
+        .order_by(PocProject.id)
+    )
+    return {a: name for a, name in await session.execute(query)}

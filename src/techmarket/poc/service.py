@@ -479,6 +479,11 @@ async def results(
     ]
 
 
+async def verifiers(session: AsyncSession, achievement_ids: list[int]) -> dict[int, str]:
+    """Which centre verified each of these achievements (public: from passed projects)."""
+    return await repo.verifiers(session, achievement_ids)
+
+
 async def stats(session: AsyncSession) -> PocStats:
     """Projects by centre, field and status; money by funding line; time to a result."""
     centres: dict[int, CentreFigures] = {}

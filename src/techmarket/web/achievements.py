@@ -45,6 +45,7 @@ async def search_page(request: Request, session: Session, viewer: Viewer) -> HTM
             "sorts": SORTS,
             "trl_levels": TRL_LEVELS,
             "results": found,
+            "verified_by": await poc.verifiers(session, [a.id for a in found]),
             "next_cursor": next_cursor,
         },
         status_code=422 if errors else 200,
