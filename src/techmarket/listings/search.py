@@ -182,7 +182,7 @@ async def search_demands(
     return await _run(session, Demand, filters.q, conditions, sort, cursor, limit)
 
 
-def achievement_profile(a: Achievement) -> matching.Profile:
+def achievement_profile(a: Achievement, verified_by: str | None = None) -> matching.Profile:
     return matching.Profile(
         id=a.id,
         title=a.title,
@@ -190,6 +190,7 @@ def achievement_profile(a: Achievement) -> matching.Profile:
         industry=a.industry,
         region_code=a.region_code,
         price_fen=a.asking_price_fen,
+        verified_by=verified_by,
     )
 
 
@@ -235,9 +236,10 @@ async def achievements_for_demand(
         f"{demand.title} {demand.description}",
         [Achievement.status == AchievementStatus.published],
     )
+    verified = await poc.verifiers(session, [a.id for a in found])
     return matching.rank(
         demand_profile(demand),
-        [achievement_profile(a) for a in found],
+        [achievement_profile(a, verified.get(a.id)) for a in found],
         demand_side=True,
         limit=limit,
     )
