@@ -22,6 +22,7 @@ from techmarket.db import make_engine, make_sessionmaker, resolve_database_url
 from techmarket.ledger import keys as ledger_keys
 from techmarket.ledger.router import router as ledger_router
 from techmarket.listings.router import router as listings_router
+from techmarket.poc.router import router as poc_router
 from techmarket.shutdown import Stopping
 from techmarket.trading.broadcast import Broadcaster
 from techmarket.trading.desk import Desk
@@ -153,6 +154,7 @@ def create_app(
     app.include_router(notices_router)
     app.include_router(ws_router)
     app.include_router(ledger_router)
+    app.include_router(poc_router)
     web.install(app)  # the pages, and page errors as pages (replacing errors' handlers there)
     errors.install_openapi(app)
     return app

@@ -6,6 +6,7 @@ from __future__ import annotations
 from techmarket.accounts.replay import OrgReviews
 from techmarket.agencies.replay import AgencyProfiles
 from techmarket.ledger.replay import RuleBook
+from techmarket.poc.replay import PocProjects
 from techmarket.trading.payments.replay import Payments
 from techmarket.trading.replay import Agreements, Auctions
 
@@ -13,4 +14,4 @@ from techmarket.trading.replay import Agreements, Auctions
 def rule_books() -> list[RuleBook]:
     """A fresh rule book of each domain whose events the ledger holds."""
     # Agreements before Auctions: a conversion is checked before the auction adopts it.
-    return [OrgReviews(), Agreements(), Auctions(), Payments(), AgencyProfiles()]
+    return [OrgReviews(), Agreements(), Auctions(), Payments(), AgencyProfiles(), PocProjects()]

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from techmarket import demo_agency, demo_listings
+from techmarket import demo_agency, demo_listings, demo_poc
 from techmarket.accounts import repository as repo
 from techmarket.accounts.credit_code import check_character
 from techmarket.accounts.passwords import hash_password
@@ -139,6 +139,13 @@ ORGS = (
         (("ip@zhilian.demo.techmarket.cn", "知识产权经纪人 陈静", (Role.admin, Role.broker)),),
     ),
     DemoOrg(
+        "浙江省新材料概念验证中心",
+        OrgKind.poc_centre,
+        "330200",
+        "12330200MB2P00007",
+        (("admin@poc.demo.techmarket.cn", "概念验证中心 何晓", (Role.admin,)),),
+    ),
+    DemoOrg(
         "浙江天衡审计事务所",
         OrgKind.auditor,
         "330100",
@@ -184,6 +191,7 @@ async def load(
     logins = await _organisations(sessionmaker, now)
     async with sessionmaker.begin() as session:
         await _listings(session, now)
+        await demo_poc.load(session, now)
     return logins
 
 

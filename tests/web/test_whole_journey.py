@@ -98,7 +98,7 @@ async def _staff(admin: Page, researcher: DemoLogin) -> None:
     # A university responds to demands and posts none: its pages offer what it may do.
     areas = admin.get_by_role("navigation", name="本机构").get_by_role("link")
     await expect(areas).to_have_text(
-        ["科技成果", "批量导入", "揭榜方案", "用户与角色", "安心屋（审批）"]
+        ["科技成果", "批量导入", "揭榜方案", "用户与角色", "安心屋（审批）", "概念验证"]
     )
     await screenshot(admin, "journey-3-users")
 

@@ -86,6 +86,9 @@ class Action(StrEnum):
     contract_record = "contract.record"  # contract and its registration, by a deal's party
     contract_payment = "contract.payment"  # record or confirm a payment received, by a party
     agency_profile = "agency.profile"  # an agency's directory profile: categories, regions
+    poc_profile = "poc.profile"  # a centre's fields, services and funding lines
+    poc_apply = "poc.apply"  # an institution applies to a centre with its own achievement
+    poc_run = "poc.run"  # the centre screens, plans, judges milestones and closes projects
 
 
 class Whose(StrEnum):
@@ -98,6 +101,8 @@ ALL_ROLES = frozenset(Role)
 # The market's participants; the operator runs the market and the auditor reads it.
 MARKET = frozenset({OrgKind.university, OrgKind.institute, OrgKind.enterprise, OrgKind.agency})
 OPERATOR = frozenset({OrgKind.operator})
+POC_CENTRE = frozenset({OrgKind.poc_centre})
+INSTITUTIONS = frozenset({OrgKind.university, OrgKind.institute})
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,9 @@ RULES: dict[Action, tuple[Rule, ...]] = {
     Action.contract_record: (Rule(MARKET, Whose.any),),
     Action.contract_payment: (Rule(MARKET, Whose.any),),
     Action.agency_profile: (Rule(frozenset({OrgKind.agency}), roles=frozenset({Role.admin})),),
+    Action.poc_profile: (Rule(POC_CENTRE, roles=frozenset({Role.admin})),),
+    Action.poc_apply: (Rule(INSTITUTIONS, roles=frozenset({Role.admin, Role.tto})),),
+    Action.poc_run: (Rule(POC_CENTRE, roles=frozenset({Role.admin, Role.member})),),
 }
 
 

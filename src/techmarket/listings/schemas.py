@@ -235,6 +235,7 @@ class MatchReason(BaseModel):
         "same_province",
         "within_budget",
         "negotiable",
+        "poc_verified",
     ]
     detail: str
 

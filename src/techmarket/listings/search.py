@@ -20,6 +20,7 @@ from techmarket.listings.taxonomy import CooperationMode, Industry, IpType, Tran
 from techmarket.listings.text import any_term_query, tsquery_literal, words
 from techmarket.models.listing import Achievement, AchievementStatus, Demand, DemandStatus
 from techmarket.pagination import InvalidCursor, decode_keyset, encode_keyset
+from techmarket.poc import repository as poc
 from techmarket.types import FEN_MAX, Id, Line
 
 # Query parameters arrive as text: a lax integer here, bounded like a price.
@@ -45,6 +46,7 @@ class AchievementFilters(Filters):
     transfer_mode: TransferMode | None = None
     price_min_fen: PriceFilter | None = None
     price_max_fen: PriceFilter | None = None
+    verified: bool | None = None  # true: only those a proof-of-concept centre verified
 
 
 @dataclass
@@ -144,6 +146,9 @@ async def search_achievements(
         conditions.append(Achievement.asking_price_fen >= filters.price_min_fen)
     if filters.price_max_fen is not None:
         conditions.append(Achievement.asking_price_fen <= filters.price_max_fen)
+    if filters.verified is not None:
+        verified = poc.verified()
+        conditions.append(verified if filters.verified else ~verified)
     return await _run(session, Achievement, filters.q, conditions, sort, cursor, limit)
 
 
@@ -177,7 +182,7 @@ async def search_demands(
     return await _run(session, Demand, filters.q, conditions, sort, cursor, limit)
 
 
-def achievement_profile(a: Achievement) -> matching.Profile:
+def achievement_profile(a: Achievement, verified_by: str | None = None) -> matching.Profile:
     return matching.Profile(
         id=a.id,
         title=a.title,
@@ -185,6 +190,7 @@ def achievement_profile(a: Achievement) -> matching.Profile:
         industry=a.industry,
         region_code=a.region_code,
         price_fen=a.asking_price_fen,
+        verified_by=verified_by,
     )
 
 
@@ -230,9 +236,10 @@ async def achievements_for_demand(
         f"{demand.title} {demand.description}",
         [Achievement.status == AchievementStatus.published],
     )
+    verified = await poc.verifiers(session, [a.id for a in found])
     return matching.rank(
         demand_profile(demand),
-        [achievement_profile(a) for a in found],
+        [achievement_profile(a, verified.get(a.id)) for a in found],
         demand_side=True,
         limit=limit,
     )

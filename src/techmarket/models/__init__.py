@@ -21,6 +21,7 @@ from techmarket.models.org import (
     User,
 )
 from techmarket.models.payment import ContractPayment
+from techmarket.models.poc import PocCentreProfile, PocFundingLine, PocMilestone, PocProject
 from techmarket.models.trade import (
     Bid,
     BidRequest,
@@ -65,6 +66,10 @@ __all__ = [
     "OrgStatus",
     "Organisation",
     "PaymentTerms",
+    "PocCentreProfile",
+    "PocFundingLine",
+    "PocMilestone",
+    "PocProject",
     "Registration",
     "ResponseStatus",
     "Role",

@@ -33,6 +33,8 @@ class OrgKind(StrEnum):
     agency = "agency"
     operator = "operator"
     auditor = "auditor"
+    # A proof-of-concept centre (概念验证中心): verifies others' achievements, never trades.
+    poc_centre = "poc_centre"
 
 
 class Role(StrEnum):

@@ -33,6 +33,7 @@ from techmarket.web import (
     operator,
     orgs,
     places,
+    poc,
     statistics,
     tto,
 )
@@ -59,6 +60,7 @@ AREAS = (
     deals.router,
     my_trades.router,
     statistics.router,
+    poc.router,
     open_trade.router,  # /trades/new before /trades/{trade_id}
     auction_room.router,
 )

@@ -12,6 +12,7 @@ from techmarket.deps import Now
 from techmarket.listings import achievements, search
 from techmarket.models.listing import Achievement
 from techmarket.models.trade import TradeStatus
+from techmarket.poc import service as poc
 from techmarket.trading import repository as trades
 from techmarket.web import listing_queries
 from techmarket.web.listing_queries import PAGE_SIZE, SORTS, TRL_LEVELS, AchievementQuery
@@ -44,6 +45,7 @@ async def search_page(request: Request, session: Session, viewer: Viewer) -> HTM
             "sorts": SORTS,
             "trl_levels": TRL_LEVELS,
             "results": found,
+            "verified_by": await poc.verifiers(session, [a.id for a in found]),
             "next_cursor": next_cursor,
         },
         status_code=422 if errors else 200,
@@ -63,5 +65,6 @@ async def achievement_page(
             "owner": await accounts.load_org(session, achievement.org_id),
             "trades": await trades.trades_of_achievement(session, achievement.id, LIVE_TRADES),
             "matches": await search.demands_for_achievement(session, achievement, MATCHES, now),
+            "verifications": await poc.results(session, None, achievement.id, None, MATCHES),
         },
     )

@@ -26,6 +26,7 @@ from techmarket.models.trade import (
     TradeMode,
     TradeStatus,
 )
+from techmarket.poc.rules import Outcome, ProjectStatus, Verdict
 
 COOPERATION_MODE_LABELS = {
     CooperationMode.transfer: "技术转让",
@@ -42,6 +43,7 @@ ORG_KIND_LABELS = {
     OrgKind.agency: "服务机构",
     OrgKind.operator: "平台运营方",
     OrgKind.auditor: "审计机构",
+    OrgKind.poc_centre: "概念验证中心",
 }
 
 ORG_STATUS_LABELS = {
@@ -124,6 +126,24 @@ PAYMENT_TERMS_LABELS = {
     PaymentTerms.free_then_royalty: "先免费许可后付费",
 }
 
+POC_STATUS_LABELS = {
+    ProjectStatus.applied: "已申请",
+    ProjectStatus.accepted: "已入选",
+    ProjectStatus.declined: "未入选",
+    ProjectStatus.active: "验证中",
+    ProjectStatus.passed: "验证通过",
+    ProjectStatus.failed: "验证未通过",
+    ProjectStatus.stopped: "已终止",
+}
+
+POC_VERDICT_LABELS = {Verdict.met: "达成", Verdict.not_met: "未达成"}
+
+POC_OUTCOME_LABELS = {
+    Outcome.passed: "验证通过",
+    Outcome.failed: "验证未通过",
+    Outcome.stopped: "终止",
+}
+
 # Every vocabulary by name. A StrEnum member equals its string value, so a plain string
 # (from a JSON-shaped row) finds its label too.
 VOCABULARIES: dict[str, Mapping[Any, str]] = {
@@ -142,6 +162,9 @@ VOCABULARIES: dict[str, Mapping[Any, str]] = {
     "objection_status": OBJECTION_STATUS_LABELS,
     "deposit_status": DEPOSIT_STATUS_LABELS,
     "payment_terms": PAYMENT_TERMS_LABELS,
+    "poc_status": POC_STATUS_LABELS,
+    "poc_verdict": POC_VERDICT_LABELS,
+    "poc_outcome": POC_OUTCOME_LABELS,
 }
 _BY_ENUM: dict[type, str] = {type(next(iter(v))): name for name, v in VOCABULARIES.items()}
 

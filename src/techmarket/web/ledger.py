@@ -26,6 +26,7 @@ SUBJECT_PAGES = {
     "achievement": "/achievements",
     "org": "/orgs",
     "demand": "/demands",
+    "poc_centre": "/poc/centres",
 }
 
 # What each kind of entry records, in Chinese (the type itself is shown beside it).
@@ -61,6 +62,13 @@ EVENT_LABELS = {
     "trade.contract_registered": "合同认定登记",
     "trade.withdrawn": "卖方撤回交易",
     "trade.ended": "结束谈判",
+    "poc.centre_profile": "概念验证中心简介",
+    "poc.funding_line": "概念验证资金渠道",
+    "poc.applied": "申请概念验证",
+    "poc.screened": "概念验证项目遴选",
+    "poc.planned": "概念验证计划",
+    "poc.milestone_judged": "里程碑结论",
+    "poc.closed": "概念验证结题",
 }
 
 

@@ -54,6 +54,7 @@ class AchievementQuery(ListingQuery):
     transfer_mode: TransferMode | None = None
     price_min: YuanBound | None = None
     price_max: YuanBound | None = None
+    verified: bool | None = None
 
     def filters(self) -> search.AchievementFilters:
         return search.AchievementFilters(
@@ -67,6 +68,7 @@ class AchievementQuery(ListingQuery):
             transfer_mode=self.transfer_mode,
             price_min_fen=self.price_min,
             price_max_fen=self.price_max,
+            verified=self.verified,
         )
 
 

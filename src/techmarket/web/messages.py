@@ -94,6 +94,21 @@ DOMAIN: dict[str, str] = {
     # service agencies
     "agency_not_found": "未找到该服务机构。",
     "invalid_agency_profile": "服务类别或服务地区有误。",
+    # proof of concept
+    "poc_centre_not_found": "未找到该概念验证中心（须经平台认证）。",
+    "poc_project_not_found": "未找到该概念验证项目。",
+    "poc_milestone_not_found": "该项目没有这个里程碑。",
+    "poc_achievement_not_public": "只有已发布的成果可以申请概念验证。",
+    "poc_already_open": "该成果已有进行中的概念验证项目。",
+    "poc_not_applied": "该项目已经遴选过了。",
+    "poc_not_accepted": "验证计划在项目入选后确定，且只确定一次。",
+    "poc_plan_empty": "验证计划至少需要一个里程碑。",
+    "poc_unknown_line": "资助须来自本中心公布的资金渠道。",
+    "poc_not_active": "项目不在验证阶段，不能进行此操作。",
+    "poc_milestone_judged": "该里程碑已有结论。",
+    "poc_closed": "项目已经结题。",
+    "poc_milestones_unmet": "所有里程碑均达成后，项目才能验证通过。",
+    "poc_trl_change": "只有验证通过的项目可以提高技术成熟度，且不能降低。",
     # ledger
     "ledger_entry_not_found": "账本中没有这一条记录。",
     "invalid_tree_size": "账本大小超出范围。",
