@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from techmarket.accounts.replay import OrgReviews
+from techmarket.brokers.replay import Mandates
 from techmarket.ledger.replay import RuleBook
 from techmarket.trading.replay import Agreements, Auctions
 
 
 def rule_books() -> list[RuleBook]:
     """A fresh rule book of each domain whose events the ledger holds."""
-    return [OrgReviews(), Auctions(), Agreements()]
+    return [OrgReviews(), Auctions(), Agreements(), Mandates()]

@@ -10,6 +10,7 @@ from techmarket.models.listing import (
     DemandStatus,
     ResponseStatus,
 )
+from techmarket.models.mandate import Contribution, Mandate
 from techmarket.models.org import (
     AccessToken,
     LoginFailure,
@@ -42,6 +43,7 @@ __all__ = [
     "Bid",
     "BidRequest",
     "Contract",
+    "Contribution",
     "Demand",
     "DemandResponse",
     "DemandStatus",
@@ -51,6 +53,7 @@ __all__ = [
     "LedgerHead",
     "LedgerNode",
     "LoginFailure",
+    "Mandate",
     "Objection",
     "ObjectionStatus",
     "Offer",

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket import periods
 from techmarket.accounts.policy import Action, Principal, authorize, may_see
+from techmarket.brokers.rules import ObjectKind
 from techmarket.errors import Conflict, Forbidden, InvalidInput, NotFound
 from techmarket.ledger import commitment
 from techmarket.ledger import service as ledger
@@ -211,6 +212,11 @@ async def create(
 HIDDEN = frozenset({TradeStatus.pending_approval, TradeStatus.rejected})
 
 
+def mandate_objects(trade: Trade) -> list[tuple[ObjectKind, int]]:
+    """What an action on ``trade`` is on, for a mandate: the trade and its achievement."""
+    return [(ObjectKind.trade, trade.id), (ObjectKind.achievement, trade.achievement_id)]
+
+
 def visible(principal: Principal | None, trade: Trade) -> bool:
     return may_see(principal, trade.seller_org_id, public=trade.status not in HIDDEN)
 
@@ -282,7 +288,7 @@ async def register(
     """A verified organisation registers to bid (or, on a listing, its intent to buy): its
     deposit is held, it gets an alias."""
     trade = await load(session, principal, trade_id, lock=True)
-    authorize(principal, Action.trade_register)
+    authorize(principal, Action.trade_register, objects=mandate_objects(trade))
     if principal.org.id == trade.seller_org_id:
         raise OwnTrade()
     if (
@@ -307,6 +313,7 @@ async def register(
         deposit_status=DepositStatus.held,
         priority_right=holder is not None,
         registered_at=now,
+        **principal.on_behalf,
     )
     session.add(registration)
     await session.flush()
@@ -322,6 +329,7 @@ async def register(
             "priority_commitment": (
                 commitments.holder(holder["org_id"], holder["salt"]) if holder else None
             ),
+            **principal.on_behalf,
         },
         now,
     )
