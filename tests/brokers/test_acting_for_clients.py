@@ -4,6 +4,8 @@ records the broker's contribution, from which its score is computed."""
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from datetime import timedelta
 from typing import Any
@@ -18,6 +20,7 @@ from techmarket.audit import rule_books
 from techmarket.clock import FixedClock
 from techmarket.ledger.note import Verifier
 from techmarket.ledger.verify import verify_export
+from techmarket.models.org import OrgKind
 from techmarket.models.trade import Bid, Registration
 from techmarket.scheduler import CLOSE_AUCTIONS
 from tests.brokers.helpers import Agency, acting, agency, mandate
@@ -118,6 +121,15 @@ async def test_a_broker_bids_for_its_client_and_the_deal_records_and_scores_it(
         assert again["average_rating"] == 5
         agency_record = (await client.get(f"/api/v1/agencies/{broker.admin.org.id}/record")).json()
         assert agency_record["score"] == again["score"]
+
+        operator = await account(session, client, kind=OrgKind.operator)
+        exported = await client.get("/api/v1/contributions.csv", headers=operator.headers)
+        assert exported.headers["content-type"].startswith("text/csv")
+        rows = {r["broker_user_id"]: r for r in csv.DictReader(io.StringIO(exported.text))}
+        mine = rows[str(broker.broker.user.id)]
+        assert (mine["deals"], mine["score"]) == ("1", f"{again['score']:.2f}")
+        refused = await client.get("/api/v1/contributions.csv", headers=buyer.headers)
+        assert refused.json()["code"] == "operator_only"
 
         lines = await export_lines(client)
         entries = [body(line) for line in lines if '"canonical"' in line]
