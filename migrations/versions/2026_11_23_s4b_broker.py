@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("fee_terms", sa.Text(), nullable=False),
         sa.Column("share_pct", sa.SmallInteger(), nullable=False),
         sa.Column("salt", sa.String(length=64), nullable=False),
+        sa.Column("fee_salt", sa.String(length=64), nullable=False),
         sa.Column("valid_from", sa.DateTime(timezone=True), nullable=False),
         sa.Column("valid_until", sa.DateTime(timezone=True), nullable=False),
         sa.Column(

@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from techmarket import scheduler
 from techmarket.audit import rule_books
+from techmarket.brokers import rules
 from techmarket.clock import FixedClock
+from techmarket.ledger import commitment
 from techmarket.ledger.note import Verifier
 from techmarket.ledger.verify import verify_export
 from techmarket.models.org import OrgKind
@@ -147,7 +149,13 @@ async def test_a_broker_bids_for_its_client_and_the_deal_records_and_scores_it(
         assert isinstance(mandate_entry["data"], dict)
         assert buyer.org.id not in mandate_entry["data"].values()
         assert "2%" not in str(mandate_entry["data"])
-        assert {"client_commitment", "fee_commitment"} <= mandate_entry["data"].keys()
+        # ... which the parties may open, with the salts their mandate shows them.
+        assert mandate_entry["data"]["client_commitment"] == commitment.commit(
+            buyer.org.id, given["salt"]
+        )
+        assert mandate_entry["data"]["fee_commitment"] == rules.fee_commitment(
+            "成交价的 2%", given["fee_salt"]
+        )
         verify_export(lines, Verifier.parse(await public_key(client)), rule_books=rule_books())
 
 

@@ -2,7 +2,9 @@
 agency's admin accepts it, either revokes it; a broker of the agency then acts for the
 client under it (``act_under``), checked again at the moment of each action. Every change
 is a ledger event (``mandate.offered|accepted|revoked``) whose client and fee terms are
-salted commitments: whom an agency serves is the client's business."""
+salted commitments: whom an agency serves, and for what fee, is the two parties' business;
+either may open the commitments (to an auditor, in a dispute) with the salts its mandate
+shows it."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from techmarket.accounts import repository as accounts_repo
 from techmarket.accounts.policy import Action, NoMandate, Principal, authorize
 from techmarket.brokers import repository as repo
-from techmarket.brokers.rules import Grant, MandateStatus, ObjectKind, Scope, commit
+from techmarket.brokers.rules import Grant, MandateStatus, ObjectKind, Scope, fee_commitment
 from techmarket.brokers.schemas import MandateCreate
 from techmarket.errors import Conflict, InvalidInput, NotFound
 from techmarket.ledger import commitment
@@ -91,6 +93,7 @@ async def give(
         fee_terms=data.fee_terms,
         share_pct=data.share_pct,
         salt=commitment.new_salt(),
+        fee_salt=commitment.new_salt(),
         valid_from=valid_from,
         valid_until=data.valid_until,
         status=MandateStatus.offered,
@@ -106,8 +109,8 @@ async def give(
         {
             "mandate_id": mandate.id,
             "agency_org_id": agency.id,
-            "client_commitment": commit(mandate.salt, "client", mandate.client_org_id),
-            "fee_commitment": commit(mandate.salt, "fee", mandate.fee_terms),
+            "client_commitment": commitment.commit(mandate.client_org_id, mandate.salt),
+            "fee_commitment": fee_commitment(mandate.fee_terms, mandate.fee_salt),
             "object_kind": mandate.object_kind.value,
             "object_id": mandate.object_id,
             "scope": mandate.scope,

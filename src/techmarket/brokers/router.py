@@ -39,6 +39,8 @@ def _read(mandate: Mandate, now: datetime, ledger_index: int | None = None) -> M
         valid_until=mandate.valid_until,
         status=mandate.status,
         in_force=rules.in_force(mandates.grant_of(mandate), now),
+        salt=mandate.salt,
+        fee_salt=mandate.fee_salt,
         ledger_index=ledger_index,
     )
 

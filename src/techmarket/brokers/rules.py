@@ -82,10 +82,10 @@ def in_force(grant: Grant, at: datetime) -> bool:
     return grant.status == MandateStatus.accepted and grant.valid_from <= at < grant.valid_until
 
 
-def commit(salt: str, *parts: object) -> str:
-    """A salted SHA-256 commitment to values not public (the client, the fee terms)."""
-    text = "|".join([salt, *(str(p) for p in parts)])
-    return hashlib.sha256(text.encode()).hexdigest()
+def fee_commitment(fee_terms: str, salt: str) -> str:
+    """The commitment to a mandate's fee terms (text, so UTF-8): the hex SHA-256 of
+    ``<fee terms>:<salt>``, as ``ledger.commitment`` commits to numbers."""
+    return hashlib.sha256(f"{fee_terms}:{salt}".encode()).hexdigest()
 
 
 BASIS = 10_000  # a deal's whole credit, in basis points

@@ -45,6 +45,8 @@ class MandateRead(BaseModel):
     valid_until: datetime
     status: MandateStatus
     in_force: bool = Field(description="accepted, not revoked, and valid at this moment")
+    salt: str = Field(description="opens the ledger's client_commitment (to the parties)")
+    fee_salt: str = Field(description="opens the ledger's fee_commitment")
     ledger_index: int | None = None
 
 

@@ -40,7 +40,8 @@ class Mandate(Base):
     scope: Mapped[list[str]] = mapped_column(ARRAY(String(20)))
     fee_terms: Mapped[str] = mapped_column(Text)  # between client and agency: committed only
     share_pct: Mapped[int] = mapped_column(SmallInteger)  # the brokers' credit for a deal
-    salt: Mapped[str] = mapped_column(String(64))  # of the client's and the fee's commitments
+    salt: Mapped[str] = mapped_column(String(64))  # of the client's commitment
+    fee_salt: Mapped[str] = mapped_column(String(64))  # of the fee terms' commitment
     valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     valid_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     status: Mapped[MandateStatus] = mapped_column(_enum(MandateStatus, "mandate_status"))
