@@ -25,7 +25,7 @@ from techmarket.trading.rules import auction
 from techmarket.web import forms
 from techmarket.web.display import yuan
 from techmarket.web.money import YuanPrice
-from techmarket.web.sessions import Verified, Viewer
+from techmarket.web.sessions import Verified, Viewer, keeping_mandate
 from techmarket.web.templating import render
 
 router = APIRouter()
@@ -196,7 +196,7 @@ async def register(
         raise forms.reject(request, template, exc, {**context, "form": {}}) from exc
     done = "registered" if _is_auction(trade) else "intent"
     return RedirectResponse(
-        f"/trades/{trade_id}?done={done}&ledger={index}{_acting(principal)}", 303
+        keeping_mandate(f"/trades/{trade_id}?done={done}&ledger={index}", principal), 303
     )
 
 
@@ -238,9 +238,6 @@ async def bid(
             render(request, "auction_room.html", context, status_code=exc.status), exc
         ) from exc
     index = result["accepted"][0]["ledger_index"]
-    return RedirectResponse(f"/trades/{trade_id}?done=bid&ledger={index}{_acting(principal)}", 303)
-
-
-def _acting(principal: Principal) -> str:
-    """A broker acting for a client stays on the client's page (its mandate kept)."""
-    return f"&mandate={principal.mandate.id}" if principal.mandate else ""
+    return RedirectResponse(
+        keeping_mandate(f"/trades/{trade_id}?done=bid&ledger={index}", principal), 303
+    )

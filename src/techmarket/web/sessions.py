@@ -88,6 +88,16 @@ def acting_under(request: Request) -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) <= INT64_MAX else None
 
 
+def keeping_mandate(url: str, principal: Principal) -> str:
+    """``url`` with the mandate a broker acts under, so that the page it leads to is still
+    the client's (a form's redirect)."""
+    if principal.mandate is None:
+        return url
+    path, hash_, fragment = url.partition("#")
+    joiner = "&" if "?" in path else "?"
+    return f"{path}{joiner}mandate={principal.mandate.id}{hash_}{fragment}"
+
+
 async def _principal(session: Session, request: Request, now: Now) -> Principal | None:
     token = session_token(request)
     principal = None
