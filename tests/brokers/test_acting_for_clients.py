@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 from httpx_ws import aconnect_ws
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from techmarket import scheduler
@@ -22,7 +22,7 @@ from techmarket.clock import FixedClock
 from techmarket.ledger import commitment
 from techmarket.ledger.note import Verifier
 from techmarket.ledger.verify import verify_export
-from techmarket.models.org import OrgKind
+from techmarket.models.org import Organisation, OrgKind, OrgStatus
 from techmarket.models.trade import Bid, Registration
 from techmarket.scheduler import CLOSE_AUCTIONS
 from tests.brokers.helpers import Agency, acting, agency, mandate
@@ -253,3 +253,21 @@ async def test_a_broker_sees_nothing_of_its_client_beyond_the_mandate(
         assert (await client.get(url, headers=as_client)).status_code == 404
         # Within the mandate: the trade, as anyone sees it.
         assert (await client.get(f"/api/v1/trades/{trade['id']}", headers=as_client)).is_success
+
+
+async def test_the_brokers_of_an_agency_no_longer_verified_act_for_nobody(
+    in_process: InProcess, session: AsyncSession
+) -> None:
+    async with in_process() as client:
+        trade, _, broker, given = await _auction_with_mandate(client, session)
+        await session.execute(
+            update(Organisation)
+            .where(Organisation.id == broker.admin.org.id)
+            .values(status=OrgStatus.suspended)
+        )
+        await session.commit()
+        refused = await client.post(
+            f"/api/v1/trades/{trade['id']}/registrations",
+            headers=acting(broker.broker, given["id"]),
+        )
+        assert (refused.status_code, refused.json()["code"]) == (403, "org_not_verified")

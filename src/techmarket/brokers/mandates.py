@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.accounts import repository as accounts_repo
-from techmarket.accounts.policy import Action, NoMandate, Principal, authorize
+from techmarket.accounts.policy import Action, NoMandate, Principal, authorize, require_verified
 from techmarket.brokers import repository as repo
 from techmarket.brokers.rules import Grant, MandateStatus, ObjectKind, Scope, fee_commitment
 from techmarket.brokers.schemas import MandateCreate
@@ -206,10 +206,12 @@ async def act_under(
     session: AsyncSession, broker: Principal, mandate_id: int, now: datetime
 ) -> Principal:
     """The broker acting for the mandate's client, the mandate as it stands ``now``.
-    Whether it covers an action is decided by ``policy.authorize`` at that action."""
+    Whether it covers an action is decided by ``policy.authorize`` at that action; an
+    agency no longer verified acts for nobody."""
     mandate = await repo.get(session, mandate_id)
     if mandate is None or mandate.agency_org_id != broker.user.org_id:
         raise NoMandate()
+    require_verified(broker)
     client = await accounts_repo.get_org(session, mandate.client_org_id)
     assert client is not None
     return Principal(

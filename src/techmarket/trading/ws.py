@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.accounts import service as accounts
-from techmarket.accounts.policy import NoMandate, Principal
+from techmarket.accounts.policy import Principal
 from techmarket.brokers import mandates
 from techmarket.db import unit_of_work
 from techmarket.errors import DomainError, Forbidden, NotAuthenticated
@@ -95,7 +95,7 @@ class Watcher:
                 principal = await accounts.authenticate(session, token, now)
                 if self.mandate_id is not None:
                     principal = await mandates.act_under(session, principal, self.mandate_id, now)
-        except (NotAuthenticated, NoMandate):
+        except (NotAuthenticated, Forbidden):  # e.g. no such mandate of the broker's agency
             return False
         if self.principal is not None:
             self.throttle.close_socket(self.who)
