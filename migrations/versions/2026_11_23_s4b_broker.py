@@ -1,7 +1,7 @@
 """mandates: brokers act for clients; the contributions they made to deals
 
 Revision ID: 2026_11_23_s4b_broker
-Revises: 2026_11_23_bid_requests_per_user
+Revises: 2026_11_23_s4_trade_withdrawal
 Create Date: 2026-11-23
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "2026_11_23_s4b_broker"
-down_revision: str | None = "2026_11_23_bid_requests_per_user"
+down_revision: str | None = "2026_11_23_s4_trade_withdrawal"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

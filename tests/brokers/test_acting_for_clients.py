@@ -109,7 +109,8 @@ async def test_a_broker_bids_for_its_client_and_the_deal_records_and_scores_it(
         assert record["volume_fen"] == start + 2 * STEP
         assert record["roles"] == {"register_and_bid": 1}
         assert record["score"] == round(1.0 * (10 + math.log10(final_yuan)) * 1.0, 2)
-        [contribution] = record["contributions"]
+        listed = await client.get(f"/api/v1/brokers/{broker.broker.user.id}/contributions")
+        [contribution] = listed.json()["items"]
         assert contribution["share_pct"] == 100
 
         rated = await client.post(

@@ -55,7 +55,7 @@ async def test_a_broker_responds_and_negotiates_for_an_institute_and_is_credited
     # covers the demand; under the other, nothing.
     seen = await client.get(demand_url, headers=acting(broker.broker, answering["id"]))
     assert seen.status_code == 200, seen.text
-    assert [r["id"] for r in seen.json()] == [answered.json()["id"]]
+    assert [r["id"] for r in seen.json()["items"]] == [answered.json()["id"]]
     other = await client.get(demand_url, headers=acting(broker.broker, pricing["id"]))
     assert other.json()["code"] == "outside_mandate_scope"
 
@@ -85,7 +85,8 @@ async def test_a_broker_responds_and_negotiates_for_an_institute_and_is_credited
     assert await scheduler.run(sessionmaker, clock, CONCLUDE_AGREEMENTS) == 1
     await session.commit()
     record = (await client.get(f"/api/v1/brokers/{broker.broker.user.id}/record")).json()
-    [contribution] = record["contributions"]
+    listed = await client.get(f"/api/v1/brokers/{broker.broker.user.id}/contributions")
+    [contribution] = listed.json()["items"]
     assert (contribution["share_pct"], contribution["roles"]) == (100, ["negotiate", "respond"])
     # The highest role's weight: responding to the demand, 1.5.
     assert record["score"] == round((10 + math.log10(PRICE / 100)) * 1.5, 2)

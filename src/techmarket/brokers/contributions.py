@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket import spreadsheets
 from techmarket.accounts.policy import Action, Principal, authorize
+from techmarket.accounts.service import OrgNotFound
 from techmarket.brokers import repository as repo
 from techmarket.brokers import rules
 from techmarket.brokers.schemas import ContributionRead, RecordRead
@@ -29,6 +30,11 @@ class BrokerNotFound(NotFound):
 class ContributionNotFound(NotFound):
     code = "contribution_not_found"
     title = "No such contribution"
+
+
+class ContributionRated(Conflict):
+    code = "contribution_rated"
+    title = "The client has rated this contribution already"
 
 
 async def record_deal(
@@ -103,7 +109,7 @@ async def rate(
         raise ContributionNotFound()
     authorize(principal, Action.contribution_rate, found.client_org_id)
     if found.rating is not None:
-        raise Conflict("this contribution has been rated")
+        raise ContributionRated()
     found.rating, found.rated_at = rating, now
     index = await ledger.append(
         session,
@@ -143,7 +149,6 @@ def _record(
         roles=dict(sorted(Counter(r for c in found for r in c.roles).items())),
         average_rating=round(sum(ratings) / len(ratings), 2) if ratings else None,
         score=rules.score((c.share_bp, c.volume_fen, c.roles, c.rating) for c in found),
-        contributions=[read(c) for c in found],
     )
 
 
@@ -157,11 +162,23 @@ async def of_broker(session: AsyncSession, user_id: int) -> RecordRead:
     return _record(user.display_name, agency.id, agency.name, contributions)
 
 
+async def broker_contributions(
+    session: AsyncSession, user_id: int, after_id: int | None, limit: int
+) -> list[ContributionRead]:
+    """A broker's contributions, oldest first (public, as its record)."""
+    if await repo.broker(session, user_id) is None:
+        raise BrokerNotFound()
+    found = await repo.contributions_of(
+        session, broker_user_id=user_id, after_id=after_id, limit=limit
+    )
+    return [read(c) for c in found]
+
+
 async def of_agency(session: AsyncSession, org_id: int) -> RecordRead:
     """An agency's public record: its brokers' contributions together."""
     names = await repo.names(session, [org_id])
     if org_id not in names:
-        raise NotFound("no such agency")
+        raise OrgNotFound()
     contributions = await repo.contributions_of(session, agency_org_id=org_id)
     return _record(names[org_id], org_id, names[org_id], contributions)
 

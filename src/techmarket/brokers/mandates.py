@@ -36,6 +36,16 @@ class MandateClosed(Conflict):
     title = "The mandate has been revoked"
 
 
+class MandateNotOffered(Conflict):
+    code = "mandate_not_offered"
+    title = "Only a mandate offered and not yet expired can be accepted"
+
+
+class InvalidMandate(InvalidInput):
+    code = "invalid_mandate"
+    title = "The mandate names no agency, object or validity it can have"
+
+
 def grant_of(mandate: Mandate) -> Grant:
     return Grant(
         id=mandate.id,
@@ -67,7 +77,7 @@ async def _check_object(
         else:
             await lifecycle.load(session, principal, object_id)
     except NotFound:
-        raise InvalidInput(f"object_id: no {kind} {object_id}") from None
+        raise InvalidMandate(f"object_id: no {kind} {object_id}") from None
 
 
 async def give(
@@ -77,13 +87,13 @@ async def give(
     authorize(principal, Action.mandate_give, principal.org.id)
     agency = await accounts_repo.get_org(session, data.agency_org_id)
     if agency is None or agency.kind != OrgKind.agency or agency.status != OrgStatus.verified:
-        raise InvalidInput("agency_org_id: name a verified organisation of kind agency")
+        raise InvalidMandate("agency_org_id: name a verified organisation of kind agency")
     if agency.id == principal.org.id:
-        raise InvalidInput("agency_org_id: an agency acts for itself without a mandate")
+        raise InvalidMandate("agency_org_id: an agency acts for itself without a mandate")
     await _check_object(session, principal, data.object_kind, data.object_id, now)
     valid_from = data.valid_from or now
     if data.valid_until <= max(valid_from, now):
-        raise InvalidInput("valid_until: must be after valid_from and in the future")
+        raise InvalidMandate("valid_until: must be after valid_from and in the future")
     mandate = Mandate(
         client_org_id=principal.org.id,
         agency_org_id=agency.id,
@@ -147,10 +157,10 @@ async def accept(
 ) -> tuple[Mandate, int]:
     mandate = await _locked(session, principal, mandate_id)
     authorize(principal, Action.mandate_accept, mandate.agency_org_id)
-    if mandate.status != MandateStatus.offered:
-        raise Conflict(f"the mandate is {mandate.status}")
-    if now >= mandate.valid_until:
-        raise Conflict("the mandate has expired")
+    if mandate.status != MandateStatus.offered or now >= mandate.valid_until:
+        raise MandateNotOffered(
+            f"the mandate is {mandate.status}, valid until {mandate.valid_until}"
+        )
     mandate.status, mandate.accepted_by, mandate.accepted_at = (
         MandateStatus.accepted,
         principal.user.id,

@@ -102,6 +102,18 @@ async def broker_record(user_id: Id, session: Session) -> RecordRead:
     return await contributions.of_broker(session, user_id)
 
 
+@router.get("/brokers/{user_id}/contributions", response_model=Page[ContributionRead])
+async def broker_contributions(
+    user_id: Id,
+    session: Session,
+    cursor: Line | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Page[ContributionRead]:
+    """A broker's contributions to deals, oldest first: share, roles, rating, points."""
+    found = await contributions.broker_contributions(session, user_id, decode_cursor(cursor), limit)
+    return Page(items=found, next_cursor=next_cursor([c.id for c in found], limit))
+
+
 @router.get("/agencies/{org_id}/record", response_model=RecordRead)
 async def agency_record(org_id: Id, session: Session) -> RecordRead:
     """An agency's public contribution record: its brokers' together."""

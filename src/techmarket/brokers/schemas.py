@@ -70,7 +70,8 @@ class RatingCreate(BaseModel):
 
 
 class RecordRead(BaseModel):
-    """A contribution record: a broker's or an agency's deals and score."""
+    """A contribution record: a broker's or an agency's deals and score (the
+    contributions themselves: ``GET /api/v1/brokers/{id}/contributions``)."""
 
     name: str
     agency_org_id: int
@@ -80,4 +81,3 @@ class RecordRead(BaseModel):
     roles: dict[str, int] = Field(description="deals in which each role was played")
     average_rating: float | None
     score: float
-    contributions: list[ContributionRead]

@@ -30,6 +30,8 @@ class TradeStatus(StrEnum):
     cancelled = "cancelled"  # an objection was upheld
     defaulted = "defaulted"  # the winner did not sign within the signing period
     rejected = "rejected"
+    withdrawn = "withdrawn"  # by the seller, before any bid, intent or acceptance bound it
+    ended = "ended"  # a party ended the negotiation (agreement pricing)
 
 
 class ObjectionStatus(StrEnum):
