@@ -1,10 +1,13 @@
 """Demo data, with its published password, goes only where no real accounts are."""
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from techmarket import demo
 from techmarket.clock import FixedClock
+from techmarket.models.mandate import Mandate
+from techmarket.models.trade import Registration
 from tests.factories import make_org, make_user
 
 
@@ -24,3 +27,22 @@ async def test_a_new_embedded_database_gets_the_demo_and_keeps_it(
     assert ("浙江大学", "prof@zju.demo.techmarket.cn", "member") in first
     again = await demo.load(sessionmaker, clock.now(), on_database_url=False)
     assert again == first
+
+
+async def test_the_demo_shows_agencies_with_brokers_and_mandates_in_each_state(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: FixedClock
+) -> None:
+    await demo.load(sessionmaker, clock.now(), on_database_url=False)
+    await demo.load(sessionmaker, clock.now(), on_database_url=False)  # nothing twice
+    async with sessionmaker() as session:
+        found = (await session.execute(select(Mandate).order_by(Mandate.id))).scalars().all()
+        acted = (
+            await session.execute(select(Registration).where(Registration.mandate_id.is_not(None)))
+        ).scalars()
+        assert sorted(str(m.status) for m in found) == [
+            "accepted",
+            "accepted",
+            "offered",
+            "revoked",
+        ]
+        assert [r.mandate_id for r in acted] == [found[0].id]

@@ -16,6 +16,7 @@ from techmarket import demo as demo_data
 from techmarket import errors, health, logs, metrics, migrate, scheduler, scrape, stats, web
 from techmarket.accounts.router import router as accounts_router
 from techmarket.agencies.router import router as agencies_router
+from techmarket.brokers.router import router as brokers_router
 from techmarket.clock import Clock, SystemClock
 from techmarket.config import Settings, get_settings
 from techmarket.db import make_engine, make_sessionmaker, resolve_database_url
@@ -155,6 +156,7 @@ def create_app(
     app.include_router(ws_router)
     app.include_router(ledger_router)
     app.include_router(poc_router)
+    app.include_router(brokers_router)
     web.install(app)  # the pages, and page errors as pages (replacing errors' handlers there)
     errors.install_openapi(app)
     return app

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from techmarket import demo_agency, demo_listings, demo_poc
+from techmarket import demo_agency, demo_brokers, demo_listings, demo_poc
 from techmarket.accounts import repository as repo
 from techmarket.accounts.credit_code import check_character
 from techmarket.accounts.passwords import hash_password
@@ -152,6 +152,7 @@ ORGS = (
         "91330100MA2K00004",
         (("auditor@tianheng.demo.techmarket.cn", "审计师 郑伟", (Role.admin,)),),
     ),
+    *(DemoOrg(*spec) for spec in demo_brokers.AGENCIES),
 )
 
 
@@ -325,6 +326,7 @@ async def _listings(session: AsyncSession, now: datetime) -> None:
     await _live_auction(session, now)
     await _other_trades(session, now)
     await demo_agency.load(session, now, _principal, LISTERS, DEMAND_POSTERS)
+    await demo_brokers.load(session, now)
 
 
 LIVE_AUCTION_TITLE = demo_listings.achievements()[0].title

@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from techmarket.accounts import service as accounts
 from techmarket.accounts.policy import Principal, require_operator, require_verified
+from techmarket.brokers import mandates
 from techmarket.config import Settings
 from techmarket.db import Session
 from techmarket.errors import NotAuthenticated
+from techmarket.types import Id
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -28,10 +30,23 @@ def _now(request: Request) -> datetime:
 AppSettings = Annotated[Settings, Depends(_settings)]
 Now = Annotated[datetime, Depends(_now)]
 BearerToken = Annotated[str | None, Depends(_bearer)]
+# A broker acting for a client names the mandate it acts under; without it, it acts for
+# its own agency.
+MandateHeader = Annotated[
+    Id | None,
+    Header(alias="X-Mandate", description="the mandate a broker acts under, for its client"),
+]
 
 
-async def _optional_principal(session: Session, token: BearerToken, now: Now) -> Principal | None:
-    return None if token is None else await accounts.authenticate(session, token, now)
+async def _optional_principal(
+    session: Session, token: BearerToken, now: Now, mandate: MandateHeader = None
+) -> Principal | None:
+    if token is None:
+        return None
+    principal = await accounts.authenticate(session, token, now)
+    if mandate is None:
+        return principal
+    return await mandates.act_under(session, principal, mandate, now)
 
 
 # What a route accepts as its caller; object-level checks then go through policy.authorize.

@@ -8,9 +8,12 @@ with the dependencies in ``deps``; what a caller may see is ``may_see``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
+from techmarket.brokers import rules as mandates
 from techmarket.errors import Forbidden
 from techmarket.listings import lifecycle
 from techmarket.models.org import Organisation, OrgKind, OrgStatus, Role, User
@@ -41,15 +44,80 @@ class WrongKind(Forbidden):
     title = "Your kind of organisation cannot do this"
 
 
+class NoMandate(Forbidden):
+    code = "no_mandate"
+    title = "No mandate of this organisation lets you act for it"
+
+
+class MandateRefusal(Forbidden):
+    """A mandate that does not cover the action; one subclass per ``mandates.Refusal``."""
+
+
+class MandateNotAccepted(MandateRefusal):
+    code = mandates.Refusal.not_accepted.value
+    title = "The agency has not accepted this mandate"
+
+
+class MandateRevoked(MandateRefusal):
+    code = mandates.Refusal.revoked.value
+    title = "This mandate has been revoked"
+
+
+class MandateNotYetValid(MandateRefusal):
+    code = mandates.Refusal.not_yet_valid.value
+    title = "This mandate is not valid yet"
+
+
+class MandateExpired(MandateRefusal):
+    code = mandates.Refusal.expired.value
+    title = "This mandate has expired"
+
+
+class OutsideMandateObject(MandateRefusal):
+    code = mandates.Refusal.wrong_object.value
+    title = "The mandate is for another demand, achievement or trade"
+
+
+class OutsideMandateScope(MandateRefusal):
+    code = mandates.Refusal.wrong_scope.value
+    title = "The mandate's scope does not cover this action"
+
+
+MANDATE_REFUSALS: dict[mandates.Refusal, type[MandateRefusal]] = {
+    mandates.Refusal(cls.code): cls
+    for cls in (
+        MandateNotAccepted,
+        MandateRevoked,
+        MandateNotYetValid,
+        MandateExpired,
+        OutsideMandateObject,
+        OutsideMandateScope,
+    )
+}
+
+
 @dataclass(frozen=True)
 class Principal:
     """An authenticated caller: a user acting for their organisation, with the hash of
     the token it presented (None for the platform's own jobs), so that the token can be
-    checked again at the moment of each bid."""
+    checked again at the moment of each bid.
+
+    A broker acting for a client under a mandate is the broker's user with the client's
+    organisation (what it does is the client's), the mandate as read at ``acting_at``."""
 
     user: User
     org: Organisation
     token_hash: bytes | None = None
+    mandate: mandates.Grant | None = None
+    acting_at: datetime | None = None
+
+    @property
+    def on_behalf(self) -> dict[str, int]:
+        """What a record of an action says of a broker who acted for the client: the
+        mandate and the broker's user (nothing when the organisation acted itself)."""
+        if self.mandate is None:
+            return {}
+        return {"mandate_id": self.mandate.id, "broker_user_id": self.user.id}
 
     @property
     def roles(self) -> frozenset[str]:
@@ -89,6 +157,11 @@ class Action(StrEnum):
     poc_profile = "poc.profile"  # a centre's fields, services and funding lines
     poc_apply = "poc.apply"  # an institution applies to a centre with its own achievement
     poc_run = "poc.run"  # the centre screens, plans, judges milestones and closes projects
+    mandate_give = "mandate.give"  # a client gives an agency a mandate, or revokes it
+    mandate_accept = "mandate.accept"  # the agency accepts it, or revokes it
+    mandate_read = "mandate.read"  # the mandates one's organisation gave or holds
+    contribution_rate = "contribution.rate"  # the client's feedback on a broker's part
+    contribution_export = "contribution.export"  # every broker's record, as CSV
 
 
 class Whose(StrEnum):
@@ -152,6 +225,20 @@ RULES: dict[Action, tuple[Rule, ...]] = {
     Action.poc_profile: (Rule(POC_CENTRE, roles=frozenset({Role.admin})),),
     Action.poc_apply: (Rule(INSTITUTIONS, roles=frozenset({Role.admin, Role.tto})),),
     Action.poc_run: (Rule(POC_CENTRE, roles=frozenset({Role.admin, Role.member})),),
+    Action.mandate_give: (Rule(MARKET, roles=frozenset({Role.admin})),),
+    Action.mandate_accept: (Rule(frozenset({OrgKind.agency}), roles=frozenset({Role.admin})),),
+    Action.mandate_read: (Rule(MARKET), _OPERATOR),
+    Action.contribution_rate: (Rule(MARKET, roles=frozenset({Role.admin})),),
+    Action.contribution_export: (_OPERATOR,),
+}
+
+# What a broker may do for a client: the actions each scope of a mandate covers. Under a
+# mandate, no other action is allowed (the broker is not a member of the client).
+SCOPE_OF: dict[Action, mandates.Scope] = {
+    Action.demand_respond: mandates.Scope.respond,
+    Action.trade_negotiate: mandates.Scope.negotiate,
+    Action.trade_register: mandates.Scope.register_and_bid,
+    Action.trade_bid: mandates.Scope.register_and_bid,
 }
 
 
@@ -173,9 +260,36 @@ def _refusal(
     return None
 
 
-def authorize(principal: Principal, action: Action, owner_org_id: int | None = None) -> None:
+def _mandate_refusal(
+    principal: Principal, action: Action, objects: Iterable[tuple[mandates.ObjectKind, int]]
+) -> Forbidden | None:
+    """Why a broker acting under a mandate may not do ``action`` on ``objects``."""
+    grant = principal.mandate
+    assert grant is not None and principal.acting_at is not None
+    if (
+        principal.user.org_id != grant.agency_org_id
+        or Role.broker not in principal.roles
+        or principal.org.id != grant.client_org_id
+    ):
+        return NoMandate()
+    why = mandates.refusal(grant, principal.acting_at, objects, SCOPE_OF.get(action))
+    return None if why is None else MANDATE_REFUSALS[why](f"{action} under mandate {grant.id}")
+
+
+def authorize(
+    principal: Principal,
+    action: Action,
+    owner_org_id: int | None = None,
+    objects: Iterable[tuple[mandates.ObjectKind, int]] = (),
+) -> None:
     """Raise a Forbidden subclass unless ``principal`` may do ``action`` on an object
-    owned by organisation ``owner_org_id`` (None: acting for itself on another's)."""
+    owned by organisation ``owner_org_id`` (None: acting for itself on another's). A
+    broker under a mandate also needs the mandate to cover the action on one of
+    ``objects`` (what the action is on, and what that belongs to) at this moment."""
+    if principal.mandate is not None:
+        refused = _mandate_refusal(principal, action, objects)
+        if refused is not None:
+            raise refused
     first: Forbidden | None = None
     for rule in RULES[action]:
         refusal = _refusal(principal, rule, action, owner_org_id)
@@ -184,6 +298,18 @@ def authorize(principal: Principal, action: Action, owner_org_id: int | None = N
         first = first or refusal
     assert first is not None
     raise first
+
+
+def within_mandate(
+    principal: Principal, action: Action, objects: Iterable[tuple[mandates.ObjectKind, int]]
+) -> None:
+    """For reads that go with an action (a negotiation's offers, one's responses): a broker
+    acting for a client sees them only where its mandate covers ``action`` on ``objects``;
+    anyone else as before."""
+    if principal.mandate is not None:
+        refused = _mandate_refusal(principal, action, objects)
+        if refused is not None:
+            raise refused
 
 
 def open_to(principal: Principal) -> frozenset[Action]:
@@ -203,10 +329,13 @@ def may_take_part(org: Organisation) -> bool:
 
 def may_see(principal: Principal | None, owner_org_id: int, *, public: bool) -> bool:
     """Public records are for everyone; the rest for the owning organisation's members
-    and the platform operator (to others they do not exist)."""
+    and the platform operator (to others they do not exist). A broker acting for a client
+    is no member of it: it sees what the actions of its mandate show it, nothing else."""
     if public:
         return True
-    return principal is not None and (principal.is_operator or principal.org.id == owner_org_id)
+    return principal is not None and (
+        principal.is_operator or (principal.org.id == owner_org_id and principal.mandate is None)
+    )
 
 
 def require_verified(principal: Principal) -> None:

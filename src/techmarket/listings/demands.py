@@ -14,7 +14,9 @@ from techmarket.accounts.policy import (
     Principal,
     authorize,
     may_see,
+    within_mandate,
 )
+from techmarket.brokers.rules import ObjectKind
 from techmarket.errors import Conflict, InvalidInput, NotFound
 from techmarket.ledger import service as ledger
 from techmarket.listings import lifecycle
@@ -218,7 +220,7 @@ async def respond(
     data: ResponseCreate,
     now: datetime,
 ) -> DemandResponse:
-    authorize(principal, Action.demand_respond, principal.org.id)
+    authorize(principal, Action.demand_respond, principal.org.id, [(ObjectKind.demand, demand_id)])
     demand = await load(session, principal, demand_id, now, lock=True)
     _require_open(demand, now)
     wanted = set(data.achievement_ids)
@@ -233,6 +235,7 @@ async def respond(
         achievement_ids=sorted(wanted),
         status=ResponseStatus.submitted,
         created_at=now,
+        **principal.on_behalf,
     )
     session.add(response)
     await session.flush()
@@ -253,6 +256,7 @@ async def responses(
     if principal.org.id == demand.org_id:
         authorize(principal, Action.listing_read_private, demand.org_id)
         return await repo.responses_for(session, demand_id, None, after_id, limit)
+    within_mandate(principal, Action.demand_respond, [(ObjectKind.demand, demand.id)])
     return await repo.responses_for(session, demand_id, principal.org.id, after_id, limit)
 
 
@@ -319,7 +323,7 @@ async def withdraw_response(
     _, response = await _load_response(session, principal, demand_id, response_id, now)
     if principal.org.id != response.org_id:
         raise NotYourOrg("only the responder withdraws its response")
-    authorize(principal, Action.demand_respond, response.org_id)
+    authorize(principal, Action.demand_respond, response.org_id, [(ObjectKind.demand, demand_id)])
     _move_response(response, ResponseStatus.withdrawn, now)
     await session.flush()
     return response

@@ -11,6 +11,7 @@ from techmarket.models.listing import (
     DemandStatus,
     ResponseStatus,
 )
+from techmarket.models.mandate import Contribution, Mandate
 from techmarket.models.org import (
     AccessToken,
     LoginFailure,
@@ -50,6 +51,7 @@ __all__ = [
     "CompetingOffer",
     "Contract",
     "ContractPayment",
+    "Contribution",
     "Demand",
     "DemandResponse",
     "DemandStatus",
@@ -59,6 +61,7 @@ __all__ = [
     "LedgerHead",
     "LedgerNode",
     "LoginFailure",
+    "Mandate",
     "Objection",
     "ObjectionStatus",
     "Offer",

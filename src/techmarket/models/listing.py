@@ -176,6 +176,9 @@ class DemandResponse(Base):
     status: Mapped[ResponseStatus] = mapped_column(_enum(ResponseStatus, "response_status"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A broker who acted for the organisation, under which mandate (both null: its own).
+    mandate_id: Mapped[int | None] = mapped_column(ForeignKey("mandates.id"))
+    broker_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     __table_args__ = (
         CheckConstraint("quoted_price_fen > 0", name="price_positive"),

@@ -102,6 +102,9 @@ class Registration(Base):
     max_amount_fen: Mapped[int | None] = mapped_column(BigInteger)  # standing proxy maximum
     max_set_seq: Mapped[int | None] = mapped_column(BigInteger)  # when it was first set
     registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # A broker who acted for the organisation, under which mandate (both null: its own).
+    mandate_id: Mapped[int | None] = mapped_column(ForeignKey("mandates.id"))
+    broker_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     __table_args__ = (
         UniqueConstraint("trade_id", "org_id", name="uq_trade_registrations_trade_org"),
@@ -123,6 +126,9 @@ class Bid(Base):
     seq: Mapped[int] = mapped_column(BigInteger)
     ledger_index: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # A broker who acted for the organisation, under which mandate (both null: its own).
+    mandate_id: Mapped[int | None] = mapped_column(ForeignKey("mandates.id"))
+    broker_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     __table_args__ = (UniqueConstraint("trade_id", "seq", name="uq_bids_trade_seq"),)
 
@@ -155,6 +161,9 @@ class Offer(Base):
     salt: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(String(2000))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # A broker who acted for the organisation, under which mandate (both null: its own).
+    mandate_id: Mapped[int | None] = mapped_column(ForeignKey("mandates.id"))
+    broker_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class CompetingOffer(Base):

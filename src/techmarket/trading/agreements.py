@@ -10,7 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket import periods
 from techmarket.accounts import repository as accounts_repo
-from techmarket.accounts.policy import Action, NotYourOrg, Principal, authorize, may_take_part
+from techmarket.accounts.policy import (
+    Action,
+    NotYourOrg,
+    Principal,
+    authorize,
+    may_take_part,
+    within_mandate,
+)
+from techmarket.brokers import contributions
 from techmarket.config import Settings
 from techmarket.errors import Conflict, InvalidInput, NotFound
 from techmarket.ledger import commitment
@@ -35,6 +43,7 @@ from techmarket.trading.lifecycle import (
     NotPublished,
     TradeNotFound,
     load,
+    mandate_objects,
     open_trade,
     record_event,
 )
@@ -291,7 +300,7 @@ def _parties(trade: Trade, principal: Principal) -> int:
     other = agreement.counterparty(trade.seller_org_id, trade.buyer_org_id, principal.org.id)
     if other is None:
         raise NotYourOrg("only the seller and the named buyer negotiate")
-    authorize(principal, Action.trade_negotiate)
+    authorize(principal, Action.trade_negotiate, objects=mandate_objects(trade))
     return other
 
 
@@ -311,6 +320,7 @@ async def _as_party(session: AsyncSession, principal: Principal, trade_id: int) 
         or agreement.counterparty(trade.seller_org_id, trade.buyer_org_id, principal.org.id) is None
     ):
         raise TradeNotFound()
+    within_mandate(principal, Action.trade_negotiate, mandate_objects(trade))
     return trade
 
 
@@ -360,6 +370,7 @@ async def offer(
         salt=salt,
         note=note,
         at=now,
+        **principal.on_behalf,
     )
     session.add(made)
     await session.flush()
@@ -372,6 +383,7 @@ async def offer(
             "offer_id": made.id,
             "org_id": principal.org.id,
             "price_commitment": commitments.offer(price_fen, salt),
+            **principal.on_behalf,
         },
         now,
     )
@@ -415,6 +427,7 @@ async def accept(
             "by_org_id": principal.org.id,
             "price_fen": latest.price_fen,
             "offers": revealed,  # every offer of the negotiation, opened
+            **principal.on_behalf,
         },
         now,
     )
@@ -536,3 +549,5 @@ async def conclude(session: AsyncSession, trade: Trade, now: datetime) -> None:
     trade.status, trade.closed_at = TradeStatus.sold, now
     await record_event(session, trade, "trade.concluded", {"price_fen": trade.price_fen}, now)
     await session.flush()
+    assert trade.price_fen is not None
+    await contributions.record_deal(session, trade, trade.price_fen, now)

@@ -11,7 +11,8 @@ from typing import Any, ClassVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.accounts import service as accounts
-from techmarket.accounts.policy import Action, Principal, authorize
+from techmarket.accounts.policy import Action, MandateRefusal, NoMandate, Principal, authorize
+from techmarket.brokers import mandates
 from techmarket.clock import Clock
 from techmarket.errors import DomainError, Forbidden
 from techmarket.ledger import service as ledger
@@ -117,7 +118,7 @@ async def place_bids(
     appender = ledger.Appender(session)
     await appender.lock()
     now = clock.now()
-    unauthorised = await _unauthorised(session, orders, now)
+    unauthorised = await _unauthorised(session, trade, orders, now)
     events = lifecycle.TradeEvents(session, trade, now, appender)
     placed: list[_Placed | dict[str, Any] | BidRefused | int] = []
     first: dict[tuple[int, str], int] = {}  # where each key first came in this batch
@@ -166,19 +167,26 @@ async def place_bids(
 
 
 async def _unauthorised(
-    session: AsyncSession, orders: list[BidOrder], now: datetime
+    session: AsyncSession, trade: Trade, orders: list[BidOrder], now: datetime
 ) -> dict[int, BidRefused]:
     """The orders whose bidder may not bid at this moment, by position: its token revoked
     or expired, its user deactivated (401), its organisation no longer verified or not
-    of a kind that trades (403). Checked for the whole batch at once, under the lock."""
+    of a kind that trades (403), a broker's mandate revoked, expired or not covering this
+    trade (403, the mandate's code). Checked for the whole batch at once, under the lock."""
     current = await accounts.as_they_stand(session, [o.principal for o in orders], now)
     refused: dict[int, BidRefused] = {}
-    for i, principal in enumerate(current):
+    for i, (order, principal) in enumerate(zip(orders, current, strict=True)):
         if principal is None:
             refused[i] = BidRefused("unauthorized", "your login has ended; log in again")
             continue
         try:
-            authorize(principal, Action.trade_bid)
+            if order.principal.mandate is not None:  # the mandate as it stands, too
+                principal = await mandates.act_under(
+                    session, principal, order.principal.mandate.id, now
+                )
+            authorize(principal, Action.trade_bid, objects=lifecycle.mandate_objects(trade))
+        except (NoMandate, MandateRefusal) as exc:
+            refused[i] = BidRefused(exc.code, exc.detail, exc.status)
         except Forbidden as exc:
             refused[i] = BidRefused("unauthorized", exc.detail, exc.status)
     return refused
@@ -231,6 +239,8 @@ async def _bid(
     by_alias = {r.alias: r for r in registrations}
     bids = []
     for step in outcome.accepted:
+        # A broker placed its client's bid, not the proxy bids it drew from others.
+        on_behalf = order.principal.on_behalf if step.bidder == mine.alias else {}
         index = await events.record(
             "trade.bid_accepted",
             {
@@ -239,6 +249,7 @@ async def _bid(
                 "kind": step.kind,
                 "ends_at": outcome.state.ends_at.isoformat(),  # type: ignore[union-attr]
                 "received_at": now.isoformat(),
+                **on_behalf,
             },
         )
         bid = Bid(
@@ -250,6 +261,7 @@ async def _bid(
             seq=trade.seq,
             ledger_index=index,
             at=now,
+            **on_behalf,
         )
         events.session.add(bid)
         bids.append(bid)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from techmarket.brokers import contributions
 from techmarket.listings import achievements
 from techmarket.models.trade import DepositStatus, Registration, Trade, TradeStatus
 from techmarket.trading import repository as repo
@@ -100,6 +101,8 @@ async def _settle(
     if winner is None:  # on offer again; a deal waits for its contract
         await achievements.move_out_of_trade(session, trade.achievement_id, False, now)
     await session.flush()
+    if winner is not None and price_fen is not None:
+        await contributions.record_deal(session, trade, price_fen, now)
 
 
 async def forfeit(session: AsyncSession, trade: Trade, now: datetime) -> None:

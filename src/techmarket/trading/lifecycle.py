@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket import periods
 from techmarket.accounts.policy import Action, Principal, authorize, may_see
+from techmarket.brokers.rules import ObjectKind
 from techmarket.errors import Conflict, Forbidden, InvalidInput, NotFound
 from techmarket.ledger import commitment
 from techmarket.ledger import service as ledger
@@ -234,6 +235,11 @@ async def create(
 HIDDEN = frozenset({TradeStatus.pending_approval, TradeStatus.rejected})
 
 
+def mandate_objects(trade: Trade) -> list[tuple[ObjectKind, int]]:
+    """What an action on ``trade`` is on, for a mandate: the trade and its achievement."""
+    return [(ObjectKind.trade, trade.id), (ObjectKind.achievement, trade.achievement_id)]
+
+
 def visible(principal: Principal | None, trade: Trade) -> bool:
     return may_see(principal, trade.seller_org_id, public=trade.status not in HIDDEN)
 
@@ -309,7 +315,7 @@ async def register(
     """A verified organisation registers to bid (or, on a listing, its intent to buy): its
     deposit is held, it gets an alias. ``mode``: the kind of trade the caller means."""
     trade = await load(session, principal, trade_id, lock=True)
-    authorize(principal, Action.trade_register)
+    authorize(principal, Action.trade_register, objects=mandate_objects(trade))
     if mode is not None and trade.mode != mode:
         raise WrongMode(f"trade {trade.id} is a trade by {trade.mode}, not by {mode}")
     if principal.org.id == trade.seller_org_id:
@@ -338,6 +344,7 @@ async def register(
         deposit_status=DepositStatus.held,
         priority_right=holder is not None,
         registered_at=now,
+        **principal.on_behalf,
     )
     session.add(registration)
     await session.flush()
@@ -353,6 +360,7 @@ async def register(
             "priority_commitment": (
                 commitments.holder(holder["org_id"], holder["salt"]) if holder else None
             ),
+            **principal.on_behalf,
         },
         now,
     )

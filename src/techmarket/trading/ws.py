@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.accounts import service as accounts
 from techmarket.accounts.policy import Principal
+from techmarket.brokers import mandates
 from techmarket.db import unit_of_work
 from techmarket.errors import DomainError, Forbidden, NotAuthenticated
 from techmarket.trading import bidding, broadcast, desk, lifecycle, throttle
@@ -54,8 +55,15 @@ class Closing(Exception):
 
 
 class Watcher:
-    def __init__(self, websocket: WebSocket, trade_id: int, inbox: broadcast.Inbox) -> None:
+    def __init__(
+        self,
+        websocket: WebSocket,
+        trade_id: int,
+        inbox: broadcast.Inbox,
+        mandate_id: int | None = None,
+    ) -> None:
         self.ws = websocket
+        self.mandate_id = mandate_id  # a broker's, acting for its client
         self.trade_id = trade_id
         self.app = websocket.app
         self.inbox = inbox
@@ -83,8 +91,11 @@ class Watcher:
         """Take the token's user as this socket's; at most SOCKETS_PER_USER each."""
         try:
             async with unit_of_work(self.app.state.sessionmaker) as session:
-                principal = await accounts.authenticate(session, token, self.app.state.clock.now())
-        except NotAuthenticated:
+                now = self.app.state.clock.now()
+                principal = await accounts.authenticate(session, token, now)
+                if self.mandate_id is not None:
+                    principal = await mandates.act_under(session, principal, self.mandate_id, now)
+        except (NotAuthenticated, Forbidden):  # e.g. no such mandate of the broker's agency
             return False
         if self.principal is not None:
             self.throttle.close_socket(self.who)
@@ -262,11 +273,14 @@ class Watcher:
 
 
 @router.websocket("/ws/trades/{trade_id}")
-async def watch(websocket: WebSocket, trade_id: Id, token: Line | None = None) -> None:
+async def watch(
+    websocket: WebSocket, trade_id: Id, token: Line | None = None, mandate: Id | None = None
+) -> None:
+    """``mandate``: a broker bids for the mandate's client (checked again at each bid)."""
     await websocket.accept()
     broadcaster = websocket.app.state.broadcaster
     inbox = broadcaster.subscribe(trade_id)  # before the snapshot: nothing slips between
-    watcher = Watcher(websocket, trade_id, inbox)
+    watcher = Watcher(websocket, trade_id, inbox, mandate)
     websocket.app.state.stopping.join(watcher)  # the process stops: it leaves (1001)
     counted = watcher.throttle.open_socket(watcher.address, watcher.throttle.sockets_per_address)
     try:

@@ -25,7 +25,7 @@ from techmarket.trading.rules import auction, withdrawal
 from techmarket.web import forms
 from techmarket.web.display import yuan
 from techmarket.web.money import YuanPrice
-from techmarket.web.sessions import Verified, Viewer
+from techmarket.web.sessions import Verified, Viewer, keeping_mandate
 from techmarket.web.templating import render
 
 router = APIRouter()
@@ -45,6 +45,13 @@ REFUSALS: dict[str, str] = {
     "rate_limited": "出价过于频繁，请稍后再试。",
     "unauthorized": "登录已失效或无权出价，请重新登录。",
     "large_jump": "这一出价比最低可出价高出 {jump} 个加价幅度，请勾选确认后再提交。",
+    "no_mandate": "您不是该委托受托机构的技术经纪人，不能代客户出价。",
+    "mandate_not_accepted": "委托尚未被接受，不能代客户出价。",
+    "mandate_revoked": "委托已被撤销，不能再代客户出价。",
+    "mandate_not_yet_valid": "委托尚未生效，不能代客户出价。",
+    "mandate_expired": "委托已过期，不能再代客户出价。",
+    "outside_mandate_scope": "委托范围不包括报名和出价。",
+    "outside_mandate_object": "委托不包括这项交易。",
 }
 DONE = {
     "opened": "交易已创建。",
@@ -201,7 +208,9 @@ async def register(
         context = await _room(session, principal, trade, now)
         raise forms.reject(request, template, exc, {**context, "form": {}}) from exc
     done = "registered" if _is_auction(trade) else "intent"
-    return RedirectResponse(f"/trades/{trade_id}?done={done}&ledger={index}", 303)
+    return RedirectResponse(
+        keeping_mandate(f"/trades/{trade_id}?done={done}&ledger={index}", principal), 303
+    )
 
 
 @router.post("/trades/{trade_id}/withdraw")
@@ -257,4 +266,6 @@ async def bid(
             render(request, "auction_room.html", context, status_code=exc.status), exc
         ) from exc
     index = result["accepted"][0]["ledger_index"]
-    return RedirectResponse(f"/trades/{trade_id}?done=bid&ledger={index}", 303)
+    return RedirectResponse(
+        keeping_mandate(f"/trades/{trade_id}?done=bid&ledger={index}", principal), 303
+    )

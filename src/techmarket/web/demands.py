@@ -21,7 +21,7 @@ from techmarket.models.listing import Achievement, Demand, DemandResponse, Deman
 from techmarket.web import forms, listing_queries, messages
 from techmarket.web.listing_queries import PAGE_SIZE, SORTS, DemandQuery
 from techmarket.web.money import YuanPrice
-from techmarket.web.sessions import SignedIn, Viewer
+from techmarket.web.sessions import SignedIn, Viewer, keeping_mandate
 from techmarket.web.templating import render
 
 router = APIRouter()
@@ -145,4 +145,6 @@ async def respond(
             status_code=status,
         )  # fmt: skip
         raise forms.FormRejected(page, exc) from exc
-    return RedirectResponse(f"/demands/{demand_id}#responses", status_code=303)
+    return RedirectResponse(
+        keeping_mandate(f"/demands/{demand_id}#responses", principal), status_code=303
+    )

@@ -113,6 +113,21 @@ DOMAIN: dict[str, str] = {
     "ledger_entry_not_found": "账本中没有这一条记录。",
     "invalid_tree_size": "账本大小超出范围。",
     "invalid_proof_range": "证明的区间超出范围。",
+    # brokers and mandates
+    "no_mandate": "您不是该委托受托机构的技术经纪人，不能代客户操作。",
+    "mandate_not_accepted": "委托尚未被受托机构接受。",
+    "mandate_revoked": "委托已被撤销，不能再代客户操作。",
+    "mandate_not_yet_valid": "委托尚未生效。",
+    "mandate_expired": "委托已过期。",
+    "outside_mandate_object": "委托不包括这项需求、成果或交易。",
+    "outside_mandate_scope": "委托范围不包括此项操作。",
+    "broker_not_found": "未找到该技术经纪人。",
+    "contribution_not_found": "未找到该成交贡献。",
+    "mandate_not_found": "未找到该委托。",
+    "contribution_rated": "已评价过这笔成交贡献。",
+    "mandate_closed": "委托已撤销。",
+    "mandate_not_offered": "只有待接受且未过期的委托可以接受。",
+    "invalid_mandate": "委托的受托机构、对象或有效期不正确。",
 }
 
 _BY_STATUS = {

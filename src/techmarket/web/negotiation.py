@@ -21,7 +21,7 @@ from techmarket.trading import agreements, withdrawals
 from techmarket.trading.schemas import OfferCreate
 from techmarket.types import FEN_MAX, Count, Id, Text
 from techmarket.web import forms
-from techmarket.web.sessions import SignedIn, Verified
+from techmarket.web.sessions import SignedIn, Verified, keeping_mandate
 from techmarket.web.templating import render
 
 router = APIRouter()
@@ -81,7 +81,9 @@ async def make_offer(
         raise forms.reject(
             request, TEMPLATE, exc, {**context, "form": values, "done": None}
         ) from exc
-    return RedirectResponse(f"{url(trade_id)}?ledger={index}#thread", status_code=303)
+    return RedirectResponse(
+        keeping_mandate(f"{url(trade_id)}?ledger={index}#thread", principal), status_code=303
+    )
 
 
 @router.post("/trades/{trade_id}/negotiation/accept")
@@ -98,7 +100,9 @@ async def accept(
     except DomainError as exc:
         context = await _context(session, principal, trade_id, now)
         raise forms.reject(request, TEMPLATE, exc, {**context, "done": None}) from exc
-    return RedirectResponse(f"{url(trade_id)}?ledger={index}", status_code=303)
+    return RedirectResponse(
+        keeping_mandate(f"{url(trade_id)}?ledger={index}", principal), status_code=303
+    )
 
 
 @router.post("/trades/{trade_id}/negotiation/end")

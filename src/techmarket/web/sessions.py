@@ -15,10 +15,12 @@ from fastapi import Depends, Request, Response
 
 from techmarket.accounts import service as accounts
 from techmarket.accounts.policy import Principal, open_to, require_operator, require_verified
+from techmarket.brokers import mandates
 from techmarket.db import Session, unit_of_work
 from techmarket.deps import Now
 from techmarket.errors import NotAuthenticated
 from techmarket.models.org import OrgKind
+from techmarket.types import INT64_MAX
 from techmarket.web.csrf import SESSION_COOKIE, https
 
 
@@ -36,6 +38,7 @@ class SignedInAs:
     operator: bool
     roles: frozenset[str]
     may: frozenset[str]  # the actions its pages offer (policy.open_to)
+    mandate_id: int | None = None  # a broker acting for the organisation shown
 
     @classmethod
     def of(cls, principal: Principal) -> SignedInAs:
@@ -49,6 +52,7 @@ class SignedInAs:
             operator=principal.is_operator,
             roles=principal.roles,
             may=frozenset(open_to(principal)),
+            mandate_id=principal.mandate.id if principal.mandate else None,
         )
 
 
@@ -77,6 +81,23 @@ def session_token(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
+def acting_under(request: Request) -> int | None:
+    """The mandate a broker acts under on this page (``?mandate=``), as the API's
+    ``X-Mandate``; the page's forms keep it (``acting_query``)."""
+    raw = request.query_params.get("mandate", "")
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) <= INT64_MAX else None
+
+
+def keeping_mandate(url: str, principal: Principal) -> str:
+    """``url`` with the mandate a broker acts under, so that the page it leads to is still
+    the client's (a form's redirect)."""
+    if principal.mandate is None:
+        return url
+    path, hash_, fragment = url.partition("#")
+    joiner = "&" if "?" in path else "?"
+    return f"{path}{joiner}mandate={principal.mandate.id}{hash_}{fragment}"
+
+
 async def _principal(session: Session, request: Request, now: Now) -> Principal | None:
     token = session_token(request)
     principal = None
@@ -85,6 +106,8 @@ async def _principal(session: Session, request: Request, now: Now) -> Principal 
             principal = await accounts.authenticate(session, token, now)
         except accounts.TokenInvalid:  # expired or revoked: simply signed out
             principal = None
+    if principal is not None and (mandate := acting_under(request)) is not None:
+        principal = await mandates.act_under(session, principal, mandate, now)
     request.state.signed_in_as = SignedInAs.of(principal) if principal else None
     return principal
 

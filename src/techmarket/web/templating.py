@@ -74,8 +74,11 @@ def render(
     """Draw ``template`` with the page's common context: ``me`` (who is signed in, or
     None), ``csrf_token()``, ``current(href)`` for the navigation, and empty ``form`` and
     ``errors`` unless given (see ``forms``)."""
+    me = getattr(request.state, "signed_in_as", None)
     values: dict[str, Any] = {
-        "me": getattr(request.state, "signed_in_as", None),
+        "me": me,
+        # A broker acting for a client keeps its mandate on the page's links and forms.
+        "acting_query": f"?mandate={me.mandate_id}" if me and me.mandate_id else "",
         "csrf_token": partial(csrf.token, request),
         "current": partial(_current, request.url.path),
         "form": {},

@@ -238,7 +238,10 @@
 
   function connect() {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    socket = new WebSocket(`${scheme}//${location.host}/ws/trades/${room.trade_id}`);
+    // A broker acting for a client bids under the page's mandate (checked at each bid).
+    const mandate = new URLSearchParams(location.search).get("mandate");
+    const acting = mandate ? `?mandate=${encodeURIComponent(mandate)}` : "";
+    socket = new WebSocket(`${scheme}//${location.host}/ws/trades/${room.trade_id}${acting}`);
     window.auctionSocket = socket; // for people (and tests) who want to look at it
     let resumedFrom = state.seq;
     socket.addEventListener("message", (event) => {
