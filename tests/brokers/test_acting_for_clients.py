@@ -124,6 +124,12 @@ async def test_a_broker_bids_for_its_client_and_the_deal_records_and_scores_it(
         assert again["average_rating"] == 5
         agency_record = (await client.get(f"/api/v1/agencies/{broker.admin.org.id}/record")).json()
         assert agency_record["score"] == again["score"]
+        # The deal's page names who served it; the agency's page shows its record.
+        deal_page = (await client.get(f"/deals/{trade['id']}")).text
+        assert f'href="/brokers/{broker.broker.user.id}"' in deal_page
+        assert f'href="/agencies/{broker.admin.org.id}"' in deal_page
+        agency_page = (await client.get(f"/agencies/{broker.admin.org.id}")).text
+        assert f"{again['score']:.2f}" in agency_page
 
         operator = await account(session, client, kind=OrgKind.operator)
         exported = await client.get("/api/v1/contributions.csv", headers=operator.headers)

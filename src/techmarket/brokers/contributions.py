@@ -174,6 +174,19 @@ async def broker_contributions(
     return [read(c) for c in found]
 
 
+async def of_deal(session: AsyncSession, trade_id: int) -> list[tuple[ContributionRead, str, str]]:
+    """Who served a deal (public, as the brokers' records): each contribution with the
+    broker's and the agency's names."""
+    found = await repo.contributions_of(session, trade_id=trade_id)
+    agencies = await repo.names(session, sorted({c.agency_org_id for c in found}))
+    served = []
+    for c in found:
+        broker = await repo.broker(session, c.broker_user_id)
+        name = broker[0].display_name if broker else str(c.broker_user_id)
+        served.append((read(c), name, agencies.get(c.agency_org_id, "")))
+    return served
+
+
 async def of_agency(session: AsyncSession, org_id: int) -> RecordRead:
     """An agency's public record: its brokers' contributions together."""
     names = await repo.names(session, [org_id])

@@ -69,15 +69,19 @@ async def contributions_of(
     *,
     broker_user_id: int | None = None,
     agency_org_id: int | None = None,
+    trade_id: int | None = None,
     after_id: int | None = None,
     limit: int | None = None,
 ) -> list[Contribution]:
-    """A broker's or an agency's contributions, oldest first (a page of them, if asked)."""
+    """A broker's, an agency's or a deal's contributions, oldest first (a page of them,
+    if asked)."""
     stmt = select(Contribution).order_by(Contribution.id).limit(limit)
     if broker_user_id is not None:
         stmt = stmt.where(Contribution.broker_user_id == broker_user_id)
     if agency_org_id is not None:
         stmt = stmt.where(Contribution.agency_org_id == agency_org_id)
+    if trade_id is not None:
+        stmt = stmt.where(Contribution.trade_id == trade_id)
     if after_id is not None:
         stmt = stmt.where(Contribution.id > after_id)
     return list((await session.execute(stmt)).scalars())

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from techmarket.agencies import service
 from techmarket.agencies.rules import CATEGORIES
 from techmarket.agencies.schemas import AgencyProfileUpdate
+from techmarket.brokers import contributions
 from techmarket.db import Session
 from techmarket.deps import Now
 from techmarket.errors import DomainError
@@ -84,6 +85,7 @@ async def _context(session: Session, viewer: Viewer, org_id: int) -> dict[str, A
     own = viewer is not None and viewer.org.id == org_id and "admin" in viewer.roles
     return {
         "a": agency,
+        "record": await contributions.of_agency(session, org_id),
         "own": own,
         "categories": CATEGORIES,
         "category_options": CATEGORY_OPTIONS,

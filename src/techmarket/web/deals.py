@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from techmarket.accounts.policy import Principal
+from techmarket.brokers import contributions
 from techmarket.db import Session
 from techmarket.deps import Now
 from techmarket.errors import DomainError
@@ -53,7 +54,12 @@ async def _deal(
     session: Session, viewer: Principal | None, trade_id: int, now: Now
 ) -> dict[str, Any]:
     found = await deals.deal(session, viewer, trade_id)
-    context = {"d": found, "now": now, "party": found.is_party(viewer.org.id if viewer else None)}
+    context = {
+        "d": found,
+        "now": now,
+        "party": found.is_party(viewer.org.id if viewer else None),
+        "served_by": await contributions.of_deal(session, trade_id),
+    }
     if found.contract is not None:
         listed, _ = await payments.payments(session, viewer, trade_id, None, PAYMENTS_SHOWN)
         context["payments"] = [(p, payments.sees_evidence(viewer, p)) for p in listed]
