@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from techmarket.accounts.replay import OrgReviews
 from techmarket.ledger.replay import RuleBook
+from techmarket.trading.express_replay import ExpressLicences
 from techmarket.trading.replay import Agreements, Auctions
 
 
 def rule_books() -> list[RuleBook]:
     """A fresh rule book of each domain whose events the ledger holds."""
-    return [OrgReviews(), Auctions(), Agreements()]
+    return [OrgReviews(), Auctions(), Agreements(), ExpressLicences()]

@@ -81,6 +81,7 @@ class Action(StrEnum):
     trade_object = "trade.object"  # objection during public notice
     objection_rule = "objection.rule"  # uphold or dismiss
     contract_record = "contract.record"  # contract and its registration, by a deal's party
+    express_take = "express.take"  # take an express licence (一键许可): a deal at once
 
 
 class Whose(StrEnum):
@@ -129,6 +130,7 @@ RULES: dict[Action, tuple[Rule, ...]] = {
     Action.trade_object: (Rule(MARKET, Whose.any),),
     Action.objection_rule: (_OPERATOR,),
     Action.contract_record: (Rule(MARKET, Whose.any),),
+    Action.express_take: (Rule(frozenset({OrgKind.enterprise}), Whose.any),),
 }
 
 

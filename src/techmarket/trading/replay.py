@@ -68,7 +68,11 @@ class Auctions:
         trade_id = data.get("trade_id")
         if kind in ("trade.approved", "trade.rejected") or trade_id in self.other_modes:
             return  # before opening: the TTO's decision
-        if kind == "trade.opened" and data["mode"] not in ("auction", "listed"):
+        # A take of an express licence opens (and concludes) a deal of its own.
+        if kind in ("trade.opened", "trade.express_taken") and data["mode"] not in (
+            "auction",
+            "listed",
+        ):
             self.other_modes.add(trade_id)
             return
         if kind == "trade.opened":

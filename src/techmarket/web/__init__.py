@@ -19,6 +19,7 @@ from techmarket.web import (
     demands,
     docs,
     error_pages,
+    express,
     home,
     ledger,
     my_achievements,
@@ -55,6 +56,7 @@ AREAS = (
     negotiation.router,
     notices.router,
     deals.router,
+    express.router,
     my_trades.router,
     statistics.router,
     open_trade.router,  # /trades/new before /trades/{trade_id}

@@ -26,6 +26,8 @@ from techmarket.models.trade import (
     TradeMode,
     TradeStatus,
 )
+from techmarket.trading.rules import express
+from techmarket.trading.rules.express import Pricing
 
 COOPERATION_MODE_LABELS = {
     CooperationMode.transfer: "技术转让",
@@ -88,6 +90,7 @@ TRADE_MODE_LABELS = {
     TradeMode.agreement: "协议定价",
     TradeMode.listed: "挂牌交易",
     TradeMode.auction: "竞价拍卖",
+    TradeMode.express_licence: "一键许可",
 }
 
 TRADE_STATUS_LABELS = {
@@ -100,6 +103,7 @@ TRADE_STATUS_LABELS = {
     TradeStatus.cancelled: "已取消",
     TradeStatus.defaulted: "已违约",
     TradeStatus.rejected: "未获批准",
+    TradeStatus.stopped: "已停止许可",
 }
 
 OBJECTION_STATUS_LABELS = {
@@ -122,6 +126,13 @@ PAYMENT_TERMS_LABELS = {
     PaymentTerms.free_then_royalty: "先免费许可后付费",
 }
 
+EXPRESS_PRICING_LABELS = {
+    Pricing.fixed: "固定许可费",
+    Pricing.free_then_royalty: "先免费许可后付费（转化后按提成付费）",
+}
+
+ROYALTY_BASE_LABELS = dict(express.ROYALTY_BASES)
+
 # Every vocabulary by name. A StrEnum member equals its string value, so a plain string
 # (from a JSON-shaped row) finds its label too.
 VOCABULARIES: dict[str, Mapping[Any, str]] = {
@@ -140,6 +151,8 @@ VOCABULARIES: dict[str, Mapping[Any, str]] = {
     "objection_status": OBJECTION_STATUS_LABELS,
     "deposit_status": DEPOSIT_STATUS_LABELS,
     "payment_terms": PAYMENT_TERMS_LABELS,
+    "express_pricing": EXPRESS_PRICING_LABELS,
+    "royalty_base": ROYALTY_BASE_LABELS,
 }
 _BY_ENUM: dict[type, str] = {type(next(iter(v))): name for name, v in VOCABULARIES.items()}
 

@@ -59,6 +59,13 @@ DOMAIN: dict[str, str] = {
     "not_registered": "请先报名并缴纳保证金。",
     "closed": "竞价已结束。",
     "going_away": "服务正在重启，这次出价没有提交，请再提交一次。",
+    # express licences (一键许可)
+    "not_published": "只有已发布的成果可以交易。",
+    "express_already_offered": "该成果已有一键许可在许可中或待审批。",
+    "not_express_licence": "未找到该一键许可。",
+    "express_not_offered": "该一键许可尚未开放（待成果转化办公室批准）或未在许可中。",
+    "express_stopped": "许可方已停止该一键许可。",
+    "express_taken_already": "贵机构已取得该一键许可，每家企业只能取得一次。",
     # ledger
     "ledger_entry_not_found": "账本中没有这一条记录。",
     "invalid_tree_size": "账本大小超出范围。",
