@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from techmarket import demo
 from techmarket.clock import FixedClock
+from techmarket.trading import repository as trades
 from tests.factories import make_org, make_user
 
 
@@ -24,3 +25,7 @@ async def test_a_new_embedded_database_gets_the_demo_and_keeps_it(
     assert ("浙江大学", "prof@zju.demo.techmarket.cn", "member") in first
     again = await demo.load(sessionmaker, clock.now(), on_database_url=False)
     assert again == first
+    async with sessionmaker() as session:  # one express licence, taken once (not again)
+        found = await trades.deals(session, None, 100)
+    licensed = [d["buyer"] for d in found if d["mode"] == "express_licence"]
+    assert licensed == ["绿能新能源科技有限公司"]

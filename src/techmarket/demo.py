@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from techmarket import demo_listings
+from techmarket import demo_express, demo_listings
 from techmarket.accounts import repository as repo
 from techmarket.accounts.credit_code import check_character
 from techmarket.accounts.passwords import hash_password
@@ -309,6 +309,7 @@ async def _listings(session: AsyncSession, now: datetime) -> None:
         await demands.publish(session, poster, demand.id, now)
     await _live_auction(session, now)
     await _other_trades(session, now)
+    await demo_express.load(session, now, _principal)
 
 
 LIVE_AUCTION_TITLE = demo_listings.achievements()[0].title
