@@ -28,4 +28,4 @@ async def test_a_new_embedded_database_gets_the_demo_and_keeps_it(
     async with sessionmaker() as session:  # one express licence, taken once (not again)
         found = await trades.deals(session, None, 100)
     licensed = [d["buyer"] for d in found if d["mode"] == "express_licence"]
-    assert licensed == ["绿能新能源科技有限公司"]
+    assert licensed == ["嘉兴绿能新能源科技有限公司"]

@@ -14,6 +14,7 @@ from techmarket.app import create_app
 from techmarket.clock import FixedClock
 from techmarket.config import Settings
 from techmarket.models.org import OrgKind
+from techmarket.pagination import encode_cursor
 from techmarket.trading import broadcast
 from tests.factories import Account, account
 from tests.listings.fixtures import achievement, demand
@@ -119,9 +120,9 @@ async def test_bids_after_a_seq_beyond_int64(
 ) -> None:
     trade = await open_auction(client, university, university)
     response = await client.get(
-        f"/api/v1/trades/{trade['id']}/bids", params={"after_seq": BEYOND_INT64}
+        f"/api/v1/trades/{trade['id']}/bids", params={"cursor": encode_cursor(BEYOND_INT64)}
     )
-    assert _refused(response)["errors"][0]["loc"] == ["query", "after_seq"]
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_cursor")
 
 
 async def _websocket(
@@ -265,7 +266,7 @@ async def test_a_bid_in_a_float_or_a_bool_is_refused(
             f"{url}/bids", json={"amount_fen": amount}, headers=enterprise.headers
         )
         _refused(response)
-    bids = (await client.get(f"{url}/bids")).json()["bids"]
+    bids = (await client.get(f"{url}/bids")).json()["items"]
     assert bids == []
 
 

@@ -1,7 +1,7 @@
 """express licences: a trade mode whose offer many enterprises take, each a deal of its own
 
 Revision ID: 2026_11_23_s4b_express
-Revises: 2026_11_23_bid_requests_per_user
+Revises: 2026_11_23_s4_trade_withdrawal
 Create Date: 2026-11-23
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "2026_11_23_s4b_express"
-down_revision: str | None = "2026_11_23_bid_requests_per_user"
+down_revision: str | None = "2026_11_23_s4_trade_withdrawal"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -26,6 +26,8 @@ STATUSES = (
     "cancelled",
     "defaulted",
     "rejected",
+    "withdrawn",
+    "ended",
 )
 
 

@@ -123,6 +123,8 @@ def create_app(
         docs_url=None,  # served offline by techmarket.web.docs
         redoc_url=None,  # ReDoc would load from a CDN
         dependencies=[Depends(logs.trade_in_context)],
+        # OpenAPI operation ids are the views' names (get_trade, not get_trade_api_v1_…).
+        generate_unique_id_function=lambda route: route.name,
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()

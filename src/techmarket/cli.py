@@ -1,36 +1,30 @@
-"""The ``techmarket`` command: serve, db, admin, demo, backup and restore."""
+"""The ``techmarket`` command: serve, db, admin, demo, backup and restore, and the auditor's
+``ledger`` commands. Database code is imported by the commands that use it, so that
+``techmarket ledger verify`` runs without it."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 from rich.table import Table
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from techmarket import demo as demo_data
-from techmarket import migrate
 from techmarket.config import Settings, get_settings
-from techmarket.db import (
-    bundled_bin_dirs,
-    make_engine,
-    make_sessionmaker,
-    resolve_database_url,
-)
-from techmarket.ledger.note import NoteError, Verifier
+from techmarket.ledger_commands import ledger_app
+from techmarket.terminal import console, err
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 app = typer.Typer(help="techmarket: technology market and auction platform", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema migrations", no_args_is_help=True)
 admin_app = typer.Typer(help="Platform administration", no_args_is_help=True)
-ledger_app = typer.Typer(help="Verify the ledger offline", no_args_is_help=True)
 import_app = typer.Typer(help="Bulk imports", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
@@ -38,8 +32,6 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(import_app, name="import")
 
 T = TypeVar("T")
-console = Console(width=max(Console().width, 120))
-err = Console(stderr=True)
 
 
 def _settings() -> Settings:
@@ -55,6 +47,8 @@ def _settings() -> Settings:
 
 @asynccontextmanager
 async def _database(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    from techmarket.db import make_engine, resolve_database_url
+
     url, embedded = await resolve_database_url(settings)
     engine = make_engine(url, pool_size=2)
     try:
@@ -66,7 +60,9 @@ async def _database(settings: Settings) -> AsyncIterator[AsyncEngine]:
 
 
 def print_logins(logins: list[tuple[str, str, str]]) -> None:
-    table = Table(title=f"Demo logins (password for all: {demo_data.DEMO_PASSWORD})")
+    from techmarket.demo import DEMO_PASSWORD
+
+    table = Table(title=f"Demo logins (password for all: {DEMO_PASSWORD})")
     for column in ("organisation", "email", "roles"):
         table.add_column(column, no_wrap=True)
     for row in logins:
@@ -77,13 +73,15 @@ def print_logins(logins: list[tuple[str, str, str]]) -> None:
 UnsafeDemo = Annotated[
     bool,
     typer.Option(
-        demo_data.UNSAFE_FLAG,
+        "--unsafe-demo-on-database-url",  # demo.UNSAFE_FLAG, which its refusal names
         help="Load the demo (published passwords!) into the TECHMARKET_DATABASE_URL database",
     ),
 ]
 
 
 def _refuse_demo_on_database_url(settings: Settings, unsafe: bool) -> None:
+    from techmarket import demo as demo_data
+
     try:
         demo_data.refuse_database_url(settings.database_url is not None, unsafe)
     except demo_data.DemoRefused as exc:
@@ -138,6 +136,7 @@ def serve(
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Upgrade the schema (to the newest revision by default)."""
+    from techmarket import migrate
 
     async def run() -> None:
         async with _database(_settings()) as engine:
@@ -150,6 +149,7 @@ def db_upgrade(revision: str = "head") -> None:
 @db_app.command("downgrade")
 def db_downgrade(revision: str) -> None:
     """Downgrade the schema to REVISION (``base`` removes everything)."""
+    from techmarket import migrate
 
     async def run() -> None:
         async with _database(_settings()) as engine:
@@ -162,6 +162,7 @@ def db_downgrade(revision: str) -> None:
 @db_app.command("current")
 def db_current() -> None:
     """Show the schema revision and whether it is the newest."""
+    from techmarket import migrate
 
     async def run() -> set[str]:
         async with _database(_settings()) as engine:
@@ -185,7 +186,9 @@ def create_operator(
 
     The password is read from TECHMARKET_OPERATOR_PASSWORD or asked for; there is no default.
     """
+    from techmarket import migrate
     from techmarket.accounts import bootstrap
+    from techmarket.db import make_sessionmaker
 
     password = os.environ.get("TECHMARKET_OPERATOR_PASSWORD") or typer.prompt(
         "Password", hide_input=True, confirmation_prompt=True
@@ -299,6 +302,8 @@ async def _database_and_tools(
     settings: Settings, pg_bin: list[Path] | None
 ) -> AsyncIterator[tuple[str, AsyncEngine, list[Path]]]:
     """The database's URL and engine, and where to look for its tools first."""
+    from techmarket.db import bundled_bin_dirs, make_engine, resolve_database_url
+
     url, embedded = await resolve_database_url(settings)
     engine = make_engine(url, pool_size=1)
     try:
@@ -336,7 +341,10 @@ def demo(unsafe_demo: UnsafeDemo = False) -> None:
     """Load the demo data into the embedded database (idempotent) and print the demo logins.
 
     Never into a database with accounts of its own."""
+    from techmarket import demo as demo_data
+    from techmarket import migrate
     from techmarket.clock import SystemClock
+    from techmarket.db import make_sessionmaker
 
     settings = _settings()
     _refuse_demo_on_database_url(settings, unsafe_demo)
@@ -371,7 +379,9 @@ def import_achievements(
     """Import a patent inventory as draft achievements, with a per-row report."""
     from rich.progress import Progress
 
+    from techmarket import migrate
     from techmarket.clock import SystemClock
+    from techmarket.db import make_sessionmaker
     from techmarket.errors import DomainError
     from techmarket.listings import importer
 
@@ -429,112 +439,6 @@ def import_template() -> None:
     from techmarket.listings.importer import sample_csv
 
     typer.echo(sample_csv(), nl=False)
-
-
-def _verifier(key: str) -> Verifier:
-    """A verifier key given as the key string itself or as a file holding it."""
-    path = Path(key)
-    text = path.read_text().strip() if "+" not in key and path.is_file() else key
-    try:
-        return Verifier.parse(text)
-    except NoteError as exc:
-        err.print(f"[red]bad key: {exc}[/red]")
-        raise typer.Exit(2) from None
-
-
-@contextmanager
-def _export_lines(export: Path | None, url: str | None) -> Iterator[Iterable[bytes]]:
-    """The export's lines, from a file or a live server (read as bytes: lines end at
-    ``\n`` only, see ``verify.export_lines``)."""
-    if (export is None) == (url is None):
-        err.print("[red]give exactly one of --export FILE or --url URL[/red]")
-        raise typer.Exit(2)
-    if export is not None:
-        with export.open("rb") as lines:
-            yield lines
-        return
-    import httpx
-
-    from techmarket.ledger.verify import export_lines
-
-    assert url is not None
-    with httpx.stream("GET", url.rstrip("/") + "/api/v1/ledger/export", timeout=60) as response:
-        if response.status_code != 200:
-            err.print(f"[red]{url} answered {response.status_code}[/red]")
-            raise typer.Exit(2)
-        yield export_lines(response.iter_bytes())
-
-
-@ledger_app.command("verify")
-def ledger_verify(
-    key: Annotated[str, typer.Option(help="The log's verifier key, or a file holding it")],
-    export: Annotated[Path | None, typer.Option(help="A JSON Lines export to check")] = None,
-    url: Annotated[str | None, typer.Option(help="A live server to download and check")] = None,
-    since_checkpoint: Annotated[
-        Path | None, typer.Option(help="A checkpoint saved earlier: the log must extend it")
-    ] = None,
-    save_checkpoint: Annotated[
-        Path | None, typer.Option(help="Where to save the verified checkpoint for next time")
-    ] = None,
-) -> None:
-    """Check every encoding, chain link and the Merkle root against the signed checkpoint,
-    consistency with an earlier checkpoint, and replay the business rules."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from techmarket.audit import rule_books
-    from techmarket.ledger.verify import VerificationFailed, verify_export
-
-    verifier = _verifier(key)
-    earlier = since_checkpoint.read_text() if since_checkpoint else None
-    progress = Progress(
-        TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), console=err, transient=True
-    )
-    task = progress.add_task("entries", total=None)
-    try:
-        with progress, _export_lines(export, url) as lines:
-            summary = verify_export(
-                lines,
-                verifier,
-                earlier_note=earlier,
-                rule_books=rule_books(),
-                on_entry=lambda i: (
-                    progress.update(task, completed=i + 1) if i % 1000 == 0 else None
-                ),
-            )
-    except VerificationFailed as exc:
-        where = f"entry {exc.index}" if exc.index is not None else "log"
-        err.print(f"[red]FAILED[/red] at {where}: {exc.message}")
-        raise typer.Exit(1) from None
-    console.print(
-        f"[green]OK[/green] {summary.entries} entries, root {summary.root.hex()}, "
-        f"checkpoint of {summary.checkpoint.origin} signed by {verifier.name}"
-    )
-    if summary.earlier:
-        console.print(f"consistent with the checkpoint saved at size {summary.earlier.size}")
-    for event_type, count in sorted(summary.event_types.items()):
-        console.print(f"  {event_type}: {count}")
-    if save_checkpoint:
-        save_checkpoint.write_text(summary.checkpoint_note)
-
-
-@ledger_app.command("verify-receipt")
-def ledger_verify_receipt(
-    receipt: Annotated[Path, typer.Argument(help="A receipt (.tlog-proof) file")],
-    key: Annotated[str, typer.Option(help="The log's verifier key, or a file holding it")],
-) -> None:
-    """Check one receipt offline: the entry, its inclusion proof, the signed checkpoint."""
-    from techmarket.ledger.verify import VerificationFailed, verify_receipt
-
-    try:
-        verified = verify_receipt(receipt.read_text(), _verifier(key))
-    except VerificationFailed as exc:
-        err.print(f"[red]FAILED[/red]: {exc}")
-        raise typer.Exit(1) from None
-    console.print(
-        f"[green]OK[/green] entry {verified.index} is in {verified.checkpoint.origin} "
-        f"at tree size {verified.checkpoint.size}"
-    )
-    console.print_json(json.dumps(verified.entry, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import text
 
 from techmarket import migrate
@@ -11,13 +12,26 @@ from techmarket import migrate
 router = APIRouter(tags=["ops"])
 
 
-@router.get("/healthz")
+class Health(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    """``ready``, or why not (``unavailable``, ``migrations_pending``, ``listener_down``)
+    with what was found."""
+
+    model_config = ConfigDict(extra="allow")
+
+    status: str
+
+
+@router.get("/healthz", response_model=Health)
 async def healthz() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses={200: {"model": Readiness}, 503: {"model": Readiness}})
 async def readyz(request: Request) -> JSONResponse:
     """The database answers, its schema is at the newest migration, and the process
     hears the trades' events (its LISTEN connection is up)."""

@@ -105,7 +105,7 @@ async def market_stats(session: AsyncSession, now: datetime) -> dict[str, Any]:
 
 
 @router.get("/stats", response_model=MarketStats)
-async def stats(session: Session, now: Now) -> dict[str, Any]:
+async def get_stats(session: Session, now: Now) -> dict[str, Any]:
     """Counts of published achievements and open demands (by industry, province and city),
     of those published each month (Beijing time), verified organisations by kind,
     responses, and deals (count and volume: by pricing mode, industry, province, city and

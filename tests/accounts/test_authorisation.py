@@ -43,7 +43,15 @@ async def test_member_is_not_an_admin(client: httpx.AsyncClient, session: AsyncS
     assert response.json()["code"] == "missing_role"
     # …but may see the colleagues of its own organisation.
     listed = await client.get(f"/api/v1/orgs/{admin.org.id}/users", headers=member.headers)
-    assert {u["id"] for u in listed.json()} == {admin.user.id, member.user.id}
+    assert {u["id"] for u in listed.json()["items"]} == {admin.user.id, member.user.id}
+    first = (await client.get(listed.url, params={"limit": 1}, headers=member.headers)).json()
+    rest = await client.get(
+        listed.url, params={"cursor": first["next_cursor"]}, headers=member.headers
+    )
+    assert [u["id"] for u in first["items"] + rest.json()["items"]] == [
+        admin.user.id,
+        member.user.id,
+    ]
 
 
 async def test_only_operators_review_organisations(

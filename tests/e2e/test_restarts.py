@@ -103,7 +103,7 @@ async def test_kill_restart_and_three_processes(tmp_path: Path) -> None:
             closed = await _when_closed(http, base, trade["id"])
             assert closed["status"] == "sold"
             assert closed["current_price_fen"] == 150_000
-            bids = (await http.get(f"{base}/api/v1/trades/{trade['id']}/bids")).json()["bids"]
+            bids = (await http.get(f"{base}/api/v1/trades/{trade['id']}/bids")).json()["items"]
             assert len(bids) == len(acknowledged) == 6
             assert len(await _closes(http, base, trade["id"])) == 1
 

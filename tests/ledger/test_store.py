@@ -96,7 +96,7 @@ async def test_proof_requests_out_of_range_are_clear_errors(
     outside = await client.get(
         "/api/v1/ledger/proofs/inclusion", params={"index": 4, "tree_size": 4}
     )
-    assert outside.status_code == 422
+    assert (outside.status_code, outside.json()["code"]) == (422, "invalid_proof_range")
     from_zero = await client.get(
         "/api/v1/ledger/proofs/consistency", params={"first": 0, "second": 4}
     )
@@ -104,7 +104,7 @@ async def test_proof_requests_out_of_range_are_clear_errors(
     backwards = await client.get(
         "/api/v1/ledger/proofs/consistency", params={"first": 4, "second": 3}
     )
-    assert backwards.status_code == 422
+    assert (backwards.status_code, backwards.json()["code"]) == (422, "invalid_proof_range")
 
 
 async def test_one_checkpoint_per_size(

@@ -60,14 +60,16 @@ async def test_open_challenge_with_responses_and_acceptance(
         json={**PROPOSAL, "achievement_ids": [own["id"]]},
         headers=agency.headers,
     )
-    assert stolen.status_code == 422
+    assert (stolen.status_code, stolen.json()["code"]) == (422, "foreign_achievement")
 
     # The owner sees both responses; each responder only its own; others nothing.
-    assert len((await client.get(f"{url}/responses", headers=enterprise.headers)).json()) == 2
-    mine = (await client.get(f"{url}/responses", headers=agency.headers)).json()
+    everyone = (await client.get(f"{url}/responses", headers=enterprise.headers)).json()
+    assert (len(everyone["items"]), everyone["next_cursor"]) == (2, None)
+    mine = (await client.get(f"{url}/responses", headers=agency.headers)).json()["items"]
     assert [r["id"] for r in mine] == [second.json()["id"]]
     stranger = await account(session, client, kind=OrgKind.enterprise)
-    assert (await client.get(f"{url}/responses", headers=stranger.headers)).json() == []
+    nothing = (await client.get(f"{url}/responses", headers=stranger.headers)).json()
+    assert nothing == {"items": [], "next_cursor": None}
 
     # Only the owner decides: not even on one's own response; others' are invisible.
     own_accept = await client.post(
@@ -89,7 +91,7 @@ async def test_open_challenge_with_responses_and_acceptance(
     index = accepted.json()["ledger_index"]
 
     assert (await client.get(url)).json()["status"] == "awarded"
-    others = (await client.get(f"{url}/responses", headers=agency.headers)).json()
+    others = (await client.get(f"{url}/responses", headers=agency.headers)).json()["items"]
     assert others[0]["status"] == "declined"
     again = await client.post(
         f"{url}/responses/{second.json()['id']}/accept", headers=enterprise.headers

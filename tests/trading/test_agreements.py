@@ -66,13 +66,15 @@ async def test_offers_notice_objection_dismissed_and_conclusion(
     refused = await client.post(f"{url}/offers", json={"price_fen": 1}, headers=outsider.headers)
     assert refused.json()["code"] == "not_your_org"
 
+    nothing = await client.post(f"{url}/accept", headers=buyer.headers)
+    assert nothing.json()["code"] == "no_offer_to_accept"
     await client.post(f"{url}/offers", json={"price_fen": 1_000_000}, headers=seller.headers)
     counter = await client.post(
         f"{url}/offers", json={"price_fen": 800_000, "note": "还价"}, headers=buyer.headers
     )
     assert counter.status_code == 201
     own = await client.post(f"{url}/accept", headers=buyer.headers)
-    assert own.status_code == 409  # not one's own offer
+    assert (own.status_code, own.json()["code"]) == (409, "own_offer")
     accepted = (await client.post(f"{url}/accept", headers=seller.headers)).json()
     assert accepted["status"] == "notice"
     assert accepted["current_price_fen"] == 800_000
@@ -80,7 +82,7 @@ async def test_offers_notice_objection_dismissed_and_conclusion(
         "+00:00", "Z"
     )
 
-    board = (await client.get("/api/v1/notices")).json()["notices"]
+    board = (await client.get("/api/v1/notices")).json()["items"]
     assert [(n["trade_id"], n["price_fen"], n["seller"], n["buyer"]) for n in board] == [
         (trade["id"], 800_000, seller.org.name, buyer.org.name)
     ]
@@ -99,6 +101,8 @@ async def test_offers_notice_objection_dismissed_and_conclusion(
     operator = await account(session, client, kind=OrgKind.operator)
     dismissed = await client.post(f"{url}/objections/{oid}/dismiss", headers=operator.headers)
     assert dismissed.json()["status"] == "notice"
+    again = await client.post(f"{url}/objections/{oid}/uphold", headers=operator.headers)
+    assert (again.status_code, again.json()["code"]) == (409, "objection_ruled")
     latecomer = await account(session, client)  # logs in after the notice ended
     late = await client.post(
         f"{url}/objections", json={"reasons": "迟到的异议"}, headers=latecomer.headers
@@ -157,7 +161,7 @@ async def test_a_trade_from_an_accepted_response(
         )
     ).json()
     early = await client.post(f"{url}/{response['id']}/trade", headers=institute.headers)
-    assert early.status_code == 409  # not accepted yet
+    assert (early.status_code, early.json()["code"]) == (409, "response_not_accepted")
     await client.post(f"{url}/{response['id']}/accept", headers=enterprise.headers)
     opened = await client.post(f"{url}/{response['id']}/trade", headers=institute.headers)
     assert opened.status_code == 201, opened.text
@@ -291,6 +295,8 @@ async def test_a_deal_gets_its_contract_and_registration_and_counts(
         headers=seller_again.headers,
     )
     assert registered.json()["registration_number"] == "3301012026000123"
+    twice = await client.post(f"{url}/contract", json=contract, headers=seller_again.headers)
+    assert (twice.status_code, twice.json()["code"]) == (409, "contract_recorded")
 
     deals = (await client.get("/api/v1/deals")).json()["items"]
     assert [(d["trade_id"], d["mode"], d["price_fen"]) for d in deals] == [

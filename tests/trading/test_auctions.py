@@ -83,10 +83,14 @@ async def test_a_full_auction(
     public = (await client.get(url)).json()
     assert public["current_price_fen"] == 1_700_000
     assert public["leader_alias"] == rb["alias"]
-    bids = (await client.get(f"{url}/bids")).json()["bids"]
+    bids = (await client.get(f"{url}/bids")).json()["items"]
     # a's maximum (1,600,000) could not beat 1,700,000, so nothing was bid for it.
     assert [x["amount_fen"] for x in bids] == [1_000_000, 1_200_000, 1_300_000, 1_700_000]
     assert "org" not in json.dumps(bids)  # aliases only
+    first = (await client.get(f"{url}/bids", params={"limit": 3})).json()
+    rest = (await client.get(f"{url}/bids", params={"cursor": first["next_cursor"]})).json()
+    assert [x["seq"] for x in first["items"] + rest["items"]] == [x["seq"] for x in bids]
+    assert (len(first["items"]), rest["next_cursor"]) == (3, None)
 
     # Nothing closes before the end; after it, exactly once.
     assert await scheduler.run(sessionmaker, clock, CLOSE_AUCTIONS) == 0
@@ -254,7 +258,7 @@ async def test_idempotent_retries(
     first = await bid(client, buyer, trade["id"], 1_000_000, key="req-1")
     again = await bid(client, buyer, trade["id"], 1_000_000, key="req-1")
     assert first.json() == again.json()
-    bids = (await client.get(f"/api/v1/trades/{trade['id']}/bids")).json()["bids"]
+    bids = (await client.get(f"/api/v1/trades/{trade['id']}/bids")).json()["items"]
     assert len(bids) == 1
     refused = await bid(client, buyer, trade["id"], 900_000, key="req-2")
     assert refused.json()["code"] == "invalid"
@@ -333,3 +337,40 @@ async def test_relisting_after_no_sale_starts_at_most_20_percent_lower(
         headers=seller.headers,
     )
     assert relisted.status_code == 201, relisted.text
+
+
+async def test_a_declined_trade_between_does_not_lower_the_relisting_floor(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: FixedClock,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    seller = await account(session, client, kind=OrgKind.university, roles=("member",))
+    tto = await account(session, client, roles=("tto",), org=seller.org)
+    trade = await open_auction(client, seller, tto, reserve_fen=9_000_000)
+    clock.advance(timedelta(hours=2))
+    await scheduler.run(sessionmaker, clock, CLOSE_AUCTIONS)  # no bids: 流拍 at 1,000,000
+    await session.commit()
+    seller = await account(session, client, kind=OrgKind.university, org=seller.org)
+    tto = await account(session, client, roles=("tto",), org=seller.org)
+    later = {
+        "registration_deadline": (clock.now() + timedelta(hours=1)).isoformat(),
+        "starts_at": clock.now().isoformat(),
+        "ends_at": (clock.now() + timedelta(hours=1)).isoformat(),
+    }
+    achievement_id = trade["achievement_id"]
+    declined = await client.post(
+        "/api/v1/trades",
+        json=auction_terms(achievement_id, start_price_fen=800_000, **later),
+        headers=seller.headers,
+    )
+    url = f"/api/v1/trades/{declined.json()['id']}"
+    assert (await client.post(f"{url}/reject", headers=tto.headers)).status_code == 200
+    again = await client.post(f"{url}/approve", headers=tto.headers)
+    assert (again.status_code, again.json()["code"]) == (409, "not_pending_approval")
+    too_low = await client.post(
+        "/api/v1/trades",
+        json=auction_terms(achievement_id, start_price_fen=700_000, **later),
+        headers=seller.headers,
+    )
+    assert (too_low.status_code, too_low.json()["code"]) == (422, "relist_too_low")

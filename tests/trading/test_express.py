@@ -149,6 +149,10 @@ async def test_refusals_not_approved_stopped_the_seller_twice_and_not_an_enterpr
     twice = await _take(client, buyer, offer["id"])
     assert (twice.status_code, twice.json()["code"]) == (409, "express_taken_already")
 
+    withdrawn = await client.post(
+        f"/api/v1/trades/{offer['id']}/withdraw", headers=seller.headers
+    )  # a licence taken stands: the offer is stopped, never withdrawn
+    assert (withdrawn.status_code, withdrawn.json()["code"]) == (409, "not_withdrawable")
     not_seller = await client.post(f"/api/v1/trades/{offer['id']}/stop", headers=buyer.headers)
     assert (not_seller.status_code, not_seller.json()["code"]) == (403, "not_your_org")
     stopped = await client.post(f"/api/v1/trades/{offer['id']}/stop", headers=seller.headers)
@@ -279,6 +283,6 @@ async def test_an_offer_has_no_end_for_the_scheduler_and_takes_no_bidders(
     registered = await client.post(
         f"/api/v1/trades/{offer['id']}/registrations", headers=buyer.headers
     )
-    assert (registered.status_code, registered.json()["code"]) == (409, "not_open")
+    assert (registered.status_code, registered.json()["code"]) == (409, "wrong_mode")
     assert (await _take(client, buyer, offer["id"])).status_code == 201
     await _verify(client)

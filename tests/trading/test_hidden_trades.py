@@ -43,6 +43,9 @@ async def _every_verb(client: httpx.AsyncClient, who: Account, trade_id: int) ->
         ("contract/registration", {"registration_number": "DJ-1", "registered_on": "2026-11-21"}),
         ("approve", None),
         ("reject", None),
+        ("withdraw", None),
+        ("end", None),
+        ("intents", None),
     ]
     answers = [await client.get(url, headers=who.headers)]
     answers.append(await client.get(f"{url}/bids", headers=who.headers))

@@ -16,7 +16,7 @@ from tests.conftest import START
 from tests.factories import Account, account
 from tests.ledger.helpers import export_lines, public_key
 from tests.listings.helpers import published_achievement
-from tests.trading.helpers import bid
+from tests.trading.helpers import bid, open_auction
 
 LISTED = 2_000_000
 
@@ -78,8 +78,19 @@ async def test_one_intent_is_a_deal_at_the_listed_price(
 ) -> None:
     trade = await _listing(client, await account(session, client))
     buyer = await account(session, client)
-    intent = await client.post(f"/api/v1/trades/{trade['id']}/registrations", headers=buyer.headers)
-    assert intent.json()["deposit_status"] == "held"
+    url = f"/api/v1/trades/{trade['id']}"
+    as_bidder = await client.post(f"{url}/registrations", headers=buyer.headers)
+    assert (as_bidder.status_code, as_bidder.json()["code"]) == (409, "wrong_mode")
+    intent = await client.post(f"{url}/intents", headers=buyer.headers)
+    assert (intent.status_code, intent.json()["deposit_status"]) == (201, "held")
+    # An auction takes registrations to bid, not intents: the same shape, its own name.
+    auction = await open_auction(client, await account(session, client))
+    on_auction = await client.post(f"/api/v1/trades/{auction['id']}/intents", headers=buyer.headers)
+    assert (on_auction.status_code, on_auction.json()["code"]) == (409, "wrong_mode")
+    registered = await client.post(
+        f"/api/v1/trades/{auction['id']}/registrations", headers=buyer.headers
+    )
+    assert registered.json().keys() == intent.json().keys()
     await _end(sessionmaker, clock)
     done = (await client.get(f"/api/v1/trades/{trade['id']}")).json()
     assert (done["status"], done["current_price_fen"], done["buyer_org_id"]) == (
@@ -100,7 +111,7 @@ async def test_several_intents_become_an_auction_among_exactly_them(
     url = f"/api/v1/trades/{trade['id']}"
     a, b = await account(session, client), await account(session, client)
     for who in (a, b):
-        assert (await client.post(f"{url}/registrations", headers=who.headers)).is_success
+        assert (await client.post(f"{url}/intents", headers=who.headers)).is_success
     too_soon = await bid(client, a, trade["id"], LISTED)
     assert too_soon.json()["code"] == "not_open"  # a listing takes intents, not bids
 
@@ -109,7 +120,7 @@ async def test_several_intents_become_an_auction_among_exactly_them(
     assert auction["status"] == "open"
     assert auction["terms"]["start_price_fen"] == LISTED
     latecomer = await account(session, client)
-    refused = await client.post(f"{url}/registrations", headers=latecomer.headers)
+    refused = await client.post(f"{url}/intents", headers=latecomer.headers)
     assert refused.json()["code"] == "registration_closed"
     a, b = (await account(session, client, org=a.org), await account(session, client, org=b.org))
 

@@ -27,11 +27,13 @@ from techmarket.app import create_app
 from techmarket.clock import FixedClock
 from techmarket.config import Settings
 from techmarket.models.ledger import LedgerEntry
-from techmarket.models.org import AccessToken
-from techmarket.trading import broadcast
+from techmarket.models.org import AccessToken, Organisation
+from techmarket.models.trade import Trade
+from techmarket.trading import broadcast, withdrawals
 from techmarket.trading.bidding import BidOrder
 from techmarket.trading.throttle import Throttle
 from tests.conftest import START
+from tests.factories import make_user
 from tests.trading.helpers import committed_auction
 
 NOW = START + timedelta(minutes=15)
@@ -284,3 +286,21 @@ async def test_a_resume_from_a_negative_seq_is_invalid_and_the_socket_goes_on(
         assert (await receive(ws, lambda m: m["type"] == "error"))["code"] == "invalid"
         await ws.send(json.dumps({"type": "resume", "after_seq": 0}))
         assert (await receive(ws, lambda m: m["type"] == "bid"))["amount_fen"] == START_PRICE
+
+
+async def test_watchers_hear_that_the_seller_withdrew_the_auction(
+    live: Live, committed: async_sessionmaker[AsyncSession]
+) -> None:
+    trade_id, _ = await committed_auction(committed, 1)
+    async with committed.begin() as session:
+        trade = await session.get(Trade, trade_id)
+        assert trade is not None
+        org = await session.get(Organisation, trade.seller_org_id)
+        assert org is not None
+        seller = Principal(user=await make_user(session, org), org=org)
+    async with live.ws(trade_id) as ws:
+        await receive(ws, lambda m: m["type"] == "snapshot")
+        async with committed.begin() as session:
+            _, index = await withdrawals.withdraw(session, seller, trade_id, NOW)
+        told = await receive(ws, lambda m: m["type"] == "withdrawn")
+    assert told["ledger_index"] == index

@@ -97,7 +97,7 @@ async def test_they_do_not_object_or_negotiate(
     )
     _refused(objection, "wrong_org_kind")
     # Nor may a seller name them as the buyer to negotiate with.
-    _refused(await _agreement(client, seller, caller.org.id), "invalid_input", 422)
+    _refused(await _agreement(client, seller, caller.org.id), "invalid_buyer", 422)
 
 
 @pytest.mark.parametrize("kind", KINDS)

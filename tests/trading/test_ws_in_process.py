@@ -50,7 +50,7 @@ async def test_a_request_sent_twice_is_placed_once_and_answered_alike(
         bids = (await client.get(f"/api/v1/trades/{trade['id']}/bids")).json()
     assert first["type"] == "ack"
     assert again == first
-    assert [b["amount_fen"] for b in bids["bids"]] == [start]
+    assert [b["amount_fen"] for b in bids["items"]] == [start]
 
 
 async def test_a_resume_sends_exactly_the_missed_events_in_order_before_later_replies(
@@ -70,7 +70,7 @@ async def test_a_resume_sends_exactly_the_missed_events_in_order_before_later_re
             sent = []
             while (msg := await ws.receive_json(timeout=5))["type"] != "error":
                 sent.append(msg)
-        placed = (await client.get(f"/api/v1/trades/{trade['id']}/bids")).json()["bids"]
+        placed = (await client.get(f"/api/v1/trades/{trade['id']}/bids")).json()["items"]
     seqs = [m["seq"] for m in sent]
     assert seqs == sorted(set(seqs)) and seqs[-1] == snapshot["seq"]
     assert {m["type"] for m in sent} == {"bid", "extended"}

@@ -26,7 +26,7 @@ async def test_home_shows_live_figures_and_what_is_on(page: Page, demo_site: Dem
     newest = (await _api(demo_site, "/achievements?sort=newest&limit=1")).json()["items"][0]
     trades = (await _api(demo_site, "/trades")).json()["items"]
     auction = next(t for t in trades if t["mode"] == "auction")
-    notice = (await _api(demo_site, "/notices")).json()["notices"][0]
+    notice = (await _api(demo_site, "/notices")).json()["items"][0]
 
     await visit(page, "/")
     await expect(page.get_by_role("heading", level=1)).to_have_text("技术市场")

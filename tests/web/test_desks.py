@@ -107,7 +107,7 @@ async def test_operator_dismisses_an_objection_raised_during_notice(
     page: Page, demo_site: DemoSite
 ) -> None:
     async with _api(demo_site) as api:
-        notice = (await api.get("/notices")).json()["notices"][0]
+        notice = (await api.get("/notices")).json()["items"][0]
     objector = next(
         login
         for login in demo_site.logins.values()

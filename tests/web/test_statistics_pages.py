@@ -83,7 +83,7 @@ async def _sell(
         )
     )
     await _ok(api.post(f"/trades/{trade['id']}/approve", headers=seller))
-    await _ok(api.post(f"/trades/{trade['id']}/registrations", headers=buyer))
+    await _ok(api.post(f"/trades/{trade['id']}/intents", headers=buyer))
     return int(trade["id"])
 
 

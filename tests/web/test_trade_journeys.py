@@ -187,7 +187,7 @@ async def _sold_listing(site: DemoSite) -> tuple[int, str]:
     url = site.url.replace("http://", "ws://") + f"/ws/trades/{trade['id']}"
     async with connect(url) as ws:
         async with Api(site, site.login(WINNER)) as winner:
-            await winner.call("POST", f"/trades/{trade['id']}/registrations")
+            await winner.call("POST", f"/trades/{trade['id']}/intents")
         snapshot = json.loads(await ws.recv())
         if snapshot["trade"]["status"] != "sold":
             async for message in ws:
@@ -242,3 +242,64 @@ async def test_the_notice_board_fits_a_phone(new_page: NewPage) -> None:
     width = await phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 375
     await screenshot(phone, "notice-board-phone")
+
+
+async def test_a_buyer_ends_a_negotiation_and_a_seller_withdraws_its_auction(
+    new_page: NewPage, demo_site: DemoSite
+) -> None:
+    async with Api(demo_site, demo_site.login(BUYER)) as buyer_api:
+        buyer_org = await buyer_api.org_id()
+    async with Api(demo_site, demo_site.login(SELLER)) as seller_api:
+        listed = await seller_api.published_achievement()
+        trade = await seller_api.call(
+            "POST",
+            "/trades",
+            json={"mode": "agreement", "achievement_id": listed["id"], "buyer_org_id": buyer_org},
+        )
+    async with Api(demo_site, demo_site.login(SELLER_TTO)) as tto_api:
+        await tto_api.call("POST", f"/trades/{trade['id']}/approve")
+    buyer = await _signed_in(new_page, demo_site, BUYER)
+    await visit(buyer, f"/trades/{trade['id']}/negotiation")
+    async with buyer.expect_navigation():
+        await buyer.get_by_role("button", name="结束谈判").click()
+    await _recorded(buyer)
+    await expect(buyer.get_by_role("heading", name="谈判已结束")).to_be_visible()
+    await expect(buyer.get_by_role("button", name="结束谈判")).to_have_count(0)
+    await screenshot(buyer, "negotiation-ended")
+    await visit(buyer, f"/achievements/{listed['id']}")  # on offer again: public
+    await expect(buyer.get_by_role("heading", level=1)).to_have_text(listed["title"])
+
+    now = datetime.now(UTC)
+    async with Api(demo_site, demo_site.login(LISTER)) as lister:
+        offered = await lister.published_achievement()
+        auction = await lister.call(
+            "POST",
+            "/trades",
+            json={
+                "achievement_id": offered["id"],
+                "start_price_fen": 9_000_000_00,
+                "increment_fen": 10_000_00,
+                "deposit_fen": 0,
+                "registration_deadline": (now + timedelta(hours=1)).isoformat(),
+                "starts_at": (now + timedelta(hours=1)).isoformat(),
+                "ends_at": (now + timedelta(hours=2)).isoformat(),
+            },
+        )
+        if auction["status"] == "pending_approval":  # its admin is its TTO too
+            await lister.call("POST", f"/trades/{auction['id']}/approve")
+    room = f"/trades/{auction['id']}"
+    await visit(buyer, room)  # a watcher, live
+    await expect(buyer.get_by_role("status").filter(has_text="实时连接中")).to_be_visible()
+    await expect(buyer.get_by_role("button", name="报名并缴纳保证金")).to_be_visible()
+    seller = await _signed_in(new_page, demo_site, LISTER)
+    await visit(seller, room)
+    async with seller.expect_navigation():
+        await seller.get_by_role("button", name="撤回交易").click()
+    await check_a11y(seller)
+    done = seller.get_by_role("status").filter(has_text="交易已撤回")
+    await expect(done.get_by_role("link", name=re.compile(r"第 \d+ 条"))).to_be_visible()
+    await expect(seller.get_by_role("button", name="撤回交易")).to_have_count(0)
+    await screenshot(seller, "auction-withdrawn")
+    # The watcher is told at once, and can no longer register.
+    await expect(buyer.get_by_text("卖方已在首次出价前撤回本交易")).to_be_visible()
+    await expect(buyer.get_by_role("button", name="报名并缴纳保证金")).to_be_hidden()

@@ -122,7 +122,7 @@ async def test_the_board_shows_notices_takes_objections_and_shows_the_ruling(
         f"/api/v1/trades/{trade['id']}/objections/{oid}/dismiss", headers=operator.headers
     )
     assert ruled.status_code == 200
-    api = (await client.get("/api/v1/notices")).json()["notices"]
+    api = (await client.get("/api/v1/notices")).json()["items"]
     shown = next(n for n in api if n["trade_id"] == trade["id"])
     assert [(o["org_id"], o["status"]) for o in shown["objections"]] == [
         (objector.org.id, "dismissed")
@@ -255,7 +255,7 @@ async def test_an_upheld_objection_stays_public_after_the_notice_leaves_the_boar
         headers=operator.headers,
     )
     assert upheld.json()["status"] == "cancelled"
-    notices = (await client.get("/api/v1/notices")).json()["notices"]
+    notices = (await client.get("/api/v1/notices")).json()["items"]
     assert trade["id"] not in [n["trade_id"] for n in notices]
 
     board = await client.get("/notices")

@@ -79,6 +79,8 @@ class Action(StrEnum):
     trade_bid = "trade.bid"
     trade_negotiate = "trade.negotiate"  # offers and acceptance, as seller or named buyer
     trade_object = "trade.object"  # objection during public notice
+    trade_withdraw = "trade.withdraw"  # the seller takes its trade off the market
+    trade_end = "trade.end"  # a party ends a negotiation
     objection_rule = "objection.rule"  # uphold or dismiss
     contract_record = "contract.record"  # contract and its registration, by a deal's party
     express_take = "express.take"  # take an express licence (一键许可): a deal at once
@@ -128,6 +130,13 @@ RULES: dict[Action, tuple[Rule, ...]] = {
     Action.trade_bid: (Rule(MARKET, Whose.any),),
     Action.trade_negotiate: (Rule(MARKET, Whose.any),),
     Action.trade_object: (Rule(MARKET, Whose.any),),
+    # The TTO approved the trade's mode and price, so at its institutions it alone may
+    # take the trade back off the market.
+    Action.trade_withdraw: (
+        Rule(lifecycle.NEEDS_TTO_APPROVAL, roles=frozenset({Role.tto})),
+        Rule(MARKET - lifecycle.NEEDS_TTO_APPROVAL),
+    ),
+    Action.trade_end: (Rule(MARKET, Whose.any),),
     Action.objection_rule: (_OPERATOR,),
     Action.contract_record: (Rule(MARKET, Whose.any),),
     Action.express_take: (Rule(frozenset({OrgKind.enterprise}), Whose.any),),

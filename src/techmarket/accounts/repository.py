@@ -93,9 +93,13 @@ async def has_users(session: AsyncSession) -> bool:
     return await session.scalar(select(User.id).limit(1)) is not None
 
 
-async def list_users(session: AsyncSession, org_id: int) -> list[User]:
-    stmt = select(User).where(User.org_id == org_id).order_by(User.id)
-    return list((await session.execute(stmt)).scalars())
+async def list_users(
+    session: AsyncSession, org_id: int, after_id: int | None = None, limit: int | None = None
+) -> list[User]:
+    stmt = select(User).where(User.org_id == org_id)
+    if after_id is not None:
+        stmt = stmt.where(User.id > after_id)
+    return list((await session.execute(stmt.order_by(User.id).limit(limit))).scalars())
 
 
 async def count_active_admins(session: AsyncSession, org_id: int) -> int:

@@ -144,10 +144,20 @@ async def suspend_org(
     return await _review(org_id, OrgStatus.suspended, body.reason, session, principal, now)
 
 
-@router.get("/orgs/{org_id}/users", response_model=list[UserRead], tags=["orgs"])
-async def list_users(org_id: Id, session: Session, principal: Authenticated) -> list[UserRead]:
-    users = await service.list_users(session, principal, org_id)
-    return [UserRead.model_validate(u) for u in users]
+@router.get("/orgs/{org_id}/users", response_model=Page[UserRead], tags=["orgs"])
+async def list_users(
+    org_id: Id,
+    session: Session,
+    principal: Authenticated,
+    cursor: Line | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Page[UserRead]:
+    """The organisation's users, oldest first: its members and the operator."""
+    users = await service.list_users(session, principal, org_id, decode_cursor(cursor), limit)
+    return Page(
+        items=[UserRead.model_validate(u) for u in users],
+        next_cursor=next_cursor([u.id for u in users], limit),
+    )
 
 
 @router.post(

@@ -213,10 +213,17 @@ async def update_user(
     return user
 
 
-async def list_users(session: AsyncSession, principal: Principal, org_id: int) -> list[User]:
+async def list_users(
+    session: AsyncSession,
+    principal: Principal,
+    org_id: int,
+    after_id: int | None = None,
+    limit: int | None = None,
+) -> list[User]:
+    """The organisation's users, oldest first (after ``after_id``, at most ``limit``)."""
     authorize(principal, Action.org_read_private, org_id)
     await load_org(session, org_id)
-    return await repo.list_users(session, org_id)
+    return await repo.list_users(session, org_id, after_id, limit)
 
 
 async def login(

@@ -64,13 +64,17 @@ async def get_entry(index: Count, session: Session) -> EntryRead:
 
 
 @router.get("/proofs/inclusion", response_model=InclusionProof)
-async def inclusion(session: Session, index: NonNegative, tree_size: Positive) -> InclusionProof:
+async def inclusion_proof(
+    session: Session, index: NonNegative, tree_size: Positive
+) -> InclusionProof:
     hashes = await service.inclusion_proof(session, index, tree_size)
     return InclusionProof(index=index, tree_size=tree_size, hashes=[h.hex() for h in hashes])
 
 
 @router.get("/proofs/consistency", response_model=ConsistencyProof)
-async def consistency(session: Session, first: Positive, second: Positive) -> ConsistencyProof:
+async def consistency_proof(
+    session: Session, first: Positive, second: Positive
+) -> ConsistencyProof:
     hashes = await service.consistency_proof(session, first, second)
     return ConsistencyProof(first=first, second=second, hashes=[h.hex() for h in hashes])
 
@@ -88,7 +92,7 @@ async def receipt(index: Count, request: Request, session: Session, now: Now) ->
     response_class=StreamingResponse,
     responses={200: {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}}},
 )
-async def export(request: Request, session: Session, now: Now) -> StreamingResponse:
+async def export_ledger(request: Request, session: Session, now: Now) -> StreamingResponse:
     """The whole log as JSON Lines, one entry per line, then ``{"checkpoint": …}`` for
     exactly the entries above it."""
     signer, origin = _signer(request)

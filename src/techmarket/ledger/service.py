@@ -31,6 +31,11 @@ class BadTreeSize(InvalidInput):
     title = "Tree size out of range"
 
 
+class BadProofRange(InvalidInput):
+    code = "invalid_proof_range"
+    title = "No proof between these positions"
+
+
 class Appender:
     """Entries appended in the caller's transaction and written in one statement: the head
     row is locked at the first ``add`` and stays locked until that transaction ends, so the
@@ -119,13 +124,13 @@ async def _range_hashes(
 
 async def inclusion_proof(session: AsyncSession, index: int, tree_size: int) -> list[bytes]:
     if not 0 <= index < tree_size:
-        raise InvalidInput(f"index must be below tree_size {tree_size}")
+        raise BadProofRange(f"index must be below tree_size {tree_size}")
     return await _range_hashes(session, merkle.inclusion_ranges(index, tree_size), tree_size)
 
 
 async def consistency_proof(session: AsyncSession, first: int, second: int) -> list[bytes]:
     if not 0 < first <= second:
-        raise InvalidInput(
+        raise BadProofRange(
             "first must be between 1 and second (a proof from size 0 is never given: "
             "start from the first checkpoint you save)"
         )

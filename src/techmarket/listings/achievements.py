@@ -30,6 +30,11 @@ class NotEditable(Conflict):
     title = "Only drafts, rejected and withdrawn achievements can be edited"
 
 
+class InvalidAchievement(InvalidInput):
+    code = "invalid_achievement"
+    title = "The achievement as edited breaks a rule"
+
+
 class InvalidTransition(Conflict):
     code = "invalid_status_transition"
     title = "Status cannot change that way"
@@ -142,7 +147,7 @@ async def update(
             {k: getattr(achievement, k) for k in AchievementCreate.model_fields}
         )
     except ValidationError as exc:
-        raise InvalidInput("; ".join(e["msg"] for e in exc.errors())) from None
+        raise InvalidAchievement("; ".join(e["msg"] for e in exc.errors())) from None
     achievement.search = search_vector(achievement)
     achievement.updated_at = now
     await session.flush()

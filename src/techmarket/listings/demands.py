@@ -44,6 +44,16 @@ class InvalidTransition(Conflict):
     title = "Status cannot change that way"
 
 
+class InvalidDemand(InvalidInput):
+    code = "invalid_demand"
+    title = "The demand as edited breaks a rule"
+
+
+class ForeignAchievement(InvalidInput):
+    code = "foreign_achievement"
+    title = "A response links only its organisation's own published achievements"
+
+
 class DeadlinePassed(InvalidInput):
     code = "deadline_passed"
     title = "The deadline is not in the future"
@@ -145,7 +155,7 @@ async def update(
             demand.budget_min_fen, demand.budget_max_fen, demand.is_challenge, demand.reward_fen
         )
     except (ValueError, ValidationError) as exc:
-        raise InvalidInput(str(exc)) from None
+        raise InvalidDemand(str(exc)) from None
     if demand.deadline.tzinfo is None or demand.deadline <= now:
         raise DeadlinePassed()
     demand.search = search_vector(demand)
@@ -213,7 +223,7 @@ async def respond(
     _require_open(demand, now)
     wanted = set(data.achievement_ids)
     if wanted - await repo.own_published_achievements(session, principal.org.id, list(wanted)):
-        raise InvalidInput("achievement_ids: link only your own published achievements")
+        raise ForeignAchievement("achievement_ids: link only your own published achievements")
     response = DemandResponse(
         demand_id=demand.id,
         org_id=principal.org.id,
@@ -230,14 +240,20 @@ async def respond(
 
 
 async def responses(
-    session: AsyncSession, principal: Principal, demand_id: int, now: datetime
+    session: AsyncSession,
+    principal: Principal,
+    demand_id: int,
+    now: datetime,
+    after_id: int | None = None,
+    limit: int | None = None,
 ) -> list[DemandResponse]:
-    """The demand's owner sees every response; a responder sees only its own."""
+    """The demand's owner sees every response; a responder sees only its own (oldest
+    first, after ``after_id``, at most ``limit``)."""
     demand = await load(session, principal, demand_id, now)
     if principal.org.id == demand.org_id:
         authorize(principal, Action.listing_read_private, demand.org_id)
-        return await repo.responses_for(session, demand_id)
-    return await repo.responses_for(session, demand_id, org_id=principal.org.id)
+        return await repo.responses_for(session, demand_id, None, after_id, limit)
+    return await repo.responses_for(session, demand_id, principal.org.id, after_id, limit)
 
 
 async def _load_response(

@@ -224,12 +224,19 @@ async def responses_by(
 
 
 async def responses_for(
-    session: AsyncSession, demand_id: int, org_id: int | None = None
+    session: AsyncSession,
+    demand_id: int,
+    org_id: int | None = None,
+    after_id: int | None = None,
+    limit: int | None = None,
 ) -> list[DemandResponse]:
     stmt = select(DemandResponse).where(DemandResponse.demand_id == demand_id)
     if org_id is not None:
         stmt = stmt.where(DemandResponse.org_id == org_id)
-    return list((await session.execute(stmt.order_by(DemandResponse.id))).scalars())
+    if after_id is not None:
+        stmt = stmt.where(DemandResponse.id > after_id)
+    stmt = stmt.order_by(DemandResponse.id).limit(limit)
+    return list((await session.execute(stmt)).scalars())
 
 
 async def get_response(

@@ -18,6 +18,7 @@ from techmarket.listings.schemas import (
     DemandRead,
     DemandUpdate,
     HistoryRead,
+    ImportReport,
     MatchRead,
     MatchReason,
     OptionalReason,
@@ -27,7 +28,7 @@ from techmarket.listings.schemas import (
     Sort,
 )
 from techmarket.models.listing import ResponseStatus
-from techmarket.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from techmarket.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, next_cursor
 from techmarket.types import Id, Line
 
 router = APIRouter(prefix="/api/v1")
@@ -96,7 +97,12 @@ async def import_template() -> Response:
     )
 
 
-@router.post("/achievements/import", status_code=status.HTTP_201_CREATED, tags=["achievements"])
+@router.post(
+    "/achievements/import",
+    response_model=ImportReport,
+    status_code=status.HTTP_201_CREATED,
+    tags=["achievements"],
+)
 async def import_achievements(
     file: UploadFile,
     session: Session,
@@ -286,7 +292,7 @@ async def demand_matches(
     status_code=status.HTTP_201_CREATED,
     tags=["demands"],
 )
-async def respond(
+async def respond_to_demand(
     demand_id: Id, data: ResponseCreate, session: Session, principal: Verified, now: Now
 ) -> ResponseRead:
     """揭榜: an institution, broker or agency proposes to solve the demand."""
@@ -295,13 +301,23 @@ async def respond(
     )
 
 
-@router.get("/demands/{demand_id}/responses", response_model=list[ResponseRead], tags=["demands"])
+@router.get("/demands/{demand_id}/responses", response_model=Page[ResponseRead], tags=["demands"])
 async def list_responses(
-    demand_id: Id, session: Session, principal: Authenticated, now: Now
-) -> list[ResponseRead]:
-    """The owner sees all responses; a responder only its own."""
-    found = await demands.responses(session, principal, demand_id, now)
-    return [ResponseRead.model_validate(r) for r in found]
+    demand_id: Id,
+    session: Session,
+    principal: Authenticated,
+    now: Now,
+    cursor: Line | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Page[ResponseRead]:
+    """The owner sees all responses; a responder only its own; oldest first."""
+    found = await demands.responses(
+        session, principal, demand_id, now, decode_cursor(cursor), limit
+    )
+    return Page(
+        items=[ResponseRead.model_validate(r) for r in found],
+        next_cursor=next_cursor([r.id for r in found], limit),
+    )
 
 
 async def _decide(

@@ -244,3 +244,18 @@ class MatchRead(BaseModel):
     title: str
     score: float
     reasons: list[MatchReason]
+
+
+class ImportRow(BaseModel):
+    row: int
+    id: int | None = Field(description="the draft created (null: the row was refused)")
+    errors: list[str]
+
+
+class ImportReport(BaseModel):
+    """A bulk import's per-row report."""
+
+    total: int
+    created: int
+    failed: int
+    rows: list[ImportRow]

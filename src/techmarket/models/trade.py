@@ -32,6 +32,8 @@ class TradeStatus(StrEnum):
     cancelled = "cancelled"  # an objection was upheld
     defaulted = "defaulted"  # the winner did not sign within the signing period
     rejected = "rejected"
+    withdrawn = "withdrawn"  # by the seller, before any bid, intent or acceptance bound it
+    ended = "ended"  # a party ended the negotiation (agreement pricing)
     stopped = "stopped"  # an express licence no longer offered (licences granted stand)
 
 

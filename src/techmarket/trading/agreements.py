@@ -18,6 +18,7 @@ from techmarket.ledger import service as ledger
 from techmarket.listings import achievements
 from techmarket.listings import lifecycle as listing_lifecycle
 from techmarket.listings import repository as listings_repo
+from techmarket.listings.demands import ResponseNotFound
 from techmarket.models.listing import AchievementStatus, Demand, ResponseStatus
 from techmarket.models.trade import (
     Objection,
@@ -30,6 +31,7 @@ from techmarket.models.trade import (
 )
 from techmarket.trading import repository as repo
 from techmarket.trading.lifecycle import (
+    NotPublished,
     TradeNotFound,
     load,
     open_trade,
@@ -75,6 +77,8 @@ MILESTONES = (
     "trade.notice_opened",
     "trade.concluded",
     "trade.cancelled",
+    "trade.ended",
+    "trade.withdrawn",
 )
 
 
@@ -116,9 +120,12 @@ class Notice:
 NOTICE_EVENTS = ("trade.notice_opened", "trade.objection_raised", "trade.objection_resolved")
 
 
-async def notice_board(session: AsyncSession) -> list[Notice]:
-    """Every agreed price on public notice, the soonest to end first, with its objections."""
-    return await _with_objections(session, await repo.notice_board(session))
+async def notice_board(
+    session: AsyncSession, after: tuple[datetime, int] | None = None, limit: int | None = None
+) -> list[Notice]:
+    """The agreed prices on public notice, the soonest to end first, with their objections;
+    those after ``after`` (a notice's end and its trade), at most ``limit``."""
+    return await _with_objections(session, await repo.notice_board(session, after, limit))
 
 
 async def ended_notices(session: AsyncSession, limit: int) -> list[Notice]:
@@ -179,6 +186,36 @@ class ObjectionNotFound(NotFound):
     title = "Objection not found"
 
 
+class ObjectionRuled(Conflict):
+    code = "objection_ruled"
+    title = "The objection has been ruled on already"
+
+
+class InvalidBuyer(InvalidInput):
+    code = "invalid_buyer"
+    title = "The buyer must be a verified organisation, other than the seller, that may trade"
+
+
+class ResponseNotAccepted(Conflict):
+    code = "response_not_accepted"
+    title = "Only an accepted response opens a trade"
+
+
+class ResponseWithoutAchievement(Conflict):
+    code = "response_without_achievement"
+    title = "The response links no achievement to trade"
+
+
+class NoOfferToAccept(Conflict):
+    code = "no_offer_to_accept"
+    title = "There is no offer of the other side to accept"
+
+
+class OwnOffer(Conflict):
+    code = "own_offer"
+    title = "An organisation cannot accept its own offer"
+
+
 async def create(
     session: AsyncSession,
     principal: Principal,
@@ -192,10 +229,10 @@ async def create(
     listed = await achievements.load(session, principal, achievement_id, lock=True)
     authorize(principal, Action.trade_open, listed.org_id)
     if listed.status != AchievementStatus.published:
-        raise Conflict(f"the achievement is {listed.status}, not published")
+        raise NotPublished(f"the achievement is {listed.status}, not published")
     buyer = await accounts_repo.get_org(session, buyer_org_id)
     if buyer is None or not may_take_part(buyer) or buyer.id == listed.org_id:
-        raise InvalidInput(
+        raise InvalidBuyer(
             "buyer_org_id: name a verified organisation other than the seller that may trade"
         )
     salt = commitment.new_salt()
@@ -229,11 +266,11 @@ async def from_response(
     on the achievement it linked, starting from its quoted price."""
     response = await listings_repo.get_response(session, demand_id, response_id)
     if response is None or response.org_id != principal.org.id:
-        raise NotFound("no such response of yours")
+        raise ResponseNotFound("no such response of yours")
     if response.status != ResponseStatus.accepted:
-        raise Conflict("only an accepted response opens a trade")
+        raise ResponseNotAccepted()
     if not response.achievement_ids:
-        raise Conflict("the response links no achievement to trade")
+        raise ResponseWithoutAchievement()
     owner = await listings_repo.get(session, Demand, demand_id)
     return await create(
         session,
@@ -347,7 +384,7 @@ async def accept(
     latest = await repo.latest_offer(session, trade.id)
     error = agreement.acceptance_error(latest.org_id if latest else None, principal.org.id)
     if error:
-        raise Conflict(error)
+        raise (NoOfferToAccept if latest is None else OwnOffer)(error)
     assert latest is not None
     trade.price_fen = latest.price_fen
     trade.status = TradeStatus.notice
@@ -436,8 +473,10 @@ async def rule(
     objection = await repo.objection(session, trade.id, objection_id)
     if objection is None:
         raise ObjectionNotFound()
-    if objection.status != ObjectionStatus.raised or trade.status != TradeStatus.notice:
-        raise Conflict("this objection has been ruled on, or the trade left its notice")
+    if objection.status != ObjectionStatus.raised:
+        raise ObjectionRuled(f"the objection was {objection.status}")
+    if trade.status != TradeStatus.notice:
+        raise NotOnNotice(f"the trade is {trade.status}")
     objection.status = ObjectionStatus.upheld if upheld else ObjectionStatus.dismissed
     objection.resolved_by, objection.resolved_at = principal.user.id, now
     index = await record_event(

@@ -74,6 +74,8 @@ def message(
             "ends_at": data["terms"]["ends_at"],
             "ledger_index": ledger_index,
         }
+    if event_type == "trade.withdrawn":  # by the seller, before any bid or intent
+        return {"type": "withdrawn", "seq": seq, "ledger_index": ledger_index}
     if event_type == "trade.closed":
         return {
             "type": "closed",

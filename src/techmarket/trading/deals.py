@@ -72,6 +72,16 @@ class ContractNotFound(NotFound):
     title = "No contract recorded yet"
 
 
+class ContractRecorded(Conflict):
+    code = "contract_recorded"
+    title = "The contract of this deal is recorded already"
+
+
+class ContractRegistered(Conflict):
+    code = "contract_registered"
+    title = "The contract is registered already"
+
+
 async def _party_to_deal(session: AsyncSession, principal: Principal, trade_id: int) -> Trade:
     trade = await load(session, principal, trade_id, lock=True)
     if trade.status != TradeStatus.sold:
@@ -94,7 +104,7 @@ async def record_contract(
     """The parties' technology contract (合同编号, signing date, payment terms)."""
     trade = await _party_to_deal(session, principal, trade_id)
     if await session.get(Contract, trade.id) is not None:
-        raise Conflict("the contract of this deal is recorded already")
+        raise ContractRecorded()
     contract = Contract(
         trade_id=trade.id,
         contract_number=contract_number,
@@ -135,7 +145,7 @@ async def register_contract(
     if contract is None:
         raise ContractNotFound()
     if contract.registration_number is not None:
-        raise Conflict("the contract is registered already")
+        raise ContractRegistered()
     contract.registration_number, contract.registered_on = registration_number, registered_on
     index = await record_event(
         session,

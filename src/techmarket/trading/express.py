@@ -28,11 +28,6 @@ from techmarket.trading.schemas import ExpressCreate
 CHINA = ZoneInfo("Asia/Shanghai")
 
 
-class NotPublished(Conflict):
-    code = "not_published"
-    title = "Only a published achievement can be traded"
-
-
 class AlreadyOffered(Conflict):
     code = "express_already_offered"
     title = "The achievement has an express licence on offer (or awaiting approval) already"
@@ -76,7 +71,7 @@ async def offer(
     achievement = await achievements.load(session, principal, data.achievement_id, lock=True)
     authorize(principal, Action.trade_open, achievement.org_id)
     if achievement.status != AchievementStatus.published:
-        raise NotPublished(f"the achievement is {achievement.status}")
+        raise lifecycle.NotPublished(f"the achievement is {achievement.status}")
     pending_or_open = (TradeStatus.pending_approval, TradeStatus.open)
     if await repo.express_offers(session, achievement.id, pending_or_open):
         raise AlreadyOffered()

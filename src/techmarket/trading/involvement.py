@@ -45,6 +45,8 @@ CLOSED = {
     TradeStatus.cancelled: "已取消",
     TradeStatus.defaulted: "已违约",
     TradeStatus.rejected: "未获批准",
+    TradeStatus.withdrawn: "已撤回",
+    TradeStatus.ended: "谈判已结束",
 }
 
 

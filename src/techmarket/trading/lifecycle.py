@@ -79,6 +79,29 @@ class AlreadyRegistered(Conflict):
     title = "Already registered for this auction"
 
 
+class WrongMode(Conflict):
+    """Bidders register for auctions (``/registrations``), buyers their intent on listings
+    (``/intents``): the same registration, named as each mode names it."""
+
+    code = "wrong_mode"
+    title = "Register to bid on an auction, or an intent to buy on a listing"
+
+
+class NotPublished(Conflict):
+    code = "not_published"
+    title = "Only a published achievement can be traded"
+
+
+class EndsInPast(InvalidInput):
+    code = "ends_in_past"
+    title = "The trade must end in the future"
+
+
+class NotPendingApproval(Conflict):
+    code = "not_pending_approval"
+    title = "The trade is not awaiting its TTO's approval"
+
+
 def public_terms(data: AuctionCreate, holders: list[dict[str, Any]]) -> dict[str, Any]:
     """The auction's terms as everyone sees them: the priority holders only as
     commitments (revealed at the close), so that no alias can be tied to a name."""
@@ -159,7 +182,7 @@ async def create(
     achievement = await achievements.load(session, principal, data.achievement_id, lock=True)
     authorize(principal, Action.trade_open, achievement.org_id)
     if achievement.status != AchievementStatus.published:
-        raise Conflict(f"the achievement is {achievement.status}, not published")
+        raise NotPublished(f"the achievement is {achievement.status}, not published")
     holders: list[dict[str, Any]] = []
     if isinstance(data, ListedCreate):
         mode, ends_at, reserve, terms = (
@@ -180,7 +203,7 @@ async def create(
             public_terms(data, holders),
         )
     if ends_at <= now:
-        raise InvalidInput("the trade must end in the future")
+        raise EndsInPast()
     terms = {**terms, "signing_period": periods.iso(signing_period)}  # to sign, or forfeit
     await _check_relisting(session, achievement.id, starting_price(terms))
     salt = commitment.new_salt()
@@ -241,7 +264,7 @@ async def approve(
     trade = await load(session, principal, trade_id, lock=True)
     authorize(principal, Action.listing_approve, trade.seller_org_id)
     if trade.status != TradeStatus.pending_approval:
-        raise Conflict(f"the trade is {trade.status}")
+        raise NotPendingApproval(f"the trade is {trade.status}")
     trade.approved_by = principal.user.id
     await record_event(session, trade, "trade.approved", {"by_user_id": principal.user.id}, now)
     return trade, await open_trade(session, trade, now)
@@ -260,7 +283,7 @@ async def reject(
     trade = await load(session, principal, trade_id, lock=True)
     authorize(principal, Action.listing_approve, trade.seller_org_id)
     if trade.status != TradeStatus.pending_approval:
-        raise Conflict(f"the trade is {trade.status}")
+        raise NotPendingApproval(f"the trade is {trade.status}")
     trade.status, trade.closed_at = TradeStatus.rejected, now
     if trade.mode != TradeMode.express_licence:  # a non-exclusive offer leaves it on offer
         await achievements.move_out_of_trade(
@@ -278,12 +301,18 @@ async def reject(
 
 
 async def register(
-    session: AsyncSession, principal: Principal, trade_id: int, now: datetime
+    session: AsyncSession,
+    principal: Principal,
+    trade_id: int,
+    now: datetime,
+    mode: TradeMode | None = None,
 ) -> tuple[Registration, int]:
     """A verified organisation registers to bid (or, on a listing, its intent to buy): its
-    deposit is held, it gets an alias."""
+    deposit is held, it gets an alias. ``mode``: the kind of trade the caller means."""
     trade = await load(session, principal, trade_id, lock=True)
     authorize(principal, Action.trade_register)
+    if mode is not None and trade.mode != mode:
+        raise WrongMode(f"trade {trade.id} is a trade by {trade.mode}, not by {mode}")
     if principal.org.id == trade.seller_org_id:
         raise OwnTrade()
     if trade.status not in (TradeStatus.open, TradeStatus.listed) or trade.mode not in (

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from techmarket.ledger.replay import RuleViolation
-from techmarket.trading.rules import agreement, auction, commitments, listed
+from techmarket.trading.rules import agreement, auction, commitments, listed, withdrawal
 
 
 @dataclass
@@ -37,6 +37,9 @@ class _Auction:
     closed_at: datetime | None = None
     contract: bool = False
     defaulted: bool = False
+    mode: str = "auction"
+    seller: int | None = None
+    bids: int = 0
 
     def rules(self, reserve_fen: int | None = None) -> auction.Terms:
         """The auction's rules as the ledger has shown them so far."""
@@ -85,6 +88,8 @@ class Auctions:
                 seq=data["seq"],
                 listing=listing,
                 holders=set(data["terms"].get("priority_holder_commitments", [])),
+                mode=data["mode"],
+                seller=data["seller_org_id"],
             )
             return
         followed = self.trades.get(trade_id)
@@ -131,6 +136,7 @@ class Auctions:
         a.ends_at = a.state.ends_at
         if datetime.fromisoformat(data["ends_at"]) != a.ends_at:
             raise RuleViolation(index, f"bid says the end is {data['ends_at']}, not {a.ends_at}")
+        a.bids += 1
 
     def _extended(self, index: int, a: _Auction, data: dict[str, Any], at: datetime) -> None:
         if datetime.fromisoformat(data["ends_at"]) != a.ends_at:
@@ -148,6 +154,8 @@ class Auctions:
         a.ends_at = datetime.fromisoformat(a.terms["ends_at"])
 
     def _closed(self, index: int, a: _Auction, data: dict[str, Any], at: datetime) -> None:
+        if a.closed is not None:
+            raise RuleViolation(index, f"closed again after {a.closed['result']}")
         if at < a.ends_at or datetime.fromisoformat(data["ends_at"]) != a.ends_at:
             raise RuleViolation(index, "closed before its (extended) end")
         reserve, salt = data["reserve_fen"], data["reserve_salt"]
@@ -170,6 +178,16 @@ class Auctions:
         if recorded != expected:
             raise RuleViolation(index, f"close recorded {recorded}, the bids say {expected}")
         a.closed, a.closed_at = expected, at
+
+    def _withdrawn(self, index: int, a: _Auction, data: dict[str, Any], at: datetime) -> None:
+        """Only the seller, only while nothing binds the trade (the rule book decides);
+        every held deposit is then released."""
+        status = "closed" if a.closed is not None else "listed" if a.listing else "open"
+        standing = withdrawal.Standing(a.mode, status, a.bids, len(a.registered))
+        refusal = withdrawal.withdrawal_refusal(standing)
+        if refusal or data["by_org_id"] != a.seller:
+            raise RuleViolation(index, f"withdrawn, though {refusal or 'not by the seller'}")
+        a.closed, a.closed_at = {"result": "withdrawn", "winner_alias": None}, at
 
     def _holders_revealed(self, index: int, a: _Auction, revealed: list[dict[str, Any]]) -> None:
         """The close opens every priority holder's commitment, naming the alias (if any)
@@ -320,6 +338,19 @@ class Agreements:
         elif kind == "trade.cancelled":
             if "upheld" not in a.objections.values():
                 raise RuleViolation(index, "cancelled without an upheld objection")
+            a.done = True
+        elif kind in ("trade.withdrawn", "trade.ended"):
+            standing = withdrawal.Standing(
+                "agreement", "open" if a.price is None else "notice", bids=0, intents=0
+            )
+            who = {a.seller} if kind == "trade.withdrawn" else {a.seller, a.buyer}
+            refusal = (
+                withdrawal.withdrawal_refusal
+                if kind == "trade.withdrawn"
+                else withdrawal.ending_refusal
+            )(standing)
+            if refusal or data["by_org_id"] not in who:
+                raise RuleViolation(index, f"{kind}, though {refusal or 'not by a party'}")
             a.done = True
         elif kind == "trade.concluded":
             if a.notice_ends_at is None or not agreement.may_conclude(

@@ -19,6 +19,7 @@ from sqlalchemy import (
     func,
     select,
     text,
+    tuple_,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, INTERVAL
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,9 +56,11 @@ async def registrations(session: AsyncSession, trade_id: int) -> list[Registrati
     return list((await session.execute(stmt)).scalars())
 
 
-async def bids(session: AsyncSession, trade_id: int, after_seq: int = 0) -> list[Bid]:
+async def bids(
+    session: AsyncSession, trade_id: int, after_seq: int = 0, limit: int | None = None
+) -> list[Bid]:
     stmt = select(Bid).where(Bid.trade_id == trade_id, Bid.seq > after_seq).order_by(Bid.seq)
-    return list((await session.execute(stmt)).scalars())
+    return list((await session.execute(stmt.limit(limit))).scalars())
 
 
 async def bid_requests(
@@ -327,8 +330,16 @@ async def _notice_rows(session: AsyncSession, stmt: Any) -> list[dict[str, Any]]
     ]
 
 
-async def notice_board(session: AsyncSession) -> list[dict[str, Any]]:
-    return await _notice_rows(session, _notices().order_by(Trade.notice_ends_at))
+async def notice_board(
+    session: AsyncSession, after: tuple[datetime, int] | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Agreed prices on notice, the soonest to end first; after ``after`` (a notice's end
+    and its trade), at most ``limit`` of them."""
+    stmt = _notices()
+    if after is not None:
+        stmt = stmt.where(tuple_(Trade.notice_ends_at, Trade.id) > tuple_(*after))
+    stmt = stmt.order_by(Trade.notice_ends_at, Trade.id).limit(limit)
+    return await _notice_rows(session, stmt)
 
 
 async def ended_notices(session: AsyncSession, limit: int) -> list[dict[str, Any]]:
@@ -484,15 +495,15 @@ async def _top_sellers(session: AsyncSession, top: int) -> list[dict[str, Any]]:
 
 
 async def last_unsold(session: AsyncSession, achievement_id: int) -> Trade | None:
-    """The achievement's most recent trade, if it ended unsold (流拍)."""
+    """The achievement's most recent trade that ended unsold (流拍), however many trades
+    were declined or withdrawn since: none of those lowers the relisting floor."""
     stmt = (
         select(Trade)
-        .where(Trade.achievement_id == achievement_id)
+        .where(Trade.achievement_id == achievement_id, Trade.status == TradeStatus.unsold)
         .order_by(Trade.id.desc())
         .limit(1)
     )
-    last = (await session.execute(stmt)).scalar_one_or_none()
-    return last if last is not None and last.status == TradeStatus.unsold else None
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def next_signing_lapsed(

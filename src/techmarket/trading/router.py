@@ -6,33 +6,54 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, status
+from pydantic import AwareDatetime, TypeAdapter
 
 from techmarket import shutdown
 from techmarket.db import Session
 from techmarket.deps import Anyone, AppSettings, Authenticated, Now, Operator, Verified
 from techmarket.listings.schemas import OptionalReason
-from techmarket.models.trade import Contract, ObjectionState, Registration, TradeStatus
-from techmarket.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, next_cursor
-from techmarket.trading import agreements, bidding, deals, express, lifecycle
+from techmarket.models.trade import (
+    Contract,
+    ObjectionState,
+    Registration,
+    TradeMode,
+    TradeStatus,
+)
+from techmarket.pagination import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Page,
+    decode_cursor,
+    decode_keyset,
+    encode_keyset,
+    next_cursor,
+)
+from techmarket.trading import agreements, bidding, deals, express, lifecycle, withdrawals
 from techmarket.trading import repository as repo
 from techmarket.trading.schemas import (
     AgreementCreate,
     BidCreate,
+    BidRead,
     BidResult,
     ContractCreate,
+    ContractRead,
     ContractRegistration,
+    DealRead,
     ExpressCreate,
     ExpressTaken,
+    NoticeRead,
     ObjectionCreate,
+    ObjectionRaised,
     ObjectionRead,
     OfferCreate,
+    OfferMade,
     OfferRead,
     RegistrationRead,
     TradeCreate,
     TradeRead,
 )
 from techmarket.trading.views import trade_view
-from techmarket.types import Count, Id, Line
+from techmarket.types import Id, Line
 
 router = APIRouter(prefix="/api/v1/trades", tags=["trades"])
 
@@ -93,12 +114,12 @@ async def list_trades(
 
 
 @router.get("/{trade_id}", response_model=TradeRead)
-async def gettrade_view(trade_id: Id, session: Session, principal: Anyone) -> TradeRead:
+async def get_trade(trade_id: Id, session: Session, principal: Anyone) -> TradeRead:
     return trade_view(await lifecycle.load(session, principal, trade_id), viewer=principal)
 
 
 @router.post("/{trade_id}/approve", response_model=TradeRead)
-async def approvetrade_view(
+async def approve_trade(
     trade_id: Id, session: Session, principal: Authenticated, now: Now
 ) -> TradeRead:
     """The seller's TTO approves mode and price; the trade opens (both ledgered)."""
@@ -121,15 +142,36 @@ async def reject_trade(
     )
 
 
-@router.post("/{trade_id}/offers", status_code=status.HTTP_201_CREATED)
+@router.post("/{trade_id}/withdraw", response_model=TradeRead)
+async def withdraw_trade(
+    trade_id: Id, session: Session, principal: Verified, now: Now
+) -> TradeRead:
+    """The seller takes its trade off the market (universities and institutes: their TTO)
+    before a bid, an intent or an acceptance binds it; held deposits are released and the
+    achievement is on offer again (ledgered)."""
+    return trade_view(
+        *await withdrawals.withdraw(session, principal, trade_id, now), viewer=principal
+    )
+
+
+@router.post("/{trade_id}/end", response_model=TradeRead)
+async def end_negotiation(
+    trade_id: Id, session: Session, principal: Verified, now: Now
+) -> TradeRead:
+    """The seller or the named buyer ends a negotiation (agreement pricing) that has not
+    reached an agreed price; the achievement is on offer again (ledgered)."""
+    return trade_view(*await withdrawals.end(session, principal, trade_id, now), viewer=principal)
+
+
+@router.post("/{trade_id}/offers", response_model=OfferMade, status_code=status.HTTP_201_CREATED)
 async def make_offer(
     trade_id: Id, data: OfferCreate, session: Session, principal: Verified, now: Now
-) -> dict[str, Any]:
+) -> OfferMade:
     """An offer or counter-offer (agreement pricing), by the seller or the named buyer."""
     made, index = await agreements.offer(
         session, principal, trade_id, data.price_fen, data.note, now
     )
-    return {"offer_id": made.id, "price_fen": made.price_fen, "ledger_index": index}
+    return OfferMade(offer_id=made.id, price_fen=made.price_fen, ledger_index=index)
 
 
 @router.get("/{trade_id}/offers", response_model=Page[OfferRead])
@@ -170,13 +212,17 @@ async def accept_offer(
     )
 
 
-@router.post("/{trade_id}/objections", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{trade_id}/objections", response_model=ObjectionRaised, status_code=status.HTTP_201_CREATED
+)
 async def raise_objection(
     trade_id: Id, data: ObjectionCreate, session: Session, principal: Verified, now: Now
-) -> dict[str, Any]:
+) -> ObjectionRaised:
     """Any verified organisation may object, with reasons, while the notice runs."""
     objection, index = await agreements.object_to(session, principal, trade_id, data.reasons, now)
-    return {"objection_id": objection.id, "status": str(objection.status), "ledger_index": index}
+    return ObjectionRaised(
+        objection_id=objection.id, status=str(objection.status), ledger_index=index
+    )
 
 
 @router.post("/{trade_id}/objections/{objection_id}/uphold", response_model=TradeRead)
@@ -200,10 +246,12 @@ async def dismiss_objection(
     )
 
 
-@router.post("/{trade_id}/contract", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{trade_id}/contract", response_model=ContractRead, status_code=status.HTTP_201_CREATED
+)
 async def record_contract(
     trade_id: Id, data: ContractCreate, session: Session, principal: Verified, now: Now
-) -> dict[str, Any]:
+) -> ContractRead:
     """A party records the deal's technology contract (合同编号, signing date, payment
     terms, e.g. 先免费许可后付费)."""
     contract, index = await deals.record_contract(
@@ -218,10 +266,10 @@ async def record_contract(
     return _contract(contract, index)
 
 
-@router.post("/{trade_id}/contract/registration")
+@router.post("/{trade_id}/contract/registration", response_model=ContractRead)
 async def register_contract(
     trade_id: Id, data: ContractRegistration, session: Session, principal: Verified, now: Now
-) -> dict[str, Any]:
+) -> ContractRead:
     """A party records the contract's registration (技术合同认定登记)."""
     contract, index = await deals.register_contract(
         session, principal, trade_id, data.registration_number, data.registered_on, now
@@ -229,16 +277,16 @@ async def register_contract(
     return _contract(contract, index)
 
 
-def _contract(contract: Contract, ledger_index: int) -> dict[str, Any]:
-    return {
-        "trade_id": contract.trade_id,
-        "contract_number": contract.contract_number,
-        "signed_on": contract.signed_on.isoformat(),
-        "payment_terms": str(contract.payment_terms),
-        "registration_number": contract.registration_number,
-        "registered_on": contract.registered_on.isoformat() if contract.registered_on else None,
-        "ledger_index": ledger_index,
-    }
+def _contract(contract: Contract, ledger_index: int) -> ContractRead:
+    return ContractRead(
+        trade_id=contract.trade_id,
+        contract_number=contract.contract_number,
+        signed_on=contract.signed_on,
+        payment_terms=str(contract.payment_terms),
+        registration_number=contract.registration_number,
+        registered_on=contract.registered_on,
+        ledger_index=ledger_index,
+    )
 
 
 @router.post("/{trade_id}/take", response_model=ExpressTaken, status_code=status.HTTP_201_CREATED)
@@ -288,33 +336,43 @@ async def list_express_deals(
     response_model=RegistrationRead,
     status_code=status.HTTP_201_CREATED,
 )
-async def register(
+async def register_for_trade(
     trade_id: Id, session: Session, principal: Verified, now: Now
 ) -> RegistrationRead:
-    """Register to bid: the deposit is held and an alias (竞买号) assigned."""
-    return _registration(*await lifecycle.register(session, principal, trade_id, now))
+    """Register to bid in an auction: the deposit is held and an alias (竞买号) assigned."""
+    return _registration(
+        *await lifecycle.register(session, principal, trade_id, now, TradeMode.auction)
+    )
 
 
-@router.get("/{trade_id}/bids")
+@router.post(
+    "/{trade_id}/intents", response_model=RegistrationRead, status_code=status.HTTP_201_CREATED
+)
+async def register_intent(
+    trade_id: Id, session: Session, principal: Verified, now: Now
+) -> RegistrationRead:
+    """Register the intent to buy a listing (挂牌) at its price: the deposit is held and an
+    alias assigned; two or more intents at the listing's end make it an auction among them."""
+    return _registration(
+        *await lifecycle.register(session, principal, trade_id, now, TradeMode.listed)
+    )
+
+
+@router.get("/{trade_id}/bids", response_model=Page[BidRead])
 async def list_bids(
-    trade_id: Id, session: Session, principal: Anyone, after_seq: Count = 0
-) -> dict[str, Any]:
-    """Accepted bids, by alias, in order."""
+    trade_id: Id,
+    session: Session,
+    principal: Anyone,
+    cursor: Line | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Page[BidRead]:
+    """Accepted bids, by alias, in the order of the trade's events."""
     await lifecycle.load(session, principal, trade_id)
-    bids = await repo.bids(session, trade_id, after_seq)
-    return {
-        "bids": [
-            {
-                "seq": b.seq,
-                "alias": b.alias,
-                "amount_fen": b.amount_fen,
-                "kind": b.kind,
-                "at": b.at.isoformat(),
-                "ledger_index": b.ledger_index,
-            }
-            for b in bids
-        ]
-    }
+    bids = await repo.bids(session, trade_id, decode_cursor(cursor) or 0, limit)
+    return Page(
+        items=[BidRead.model_validate(b, from_attributes=True) for b in bids],
+        next_cursor=next_cursor([b.seq for b in bids], limit),
+    )
 
 
 @router.post(
@@ -345,24 +403,41 @@ async def place_bid(
 
 notices_router = APIRouter(prefix="/api/v1", tags=["trades"])
 
-
-@notices_router.get("/notices")
-async def list_notices(session: Session) -> dict[str, Any]:
-    """The public notice board (公示): every agreed deal on notice, no login needed, with
-    the period it was announced for and its objections (who, when, the ruling; each with
-    its ledger entry; the reasons are not public)."""
-    return {"notices": [asdict(n) for n in await agreements.notice_board(session)]}
+# Where the notice board's last page ended: (its notice's end, its trade).
+NOTICE_CURSOR = TypeAdapter(tuple[AwareDatetime, int])
 
 
-@notices_router.get("/deals")
+@notices_router.get("/notices", response_model=Page[NoticeRead])
+async def list_notices(
+    session: Session,
+    cursor: Line | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Page[NoticeRead]:
+    """The public notice board (公示), the soonest to end first: every agreed deal on
+    notice, no login needed, with the period it was announced for and its objections
+    (who, when, the ruling; each with its ledger entry; the reasons are not public)."""
+    found = await agreements.notice_board(session, decode_keyset(cursor, NOTICE_CURSOR), limit)
+    last = found[-1] if len(found) == limit else None
+    return Page(
+        items=[NoticeRead.model_validate(asdict(n)) for n in found],
+        next_cursor=encode_keyset([last.notice_ends_at.isoformat(), last.trade_id])
+        if last
+        else None,
+    )
+
+
+@notices_router.get("/deals", response_model=Page[DealRead])
 async def list_deals(
     session: Session,
     cursor: Line | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-) -> dict[str, Any]:
+) -> Page[DealRead]:
     """Concluded trades (deals), public: mode, title, field, region, price, parties."""
     found = await repo.deals(session, decode_cursor(cursor), limit)
-    return {"items": found, "next_cursor": next_cursor([d["trade_id"] for d in found], limit)}
+    return Page(
+        items=[DealRead.model_validate(d) for d in found],
+        next_cursor=next_cursor([d["trade_id"] for d in found], limit),
+    )
 
 
 @notices_router.get("/objections", response_model=Page[ObjectionRead])

@@ -216,6 +216,87 @@ class ContractRegistration(BaseModel):
     registered_on: date
 
 
+class OfferMade(BaseModel):
+    offer_id: int
+    price_fen: int
+    ledger_index: int = Field(description="the trade.offer entry (a commitment to the price)")
+
+
+class ObjectionRaised(BaseModel):
+    objection_id: int
+    status: str
+    ledger_index: int
+
+
+class ContractRead(BaseModel):
+    trade_id: int
+    contract_number: str
+    signed_on: date
+    payment_terms: str
+    registration_number: str | None
+    registered_on: date | None
+    ledger_index: int
+
+
+class BidRead(BaseModel):
+    """An accepted bid, by the bidder's alias (竞买号), never its name."""
+
+    seq: int
+    alias: str
+    amount_fen: int
+    kind: str = Field(description="placed, proxy (for a standing maximum) or match")
+    at: datetime
+    ledger_index: int
+
+
+class PublicObjectionRead(BaseModel):
+    """An objection as anyone may know it: who, when, the ruling (not the reasons)."""
+
+    id: int
+    org_id: int
+    org_name: str
+    status: str
+    raised_at: datetime
+    resolved_at: datetime | None
+    raised_index: int | None
+    resolved_index: int | None
+
+
+class NoticeRead(BaseModel):
+    """An agreed price on public notice (公示), with the period announced and its objections."""
+
+    trade_id: int
+    title: str
+    seller: str
+    seller_org_id: int
+    buyer: str
+    buyer_org_id: int
+    price_fen: int
+    status: str
+    closed_at: datetime | None
+    notice_opened_at: datetime | None
+    notice_ends_at: datetime
+    notice_period: str | None = Field(description="ISO 8601, as the ledger announced it")
+    ledger_index: int | None = Field(description="the trade.notice_opened entry")
+    objections: list[PublicObjectionRead]
+
+
+class DealRead(BaseModel):
+    """A concluded trade, public."""
+
+    trade_id: int
+    mode: str
+    title: str
+    industry: str
+    region_code: str
+    price_fen: int | None
+    seller_org_id: int
+    seller: str
+    buyer_org_id: int | None
+    buyer: str | None
+    concluded_at: datetime | None
+
+
 class ExpressTaken(BaseModel):
     """An express licence taken: the deal (a trade of its own) and its generated contract."""
 

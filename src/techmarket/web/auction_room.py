@@ -19,9 +19,9 @@ from techmarket.deps import Now
 from techmarket.errors import DomainError, InvalidInput
 from techmarket.listings import achievements
 from techmarket.models.trade import Registration, Trade, TradeMode, TradeStatus
-from techmarket.trading import bidding, lifecycle
+from techmarket.trading import bidding, lifecycle, withdrawals
 from techmarket.trading import repository as repo
-from techmarket.trading.rules import auction
+from techmarket.trading.rules import auction, withdrawal
 from techmarket.web import forms
 from techmarket.web.display import yuan
 from techmarket.web.money import YuanPrice
@@ -51,6 +51,7 @@ DONE = {
     "registered": "报名成功，保证金已冻结。",
     "intent": "意向已登记，保证金已冻结。",
     "bid": "出价已被接受。",
+    "withdrawn": "交易已撤回，保证金已退还，成果重新上架。",
 }
 DEPOSIT = {"held": "已冻结", "released": "已退还", "applied": "已抵作价款", "forfeited": "已没收"}
 
@@ -107,6 +108,18 @@ async def _room(
             trade.terms.get("registration_deadline") or trade.terms["listing_ends_at"]
         ),
         "seller": viewer is not None and viewer.org.id == trade.seller_org_id,
+        # The seller is offered the button while the rule book allows it (it decides again).
+        "may_withdraw": viewer is not None
+        and viewer.org.id == trade.seller_org_id
+        and withdrawal.withdrawal_refusal(
+            withdrawal.Standing(
+                str(trade.mode),
+                str(trade.status),
+                bids=0 if trade.price_fen is None else 1,
+                intents=len(registrations),
+            )
+        )
+        is None,
         "closed": closed,
         "now": now,
         "done": None,
@@ -192,6 +205,21 @@ async def register(
         raise forms.reject(request, template, exc, {**context, "form": {}}) from exc
     done = "registered" if _is_auction(trade) else "intent"
     return RedirectResponse(f"/trades/{trade_id}?done={done}&ledger={index}", 303)
+
+
+@router.post("/trades/{trade_id}/withdraw")
+async def withdraw(
+    request: Request, trade_id: int, session: Session, principal: Verified, now: Now
+) -> RedirectResponse:
+    """The seller withdraws its auction or listing (the same service as the API's)."""
+    trade = await lifecycle.load(session, principal, trade_id)
+    template = "auction_room.html" if _is_auction(trade) else "listed_trade.html"
+    try:
+        _, index = await withdrawals.withdraw(session, principal, trade_id, now)
+    except DomainError as exc:
+        context = await _room(session, principal, trade, now)
+        raise forms.reject(request, template, exc, {**context, "form": {}}) from exc
+    return RedirectResponse(f"/trades/{trade_id}?done=withdrawn&ledger={index}", 303)
 
 
 @router.post("/trades/{trade_id}/bids", dependencies=[Depends(shutdown.taking_bids)])

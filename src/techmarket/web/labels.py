@@ -103,6 +103,8 @@ TRADE_STATUS_LABELS = {
     TradeStatus.cancelled: "已取消",
     TradeStatus.defaulted: "已违约",
     TradeStatus.rejected: "未获批准",
+    TradeStatus.withdrawn: "已撤回",
+    TradeStatus.ended: "谈判已结束",
     TradeStatus.stopped: "已停止许可",
 }
 

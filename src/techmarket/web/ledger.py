@@ -57,6 +57,8 @@ EVENT_LABELS = {
     "trade.defaulted": "买方违约",
     "trade.contract_recorded": "合同登记",
     "trade.contract_registered": "合同认定登记",
+    "trade.withdrawn": "卖方撤回交易",
+    "trade.ended": "结束谈判",
 }
 
 

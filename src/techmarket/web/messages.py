@@ -31,6 +31,7 @@ DOMAIN: dict[str, str] = {
     "operator_only": "只有平台运营方可以进行此操作。",
     "not_your_org": "不是您的机构：只有所属机构的成员可以进行此操作。",
     "missing_role": "您的角色不能进行此操作。",
+    "metrics_not_allowed": "此地址不能读取运行指标。",
     "wrong_org_kind": "您所属的机构类型不能进行此操作。",
     "csrf_rejected": "表单已失效（可能已在其他窗口登录或退出）。请返回、刷新页面后重新提交。",
     # listings
@@ -40,8 +41,13 @@ DOMAIN: dict[str, str] = {
     "response_not_found": "未找到该揭榜方案。",
     "demand_not_open": "该需求当前不接受揭榜。",
     "deadline_passed": "截止日期必须晚于现在。",
+    "invalid_achievement": "修改后的成果信息不符合要求。",
+    "invalid_demand": "修改后的需求信息不符合要求。",
+    "foreign_achievement": "只能关联本机构已发布的成果。",
     "unreadable_upload": "文件无法读取，请上传 CSV 或 XLSX 文件。",
     "import_rejected": "部分行有错误，未导入任何数据。",
+    "import_too_large": "文件过大，无法导入。",
+    "form_rejected": "表单有误，请检查后重新提交。",
     "invalid_cursor": "翻页链接已失效，请从第一页重新浏览。",
     # trading
     "trade_not_found": "未找到该交易。",
@@ -49,7 +55,20 @@ DOMAIN: dict[str, str] = {
     "own_trade": "卖方机构不能参与自己的交易。",
     "registration_closed": "报名已截止。",
     "relist_too_low": "重新挂牌的起始价最多比流拍价低 20%。",
+    "not_published": "只有已发布的成果可以交易。",
+    "ends_in_past": "交易的结束时间必须晚于现在。",
+    "not_pending_approval": "该交易不在待审批状态。",
+    "invalid_buyer": "买方须为已认证、可参与交易的其他机构。",
+    "response_not_accepted": "只有被采纳的揭榜方案才能发起交易。",
+    "response_without_achievement": "该揭榜方案没有关联可交易的成果。",
+    "no_offer_to_accept": "对方尚未报价，没有可接受的报价。",
+    "own_offer": "不能接受本机构自己的报价。",
+    "objection_ruled": "该异议已经处理过了。",
+    "contract_recorded": "该成交项目的合同已经登记过了。",
+    "contract_registered": "该合同已经完成认定登记。",
     "not_negotiating": "该交易不在议价阶段。",
+    "wrong_mode": "竞价交易请报名竞买，挂牌交易请登记受让意向。",
+    "not_withdrawable": "已有出价、意向或接受的报价，交易不能再撤回。",
     "not_on_notice": "该交易不在公示期内。",
     "objection_not_found": "未找到该异议。",
     "not_a_deal": "只有已成交的交易才有合同。",
@@ -59,8 +78,10 @@ DOMAIN: dict[str, str] = {
     "not_registered": "请先报名并缴纳保证金。",
     "closed": "竞价已结束。",
     "going_away": "服务正在重启，这次出价没有提交，请再提交一次。",
+    "invalid": "出价无效。",
+    "unauthorized": "登录已失效，请重新登录后再出价。",
+    "large_jump": "出价远高于当前价，请确认后再提交。",
     # express licences (一键许可)
-    "not_published": "只有已发布的成果可以交易。",
     "express_already_offered": "该成果已有一键许可在许可中或待审批。",
     "not_express_licence": "未找到该一键许可。",
     "express_not_offered": "该一键许可尚未开放（待成果转化办公室批准）或未在许可中。",
@@ -69,6 +90,7 @@ DOMAIN: dict[str, str] = {
     # ledger
     "ledger_entry_not_found": "账本中没有这一条记录。",
     "invalid_tree_size": "账本大小超出范围。",
+    "invalid_proof_range": "证明的区间超出范围。",
 }
 
 _BY_STATUS = {

@@ -17,7 +17,7 @@ from techmarket.accounts.policy import Principal
 from techmarket.db import Session
 from techmarket.deps import AppSettings, Now
 from techmarket.errors import DomainError
-from techmarket.trading import agreements
+from techmarket.trading import agreements, withdrawals
 from techmarket.trading.schemas import OfferCreate
 from techmarket.types import FEN_MAX, Count, Id, Text
 from techmarket.web import forms
@@ -95,6 +95,19 @@ async def accept(
 ) -> RedirectResponse:
     try:
         _, index = await agreements.accept(session, principal, trade_id, settings, now)
+    except DomainError as exc:
+        context = await _context(session, principal, trade_id, now)
+        raise forms.reject(request, TEMPLATE, exc, {**context, "done": None}) from exc
+    return RedirectResponse(f"{url(trade_id)}?ledger={index}", status_code=303)
+
+
+@router.post("/trades/{trade_id}/negotiation/end")
+async def end(
+    trade_id: Id, request: Request, session: Session, principal: Verified, now: Now
+) -> RedirectResponse:
+    """Either party ends the negotiation (the same service as the API's)."""
+    try:
+        _, index = await withdrawals.end(session, principal, trade_id, now)
     except DomainError as exc:
         context = await _context(session, principal, trade_id, now)
         raise forms.reject(request, TEMPLATE, exc, {**context, "done": None}) from exc

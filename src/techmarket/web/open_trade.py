@@ -13,7 +13,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from techmarket.db import Session
 from techmarket.deps import AppSettings, Now
-from techmarket.errors import Conflict, DomainError
+from techmarket.errors import DomainError
 from techmarket.listings import achievements
 from techmarket.models.listing import Achievement, AchievementStatus
 from techmarket.trading import agreements, express, lifecycle
@@ -56,11 +56,6 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "agreement": ("buyer_org_id", "asking_price_fen"),
     "express_licence": ("pricing", "price_fen", "royalty_rate_bp", "royalty_base", "term_years"),
 }
-
-
-class NotPublished(Conflict):
-    code = "not_published"
-    title = "Only a published achievement can be traded"
 
 
 def _value(name: str, text: str | None) -> Any:
@@ -116,7 +111,7 @@ def _by_field(exc: ValidationError, mode: str) -> dict[str, list[str]]:
 async def _tradeable(session: Session, principal: SignedIn, achievement_id: int) -> Achievement:
     achievement = await achievements.load_own(session, principal, achievement_id)
     if achievement.status != AchievementStatus.published:
-        raise NotPublished(f"the achievement is {achievement.status}")
+        raise lifecycle.NotPublished(f"the achievement is {achievement.status}")
     return achievement
 
 

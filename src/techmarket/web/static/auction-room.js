@@ -176,6 +176,12 @@
     } else if (msg.type === "converted") {
       const banner = $("converted");
       if (banner) banner.hidden = false;
+    } else if (msg.type === "withdrawn") {
+      // No more registrations or bids: say so, and take their forms away.
+      state.seq = Math.max(state.seq, msg.seq);
+      $("withdrawn").hidden = false;
+      for (const form of document.querySelectorAll("form[data-while-open]")) form.hidden = true;
+      announce("卖方已撤回本交易");
     }
   }
 
