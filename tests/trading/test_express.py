@@ -18,7 +18,10 @@ from techmarket.ledger import service as ledger
 from techmarket.ledger.note import Verifier
 from techmarket.ledger.verify import VerificationFailed, verify_export
 from techmarket.models.org import OrgKind
+from techmarket.models.trade import Trade, TradeMode, TradeStatus
 from techmarket.scheduler import CLOSE_AUCTIONS, END_LISTINGS, FORFEIT_DEPOSITS
+from techmarket.trading import involvement
+from techmarket.trading.involvement import Involvement, Side
 from techmarket.trading.rules import express
 from tests.factories import Account, account
 from tests.ledger.helpers import export_lines, public_key, rewind_ledger
@@ -286,3 +289,14 @@ async def test_an_offer_has_no_end_for_the_scheduler_and_takes_no_bidders(
     assert (registered.status_code, registered.json()["code"]) == (409, "wrong_mode")
     assert (await _take(client, buyer, offer["id"])).status_code == 201
     await _verify(client)
+
+
+def _step(status: TradeStatus, side: Side = Side.seller) -> str:
+    offer = Trade(mode=TradeMode.express_licence, status=status, seller_org_id=1)
+    seen = Involvement(offer, "成果", side, None, None, False, False)
+    return involvement.next_step(seen, 1, frozenset({"admin"})).text
+
+
+def test_my_trades_say_an_offer_is_licensing_or_stopped_not_bidding() -> None:
+    assert _step(TradeStatus.open) == "一键许可中"
+    assert _step(TradeStatus.stopped) == "已停止许可"
