@@ -191,6 +191,33 @@ async def test_one_offer_per_achievement_at_a_time(
     assert (second.status_code, second.json()["code"]) == (409, "express_already_offered")
 
 
+async def test_a_declined_offer_leaves_the_achievement_on_offer_and_may_be_made_again(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    university = await account(session, client, kind=OrgKind.university, roles=("admin", "tto"))
+    offer = await _offer(client, university, university, approve=False)
+    declined = await client.post(
+        f"/api/v1/trades/{offer['id']}/reject",
+        json={"reason": "许可费低于评估值"},
+        headers=university.headers,
+    )
+    assert declined.json()["status"] == "rejected", declined.text
+    achievement = (await client.get(f"/api/v1/achievements/{offer['achievement_id']}")).json()
+    assert achievement["status"] == "published"
+    again = await client.post(
+        "/api/v1/trades",
+        json={
+            "mode": "express_licence",
+            "achievement_id": offer["achievement_id"],
+            "pricing": "fixed",
+            "price_fen": 2 * FEE,
+        },
+        headers=university.headers,
+    )
+    assert again.status_code == 201, again.text
+    await _verify(client)
+
+
 async def test_terms_missing_for_the_pricing_are_refused(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
