@@ -173,6 +173,23 @@ async def test_refusals_not_approved_stopped_the_seller_twice_and_not_an_enterpr
     await _verify(client)
 
 
+async def test_no_take_while_the_achievement_is_withdrawn_or_suspended(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    seller = await account(session, client)
+    offer = await _offer(client, seller)
+    achievement = f"/api/v1/achievements/{offer['achievement_id']}"
+    withdrawn = await client.post(f"{achievement}/withdraw", headers=seller.headers)
+    assert withdrawn.json()["status"] == "withdrawn", withdrawn.text
+    buyer = await account(session, client)
+    refused = await _take(client, buyer, offer["id"])
+    assert (refused.status_code, refused.json()["code"]) == (409, "express_not_offered")
+    republished = await client.post(f"{achievement}/submit", headers=seller.headers)
+    assert republished.json()["status"] == "published", republished.text
+    assert (await _take(client, buyer, offer["id"])).status_code == 201
+    await _verify(client)
+
+
 async def test_one_offer_per_achievement_at_a_time(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:

@@ -1,5 +1,6 @@
 """The express licence rules, as the ledger replay applies them, against a reference model
-of the design on random histories: a take only of an opened, unstopped offer, by an
+of the design on random histories: a take only of an opened, unstopped offer of an
+achievement on offer (not withdrawn or suspended since its publication), by an
 enterprise other than the seller that is verified as far as the ledger's reviews show,
 once per enterprise, at the offered terms; a stop only by the seller, once."""
 
@@ -31,6 +32,7 @@ ACTIONS = st.one_of(
     st.tuples(st.just("take"), ORGS, st.sampled_from(["as_is", "cheaper", "other_terms"])),
     st.tuples(st.just("stop"), ORGS, st.just("")),
     st.tuples(st.just("suspend"), st.sampled_from(ENTERPRISES), st.just("")),
+    st.tuples(st.sampled_from(["withdraw", "republish"]), st.just(SELLER), st.just("")),
 )
 
 
@@ -41,15 +43,17 @@ class Reference:
     stopped: bool = False
     takers: set[int] = field(default_factory=set)
     suspended: set[int] = field(default_factory=set)
+    withdrawn: bool = False  # the achievement
 
     def allows(self, action: tuple[str, int, str]) -> bool:
         kind, who, how = action
-        if kind == "suspend":
-            return True  # an organisation review, not an express licence event
+        if kind in ("suspend", "withdraw", "republish"):
+            return True  # reviews and listings' events, not an express licence's
         if kind == "stop":
             return not self.stopped and who == SELLER
         return (
             not self.stopped
+            and not self.withdrawn
             and who != SELLER
             and KINDS[who] == "enterprise"
             and who not in self.suspended
@@ -61,6 +65,8 @@ class Reference:
         kind, who, _ = action
         if kind == "suspend":
             self.suspended.add(who)
+        elif kind in ("withdraw", "republish"):
+            self.withdrawn = kind == "withdraw"
         elif kind == "stop":
             self.stopped = True
         else:
@@ -79,6 +85,9 @@ class Ledger:
         if kind == "suspend":
             data = {"org_id": who, "kind": KINDS[who], "from": "verified", "to": "suspended"}
             return {"type": "org.suspended", "data": data}
+        if kind in ("withdraw", "republish"):
+            event = "achievement.withdrawn" if kind == "withdraw" else "achievement.published"
+            return {"type": event, "data": {"achievement_id": 7, "org_id": SELLER}}
         if kind == "stop":
             self.offer_seq += 1
             data = {"trade_id": OFFER, "seq": self.offer_seq, "by_org_id": who}

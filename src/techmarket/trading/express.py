@@ -17,7 +17,8 @@ from techmarket.errors import Conflict, DomainError, NotFound
 from techmarket.ledger import commitment
 from techmarket.listings import achievements
 from techmarket.listings import lifecycle as listing_lifecycle
-from techmarket.models.listing import AchievementStatus
+from techmarket.listings import repository as listings
+from techmarket.models.listing import Achievement, AchievementStatus
 from techmarket.models.trade import Contract, PaymentTerms, Trade, TradeMode, TradeStatus
 from techmarket.trading import lifecycle
 from techmarket.trading import repository as repo
@@ -123,8 +124,10 @@ async def take(session: AsyncSession, principal: Principal, offer_id: int, now: 
     generated and concluded, one ledger entry for both. The offer stays on offer."""
     offered = await load_offer(session, principal, offer_id, lock=True)  # one take at a time
     authorize(principal, Action.express_take)
+    licensed = await listings.get(session, Achievement, offered.achievement_id)
     refusal = express.take_refusal(
         offered.status,
+        licensed.status in express.ACHIEVEMENT_ON_OFFER,
         offered.seller_org_id,
         principal.org.id,
         principal.org.kind,

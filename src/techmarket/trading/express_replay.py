@@ -1,8 +1,9 @@
 """Ledger replay of express licences (一键许可), from the ledger alone: a take only of an
 offer that opened (at universities and institutes that is their TTO's approval) and was not
-stopped; by an enterprise, not the seller, verified as far as the ledger's organisation
-reviews show; each enterprise once; at the offered terms, price and payment terms, under
-the standard contract number. The rules are the rule book's (``trading/rules/express``)."""
+stopped, of an achievement not withdrawn or suspended since its publication; by an
+enterprise, not the seller, verified as far as the ledger's organisation reviews show; each
+enterprise once; at the offered terms, price and payment terms, under the standard contract
+number. The rules are the rule book's (``trading/rules/express``)."""
 
 from __future__ import annotations
 
@@ -24,17 +25,24 @@ class _Offer:
 
 
 class ExpressLicences:
-    families: tuple[str, ...] = ("org.", "trade.")
+    families: tuple[str, ...] = ("org.", "achievement.", "trade.")
 
     def __init__(self) -> None:
         self.offers: dict[int, _Offer] = {}
         self.deals: set[int] = set()
         self.orgs: dict[int, tuple[str, str]] = {}  # org id -> (kind, status), as reviewed
+        self.withdrawn: set[int] = set()  # achievements withdrawn (or suspended), not since
 
     def feed(self, index: int, body: dict[str, Any]) -> None:
         data, kind = body["data"], body["type"]
         if kind.startswith("org."):
             self.orgs[data["org_id"]] = (data["kind"], data["to"])
+            return
+        if kind == "achievement.withdrawn":
+            self.withdrawn.add(data["achievement_id"])
+        elif kind == "achievement.published":
+            self.withdrawn.discard(data["achievement_id"])
+        if kind.startswith("achievement."):
             return
         trade_id = data.get("trade_id")
         if kind == "trade.opened" and data["mode"] == "express_licence":
@@ -67,7 +75,12 @@ class ExpressLicences:
         if reviewed_kind != data["buyer_kind"] or status != "verified":
             raise RuleViolation(index, f"taken by org {buyer}, not a verified {data['buyer_kind']}")
         refusal = express.take_refusal(
-            offer.status, offer.seller, buyer, data["buyer_kind"], offer.takers
+            offer.status,
+            offer.achievement_id not in self.withdrawn,
+            offer.seller,
+            buyer,
+            data["buyer_kind"],
+            offer.takers,
         )
         if refusal is not None:
             raise RuleViolation(index, f"express licence {offer_id} taken by {buyer}: {refusal}")

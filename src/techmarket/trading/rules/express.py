@@ -29,6 +29,9 @@ class RoyaltyBase(StrEnum):
 ROYALTY_BASES = {RoyaltyBase.sales_revenue: "销售收入", RoyaltyBase.net_profit: "净利润"}
 
 OFFERED = "open"  # the trade status of an offer that may be taken
+# Achievement statuses in which it is on offer (in an auction too: the licence is not
+# exclusive); withdrawn by its owner, or suspended by the operator, it is not.
+ACHIEVEMENT_ON_OFFER = frozenset({"published", "in_trade"})
 STOPPED = "stopped"
 TAKER_KIND = "enterprise"
 
@@ -45,16 +48,18 @@ class Refusal(StrEnum):
 
 def take_refusal(
     status: str,
+    achievement_on_offer: bool,
     seller_org_id: int,
     taker_org_id: int,
     taker_kind: str,
     takers: Collection[int],
 ) -> Refusal | None:
-    """Why ``taker_org_id`` may not take an offer in ``status`` now (``takers``: the
-    organisations that took it already), or None if it may."""
+    """Why ``taker_org_id`` may not take an offer in ``status`` now (its achievement
+    withdrawn or suspended is no longer on offer; ``takers``: the organisations that took
+    it already), or None if it may."""
     if status == STOPPED:
         return Refusal.stopped
-    if status != OFFERED:
+    if status != OFFERED or not achievement_on_offer:
         return Refusal.not_offered
     if taker_org_id == seller_org_id:
         return Refusal.own_offer
