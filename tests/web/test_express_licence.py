@@ -5,6 +5,7 @@ contract generated in its name."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from playwright.async_api import Page, expect
@@ -95,6 +96,8 @@ async def test_two_enterprises_take_one_express_licence_each_with_its_contract(
         await expect(text).to_contain_text(f"许可方（甲方）：{SELLER_NAME}")
         await expect(text).to_contain_text(f"被许可方（乙方）：{name}")
         await expect(text).to_contain_text("TM-YJXK-")
+        digest = hashlib.sha256((await text.locator("pre").inner_text()).encode()).hexdigest()
+        await expect(text).to_contain_text(f"SHA-256（UTF-8 文本）：{digest}")
         await expect(taker.get_by_role("main")).to_contain_text("一键许可")
         deals.append(deal_id)
         await screenshot(taker, f"express-licence-deal-{len(deals)}")
