@@ -2,6 +2,7 @@
 enterprises in one step each, every take a deal of its own with its generated contract;
 the refusals; the ledger replay of offers, takes and stops."""
 
+import asyncio
 import json
 import logging
 from datetime import datetime, timedelta
@@ -12,21 +13,29 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from techmarket import scheduler
+from techmarket.accounts.policy import Principal
 from techmarket.audit import rule_books
 from techmarket.clock import FixedClock
 from techmarket.ledger import service as ledger
 from techmarket.ledger.note import Verifier
 from techmarket.ledger.verify import VerificationFailed, verify_export
+from techmarket.listings import achievements
+from techmarket.listings.schemas import AchievementCreate
 from techmarket.models.org import OrgKind
 from techmarket.models.trade import Trade, TradeMode, TradeStatus
 from techmarket.scheduler import CLOSE_AUCTIONS, END_LISTINGS, FORFEIT_DEPOSITS
+from techmarket.trading import express as express_service
 from techmarket.trading import involvement
+from techmarket.trading import repository as repo
 from techmarket.trading.involvement import Involvement, Side
 from techmarket.trading.rules import express
+from techmarket.trading.schemas import ExpressCreate
+from tests.conftest import START
 from tests.factories import Account, account
 from tests.ledger.helpers import export_lines, public_key, rewind_ledger
+from tests.listings import fixtures
 from tests.listings.helpers import published_achievement
-from tests.trading.helpers import open_auction
+from tests.trading.helpers import enterprise, open_auction
 
 FEE = 12_345_600  # 123,456.00 yuan
 
@@ -344,3 +353,35 @@ def _step(status: TradeStatus, side: Side = Side.seller) -> str:
 def test_my_trades_say_an_offer_is_licensing_or_stopped_not_bidding() -> None:
     assert _step(TradeStatus.open) == "一键许可中"
     assert _step(TradeStatus.stopped) == "已停止许可"
+
+
+async def test_racing_takes_give_each_enterprise_one_deal(
+    committed: async_sessionmaker[AsyncSession],
+) -> None:
+    """Twenty enterprises each take one offer twice, all at once, on committed
+    transactions: twenty deals, every second take refused, nothing fails."""
+    async with committed.begin() as session:
+        seller = await enterprise(session)
+        listed = await achievements.create(
+            session, seller, AchievementCreate(**fixtures.achievement()), START
+        )
+        await achievements.submit(session, seller, listed.id, START)
+        terms = ExpressCreate(
+            achievement_id=listed.id, mode="express_licence", pricing="fixed", price_fen=FEE
+        )
+        offer, _ = await express_service.offer(session, seller, terms, START)
+        takers = [await enterprise(session) for _ in range(20)]
+
+    async def take(who: Principal) -> str:
+        try:
+            async with committed.begin() as session:
+                await express_service.take(session, who, offer.id, START)
+        except express_service.TakenAlready:
+            return "refused"
+        return "taken"
+
+    outcomes = await asyncio.gather(*(take(who) for who in takers * 2))
+    assert sorted(outcomes) == ["refused"] * 20 + ["taken"] * 20
+    async with committed() as session:
+        deals = await repo.express_deals(session, offer.id, None, 100)
+    assert sorted(d.buyer_org_id or 0 for d in deals) == sorted(t.org.id for t in takers)
