@@ -8,6 +8,7 @@ from techmarket import demo
 from techmarket.clock import FixedClock
 from techmarket.models.mandate import Mandate
 from techmarket.models.trade import Registration
+from techmarket.trading import repository as trades
 from tests.factories import make_org, make_user
 
 
@@ -27,6 +28,10 @@ async def test_a_new_embedded_database_gets_the_demo_and_keeps_it(
     assert ("浙江大学", "prof@zju.demo.techmarket.cn", "member") in first
     again = await demo.load(sessionmaker, clock.now(), on_database_url=False)
     assert again == first
+    async with sessionmaker() as session:  # one express licence, taken once (not again)
+        found = await trades.deals(session, None, 100)
+    licensed = [d["buyer"] for d in found if d["mode"] == "express_licence"]
+    assert licensed == ["嘉兴绿能新能源科技有限公司"]
 
 
 async def test_the_demo_shows_agencies_with_brokers_and_mandates_in_each_state(

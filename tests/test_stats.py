@@ -122,6 +122,7 @@ async def test_csv_opens_in_excel_with_chinese_and_runs_no_formula(
         ["协议定价", "2", "18000.00"],
         ["挂牌交易", "0", "0.00"],
         ["竞价拍卖", "0", "0.00"],
+        ["一键许可", "0", "0.00"],
     ]
 
 

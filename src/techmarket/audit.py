@@ -8,6 +8,7 @@ from techmarket.agencies.replay import AgencyProfiles
 from techmarket.brokers.replay import Mandates
 from techmarket.ledger.replay import RuleBook
 from techmarket.poc.replay import PocProjects
+from techmarket.trading.express_replay import ExpressLicences
 from techmarket.trading.payments.replay import Payments
 from techmarket.trading.replay import Agreements, Auctions
 
@@ -23,4 +24,5 @@ def rule_books() -> list[RuleBook]:
         AgencyProfiles(),
         PocProjects(),
         Mandates(),
+        ExpressLicences(),
     ]

@@ -37,7 +37,7 @@ async def test_home_shows_live_figures_and_what_is_on(page: Page, demo_site: Dem
         str(stats["demands"]["open"])
     )
     deals = page.get_by_role("table", name="按交易方式的成交")
-    await expect(deals.get_by_role("row")).to_have_count(4)  # header + three pricing modes
+    await expect(deals.get_by_role("row")).to_have_count(5)  # header + the four modes
     await expect(deals).to_contain_text("竞价拍卖")
 
     latest = page.get_by_role("region", name="最新科技成果")

@@ -140,7 +140,7 @@ async def test_statistics_read_at_a_glance_with_charts_tables_and_csv(
     ningbo = city_table.get_by_role("row", name="浙江省 宁波市")
     await expect(ningbo).to_contain_text(yuan(deals["by_city"]["330200"]["volume_fen"]))
     modes = page.get_by_role("table", name="成交按交易方式：数据")
-    await expect(modes.get_by_role("row")).to_have_count(4)
+    await expect(modes.get_by_role("row")).to_have_count(5)  # a header, then every mode
     await expect(modes.get_by_role("row", name="挂牌交易")).to_contain_text(yuan(listed))
     industries = page.get_by_role("table", name="成交按行业：数据")
     assert await industries.get_by_role("row").count() == len(deals["by_industry"]) + 1

@@ -162,6 +162,7 @@ class Action(StrEnum):
     mandate_read = "mandate.read"  # the mandates one's organisation gave or holds
     contribution_rate = "contribution.rate"  # the client's feedback on a broker's part
     contribution_export = "contribution.export"  # every broker's record, as CSV
+    express_take = "express.take"  # take an express licence (一键许可): a deal at once
 
 
 class Whose(StrEnum):
@@ -230,6 +231,7 @@ RULES: dict[Action, tuple[Rule, ...]] = {
     Action.mandate_read: (Rule(MARKET), _OPERATOR),
     Action.contribution_rate: (Rule(MARKET, roles=frozenset({Role.admin})),),
     Action.contribution_export: (_OPERATOR,),
+    Action.express_take: (Rule(frozenset({OrgKind.enterprise}), Whose.any),),
 }
 
 # What a broker may do for a client: the actions each scope of a mandate covers. Under a

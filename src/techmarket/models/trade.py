@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -18,6 +18,8 @@ class TradeMode(StrEnum):
     agreement = "agreement"  # 协议定价
     listed = "listed"  # 挂牌交易 (an auction once two or more buyers registered intent)
     auction = "auction"  # 竞价拍卖
+    # 一键许可: the offer of a standard non-exclusive licence, and each deal taking it
+    express_licence = "express_licence"
 
 
 class TradeStatus(StrEnum):
@@ -32,6 +34,7 @@ class TradeStatus(StrEnum):
     rejected = "rejected"
     withdrawn = "withdrawn"  # by the seller, before any bid, intent or acceptance bound it
     ended = "ended"  # a party ended the negotiation (agreement pricing)
+    stopped = "stopped"  # an express licence no longer offered (licences granted stand)
 
 
 class ObjectionStatus(StrEnum):
@@ -80,10 +83,15 @@ class Trade(Base):
     approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     notice_ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # An express licence deal: the offer it took (each enterprise takes an offer once).
+    offer_trade_id: Mapped[int | None] = mapped_column(ForeignKey("trades.id"))
 
     __table_args__ = (
         Index("ix_trades_status_ends_at", "status", "ends_at"),
         Index("ix_trades_status_notice_ends_at", "status", "notice_ends_at"),
+        UniqueConstraint(
+            "offer_trade_id", "buyer_org_id", name="uq_trades_offer_trade_id_buyer_org_id"
+        ),
     )
 
 
@@ -216,3 +224,6 @@ class Contract(Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     registration_number: Mapped[str | None] = mapped_column(String(100))
     registered_on: Mapped[date | None] = mapped_column()
+    # The contract's text where the platform generated it (an express licence's standard
+    # terms, its SHA-256 on the ledger).
+    text: Mapped[str | None] = mapped_column(Text)

@@ -40,6 +40,7 @@ class Deal:
 
 
 DEAL_EVENTS = (
+    "trade.express_taken",  # an express licence's deal: concluded, its contract generated
     "trade.closed",
     "trade.concluded",
     "trade.contract_recorded",
@@ -55,7 +56,7 @@ async def deal(session: AsyncSession, principal: Principal | None, trade_id: int
     title, seller, buyer = await repo.trade_names(session, trade)
     contract = await session.get(Contract, trade.id)
     deadline = None
-    if trade.mode != TradeMode.agreement and trade.closed_at is not None:
+    if trade.mode in (TradeMode.auction, TradeMode.listed) and trade.closed_at is not None:
         deadline = trade.closed_at + auction.signing_period(trade.terms)
     events = await ledger.events_about(session, [f"trade/{trade.id}"], DEAL_EVENTS)
     return Deal(trade, title, seller, buyer or "", contract, deadline, {e.type: e for e in events})

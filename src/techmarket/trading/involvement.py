@@ -47,6 +47,7 @@ CLOSED = {
     TradeStatus.rejected: "未获批准",
     TradeStatus.withdrawn: "已撤回",
     TradeStatus.ended: "谈判已结束",
+    TradeStatus.stopped: "已停止许可",
 }
 
 
@@ -70,6 +71,8 @@ def next_step(i: Involvement, org_id: int, roles: frozenset[str]) -> Step:
         return Step("公示中", False)
     if t.status == TradeStatus.listed:
         return Step("挂牌中", False)
+    if t.mode == TradeMode.express_licence:  # an offer: each take is a deal of its own
+        return Step("一键许可中", False)
     if t.mode == TradeMode.agreement:
         if i.latest_offer_org_id is None:
             return Step("待出价", True)

@@ -291,14 +291,15 @@ async def reject(
     if trade.status != TradeStatus.pending_approval:
         raise NotPendingApproval(f"the trade is {trade.status}")
     trade.status, trade.closed_at = TradeStatus.rejected, now
-    await achievements.move_out_of_trade(
-        session,
-        trade.achievement_id,
-        False,
-        now,
-        by=principal,
-        reason=f"trade declined: {reason}" if reason else "trade declined",
-    )
+    if trade.mode != TradeMode.express_licence:  # a non-exclusive offer leaves it on offer
+        await achievements.move_out_of_trade(
+            session,
+            trade.achievement_id,
+            False,
+            now,
+            by=principal,
+            reason=f"trade declined: {reason}" if reason else "trade declined",
+        )
     index = await record_event(
         session, trade, "trade.rejected", {"by_user_id": principal.user.id}, now
     )
@@ -320,9 +321,9 @@ async def register(
         raise WrongMode(f"trade {trade.id} is a trade by {trade.mode}, not by {mode}")
     if principal.org.id == trade.seller_org_id:
         raise OwnTrade()
-    if (
-        trade.status not in (TradeStatus.open, TradeStatus.listed)
-        or trade.mode == TradeMode.agreement
+    if trade.status not in (TradeStatus.open, TradeStatus.listed) or trade.mode not in (
+        TradeMode.auction,
+        TradeMode.listed,
     ):
         raise TradeNotOpen(f"the trade is {trade.status}")
     deadline = trade.terms.get("registration_deadline") or trade.terms["listing_ends_at"]

@@ -75,8 +75,12 @@ class Auctions:
             return  # ``Agreements`` follows it (and checks the conversion)
         if kind in ("trade.approved", "trade.rejected"):
             return  # before opening: the TTO's decision
-        if kind == "trade.opened" and data["mode"] not in ("auction", "listed"):
-            self.other_modes[trade_id] = (data["reserve_commitment"], data["seller_org_id"])
+        # A take of an express licence opens (and concludes) a deal of its own.
+        if kind in ("trade.opened", "trade.express_taken") and data["mode"] not in (
+            "auction",
+            "listed",
+        ):
+            self.other_modes[trade_id] = (data.get("reserve_commitment"), data.get("seller_org_id"))
             return
         if kind == "trade.opened":
             listing = data["mode"] == "listed"

@@ -93,6 +93,10 @@ async def _first_unlocked(session: AsyncSession, stmt: Select[Trade]) -> Trade |
     return (await session.execute(locked)).scalar_one_or_none()
 
 
+# The modes whose trades end at a time and whose winner must then sign in time.
+ENDING = (TradeMode.auction, TradeMode.listed)
+
+
 async def next_ended(
     session: AsyncSession,
     now: datetime,
@@ -107,7 +111,7 @@ async def next_ended(
         .where(
             Trade.status == status,
             Trade.ends_at <= now - grace,
-            Trade.mode != TradeMode.agreement,
+            Trade.mode.in_(ENDING),
             _not_in(skip),
         )
         .order_by(Trade.ends_at)
@@ -548,7 +552,7 @@ async def next_signing_lapsed(
         .outerjoin(Contract, Contract.trade_id == Trade.id)
         .where(
             Trade.status == TradeStatus.sold,
-            Trade.mode != TradeMode.agreement,
+            Trade.mode.in_(ENDING),
             Contract.trade_id.is_(None),
             Trade.closed_at + signing_period <= now,
             _not_in(skip),
@@ -605,3 +609,36 @@ async def notify(session: AsyncSession, channel: str, payloads: list[str]) -> No
         text("SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[])) AS p"),
         {"channel": channel, "payloads": payloads},
     )
+
+
+async def express_offers(
+    session: AsyncSession, achievement_id: int, statuses: Collection[TradeStatus]
+) -> list[Trade]:
+    """The achievement's express licence offers in ``statuses`` (not the deals taking them)."""
+    stmt = (
+        select(Trade)
+        .where(
+            Trade.achievement_id == achievement_id,
+            Trade.mode == TradeMode.express_licence,
+            Trade.offer_trade_id.is_(None),
+            Trade.status.in_(statuses),
+        )
+        .order_by(Trade.id)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def express_takers(session: AsyncSession, offer_id: int) -> set[int]:
+    """The organisations that took the express licence offer ``offer_id``."""
+    stmt = select(Trade.buyer_org_id).where(Trade.offer_trade_id == offer_id)
+    return {org_id for org_id in (await session.execute(stmt)).scalars() if org_id is not None}
+
+
+async def express_deals(
+    session: AsyncSession, offer_id: int, after_id: int | None, limit: int
+) -> list[Trade]:
+    """The deals that took the express licence offer ``offer_id``, oldest first."""
+    stmt = select(Trade).where(Trade.offer_trade_id == offer_id)
+    if after_id is not None:
+        stmt = stmt.where(Trade.id > after_id)
+    return list((await session.execute(stmt.order_by(Trade.id).limit(limit))).scalars())

@@ -28,7 +28,15 @@ from techmarket.pagination import (
     encode_keyset,
     next_cursor,
 )
-from techmarket.trading import agreements, bidding, competing, deals, lifecycle, withdrawals
+from techmarket.trading import (
+    agreements,
+    bidding,
+    competing,
+    deals,
+    express,
+    lifecycle,
+    withdrawals,
+)
 from techmarket.trading import repository as repo
 from techmarket.trading.schemas import (
     AgreementCreate,
@@ -41,6 +49,8 @@ from techmarket.trading.schemas import (
     ContractRead,
     ContractRegistration,
     DealRead,
+    ExpressCreate,
+    ExpressTaken,
     NoticeRead,
     ObjectionCreate,
     ObjectionRaised,
@@ -75,7 +85,10 @@ async def open_trade(
 ) -> TradeRead:
     """The seller opens a trade on its published achievement (universities and
     institutes: once their TTO approves): an auction (the reserve committed as a hash),
-    or agreement pricing with a named buyer."""
+    or agreement pricing with a named buyer, or an express licence (一键许可) that every
+    verified enterprise may take."""
+    if isinstance(data, ExpressCreate):
+        return trade_view(*await express.offer(session, principal, data, now), viewer=principal)
     if isinstance(data, AgreementCreate):
         return trade_view(
             *await agreements.create(
@@ -334,6 +347,48 @@ def _contract(contract: Contract, ledger_index: int) -> ContractRead:
         registration_number=contract.registration_number,
         registered_on=contract.registered_on,
         ledger_index=ledger_index,
+    )
+
+
+@router.post("/{trade_id}/take", response_model=ExpressTaken, status_code=status.HTTP_201_CREATED)
+async def take_express_licence(
+    trade_id: Id, session: Session, principal: Verified, now: Now
+) -> ExpressTaken:
+    """A verified enterprise takes the express licence (一键许可) in one step: a deal of
+    its own at the offered terms, its contract generated from the standard text (the
+    contract's SHA-256 on the ledger with the take). Once per enterprise."""
+    taken = await express.take(session, principal, trade_id, now)
+    return ExpressTaken(
+        offer_trade_id=trade_id,
+        deal=trade_view(taken.deal, viewer=principal),
+        contract_number=taken.contract.contract_number,
+        payment_terms=str(taken.contract.payment_terms),
+        contract_text=taken.contract.text or "",
+        contract_sha256=taken.digest,
+        ledger_index=taken.ledger_index,
+    )
+
+
+@router.post("/{trade_id}/stop", response_model=TradeRead)
+async def stop_express_licence(
+    trade_id: Id, session: Session, principal: Verified, now: Now
+) -> TradeRead:
+    """The seller stops offering the express licence; the licences taken stand."""
+    return trade_view(*await express.stop(session, principal, trade_id, now), viewer=principal)
+
+
+@router.get("/{trade_id}/takes", response_model=Page[TradeRead])
+async def list_express_deals(
+    trade_id: Id,
+    session: Session,
+    principal: Anyone,
+    cursor: Line | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Page[TradeRead]:
+    """The deals that took an express licence, oldest first."""
+    found = await express.deals_of(session, principal, trade_id, decode_cursor(cursor), limit)
+    return Page(
+        items=[trade_view(t) for t in found], next_cursor=next_cursor([t.id for t in found], limit)
     )
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Discriminator, Field, Tag, model_validator
 
 from techmarket.models.trade import PaymentTerms
+from techmarket.trading.rules.express import Pricing, RoyaltyBase
 from techmarket.types import Fen, FenOrZero, Id, Line, Text, UtcDateTime
 
 
@@ -53,6 +54,43 @@ class AgreementCreate(BaseModel):
     asking_price_fen: Fen | None = None
 
 
+class ExpressCreate(BaseModel):
+    """An express licence (一键许可): a standard non-exclusive licence any verified
+    enterprise takes in one step, at a fee or free first with a royalty on conversion."""
+
+    achievement_id: Id
+    mode: Literal["express_licence"]
+    pricing: Pricing
+    price_fen: Fen | None = Field(default=None, description="the fee (pricing fixed)")
+    royalty_rate_bp: int | None = Field(
+        default=None, ge=1, le=10_000, description="万分比 of the base (free_then_royalty)"
+    )
+    royalty_base: RoyaltyBase | None = Field(default=None, description="free_then_royalty")
+    term_years: int = Field(default=5, ge=1, le=20, description="许可期限")
+
+    @model_validator(mode="after")
+    def _pricing(self) -> ExpressCreate:
+        if self.pricing == Pricing.fixed and self.price_fen is None:
+            raise ValueError("a fixed-price licence needs price_fen")
+        if self.pricing == Pricing.free_then_royalty and (
+            self.royalty_rate_bp is None or self.royalty_base is None
+        ):
+            raise ValueError("a free-first licence needs royalty_rate_bp and royalty_base")
+        return self
+
+    def terms(self) -> dict[str, object]:
+        """The public terms: only those of its pricing."""
+        fixed = self.pricing == Pricing.fixed
+        return {
+            "licence": "non_exclusive",
+            "pricing": self.pricing.value,
+            "price_fen": self.price_fen if fixed else None,
+            "royalty_rate_bp": None if fixed else self.royalty_rate_bp,
+            "royalty_base": None if fixed or self.royalty_base is None else self.royalty_base.value,
+            "term_years": self.term_years,
+        }
+
+
 def _mode(value: object) -> str:
     """Which kind of trade a request opens; auctions when it does not say."""
     found = value.get("mode") if isinstance(value, dict) else getattr(value, "mode", None)
@@ -62,7 +100,8 @@ def _mode(value: object) -> str:
 TradeCreate = Annotated[
     Annotated[AuctionCreate, Tag("auction")]
     | Annotated[AgreementCreate, Tag("agreement")]
-    | Annotated[ListedCreate, Tag("listed")],
+    | Annotated[ListedCreate, Tag("listed")]
+    | Annotated[ExpressCreate, Tag("express_licence")],
     Discriminator(_mode),
 ]
 
@@ -280,3 +319,15 @@ class DealRead(BaseModel):
     buyer_org_id: int | None
     buyer: str | None
     concluded_at: datetime | None
+
+
+class ExpressTaken(BaseModel):
+    """An express licence taken: the deal (a trade of its own) and its generated contract."""
+
+    offer_trade_id: int
+    deal: TradeRead
+    contract_number: str
+    payment_terms: str
+    contract_text: str = Field(description="the standard contract, both parties filled in")
+    contract_sha256: str = Field(description="on the ledger with the take")
+    ledger_index: int

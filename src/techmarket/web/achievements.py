@@ -1,5 +1,6 @@
 """Technology achievements (科技成果): search with filters and sorts, and one
-achievement's public page with its open trades and the demands it matches."""
+achievement's public page with its open trades, its express licence (一键许可) and the
+demands it matches."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from techmarket.db import Session
 from techmarket.deps import Now
 from techmarket.listings import achievements, search
 from techmarket.models.listing import Achievement
-from techmarket.models.trade import TradeStatus
+from techmarket.models.trade import TradeMode, TradeStatus
 from techmarket.poc import service as poc
 from techmarket.trading import repository as trades
+from techmarket.trading.rules import express
 from techmarket.web import listing_queries
 from techmarket.web.listing_queries import PAGE_SIZE, SORTS, TRL_LEVELS, AchievementQuery
 from techmarket.web.sessions import Viewer
@@ -63,7 +65,17 @@ async def achievement_page(
         {
             "a": achievement,
             "owner": await accounts.load_org(session, achievement.org_id),
-            "trades": await trades.trades_of_achievement(session, achievement.id, LIVE_TRADES),
+            "trades": [
+                t
+                for t in await trades.trades_of_achievement(session, achievement.id, LIVE_TRADES)
+                if t.mode != TradeMode.express_licence  # offered apart, below
+            ],
+            "licences": [
+                (offer, express.fee_clause(offer.terms))
+                for offer in await trades.express_offers(
+                    session, achievement.id, (TradeStatus.open,)
+                )
+            ],
             "matches": await search.demands_for_achievement(session, achievement, MATCHES, now),
             "verifications": await poc.results(session, None, achievement.id, None, MATCHES),
         },

@@ -189,6 +189,9 @@ async def trade_page(
     trade = await lifecycle.load(session, viewer, trade_id)
     if trade.mode == TradeMode.agreement:
         return RedirectResponse(f"/trades/{trade.id}/negotiation", 303)
+    if trade.mode == TradeMode.express_licence:  # an offer, or a deal taking one
+        target = f"/deals/{trade.id}" if trade.offer_trade_id else f"/licences/{trade.id}"
+        return RedirectResponse(target, 303)
     context = await _room(session, viewer, trade, now)
     context |= {"done": DONE.get(done or ""), "ledger_index": ledger}
     template = "auction_room.html" if _is_auction(trade) else "listed_trade.html"

@@ -27,6 +27,8 @@ from techmarket.models.trade import (
     TradeStatus,
 )
 from techmarket.poc.rules import Outcome, ProjectStatus, Verdict
+from techmarket.trading.rules import express
+from techmarket.trading.rules.express import Pricing
 
 COOPERATION_MODE_LABELS = {
     CooperationMode.transfer: "技术转让",
@@ -90,6 +92,7 @@ TRADE_MODE_LABELS = {
     TradeMode.agreement: "协议定价",
     TradeMode.listed: "挂牌交易",
     TradeMode.auction: "竞价拍卖",
+    TradeMode.express_licence: "一键许可",
 }
 
 TRADE_STATUS_LABELS = {
@@ -104,6 +107,7 @@ TRADE_STATUS_LABELS = {
     TradeStatus.rejected: "未获批准",
     TradeStatus.withdrawn: "已撤回",
     TradeStatus.ended: "谈判已结束",
+    TradeStatus.stopped: "已停止许可",
 }
 
 OBJECTION_STATUS_LABELS = {
@@ -144,6 +148,13 @@ POC_OUTCOME_LABELS = {
     Outcome.stopped: "终止",
 }
 
+EXPRESS_PRICING_LABELS = {
+    Pricing.fixed: "固定许可费",
+    Pricing.free_then_royalty: "先免费许可后付费（转化后按提成付费）",
+}
+
+ROYALTY_BASE_LABELS = dict(express.ROYALTY_BASES)
+
 # Every vocabulary by name. A StrEnum member equals its string value, so a plain string
 # (from a JSON-shaped row) finds its label too.
 VOCABULARIES: dict[str, Mapping[Any, str]] = {
@@ -165,6 +176,8 @@ VOCABULARIES: dict[str, Mapping[Any, str]] = {
     "poc_status": POC_STATUS_LABELS,
     "poc_verdict": POC_VERDICT_LABELS,
     "poc_outcome": POC_OUTCOME_LABELS,
+    "express_pricing": EXPRESS_PRICING_LABELS,
+    "royalty_base": ROYALTY_BASE_LABELS,
 }
 _BY_ENUM: dict[type, str] = {type(next(iter(v))): name for name, v in VOCABULARIES.items()}
 

@@ -109,6 +109,12 @@ DOMAIN: dict[str, str] = {
     "poc_closed": "项目已经结题。",
     "poc_milestones_unmet": "所有里程碑均达成后，项目才能验证通过。",
     "poc_trl_change": "只有验证通过的项目可以提高技术成熟度，且不能降低。",
+    # express licences (一键许可)
+    "express_already_offered": "该成果已有一键许可在许可中或待审批。",
+    "not_express_licence": "未找到该一键许可。",
+    "express_not_offered": "该一键许可尚未开放（待成果转化办公室批准）或未在许可中。",
+    "express_stopped": "许可方已停止该一键许可。",
+    "express_taken_already": "贵机构已取得该一键许可，每家企业只能取得一次。",
     # ledger
     "ledger_entry_not_found": "账本中没有这一条记录。",
     "invalid_tree_size": "账本大小超出范围。",

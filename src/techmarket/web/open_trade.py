@@ -16,15 +16,20 @@ from techmarket.deps import AppSettings, Now
 from techmarket.errors import DomainError
 from techmarket.listings import achievements
 from techmarket.models.listing import Achievement, AchievementStatus
-from techmarket.trading import agreements, lifecycle
-from techmarket.trading.schemas import AgreementCreate, TradeCreate
+from techmarket.trading import agreements, express, lifecycle
+from techmarket.trading.schemas import AgreementCreate, ExpressCreate, TradeCreate
 from techmarket.web import entry, forms
 from techmarket.web.sessions import SignedIn, Verified
 from techmarket.web.templating import render
 
 router = APIRouter()
 
-MODES = (("auction", "竞价拍卖"), ("listed", "挂牌交易"), ("agreement", "协议定价"))
+MODES = (
+    ("auction", "竞价拍卖"),
+    ("listed", "挂牌交易"),
+    ("agreement", "协议定价"),
+    ("express_licence", "一键许可"),
+)
 _TRADE = TypeAdapter(TradeCreate)
 # The form's fields per mode, as the API names them; *_fen are typed in yuan, *_at and
 # the deadline in Beijing time. The form names them "<mode>.<field>".
@@ -49,6 +54,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "extension_seconds",
     ),
     "agreement": ("buyer_org_id", "asking_price_fen"),
+    "express_licence": ("pricing", "price_fen", "royalty_rate_bp", "royalty_base", "term_years"),
 }
 
 
@@ -76,6 +82,10 @@ def _data(achievement_id: int, values: dict[str, Any]) -> dict[str, Any]:
 ACROSS_FIELDS = {
     "ends_at must be after starts_at": "结束时间须晚于开始时间。",
     "registration_deadline must not be after ends_at": "报名截止不得晚于结束时间。",
+    "a fixed-price licence needs price_fen": "固定许可费须填写许可费。",
+    "a free-first licence needs royalty_rate_bp and royalty_base": (
+        "先免费许可后付费须填写提成比例和提成基数。"
+    ),
 }
 
 
@@ -115,7 +125,12 @@ async def trade_form(
     request: Request, achievement_id: int, session: Session, principal: SignedIn
 ) -> HTMLResponse:
     achievement = await _tradeable(session, principal, achievement_id)
-    form = {"mode": "auction", "auction.extension_seconds": "300", "listed.auction_minutes": "60"}
+    form = {
+        "mode": "auction",
+        "auction.extension_seconds": "300",
+        "listed.auction_minutes": "60",
+        "express_licence.term_years": "5",
+    }
     return render(
         request, "open_trade.html", {"achievement": achievement, "form": form, "modes": MODES}
     )
@@ -135,7 +150,9 @@ async def open_trade(
     context = {"achievement": achievement, "form": values, "modes": MODES}
     try:
         data = _TRADE.validate_python(_data(achievement_id, values))
-        if isinstance(data, AgreementCreate):
+        if isinstance(data, ExpressCreate):
+            trade, _ = await express.offer(session, principal, data, now)
+        elif isinstance(data, AgreementCreate):
             trade, _ = await agreements.create(
                 session, principal, achievement_id, data.buyer_org_id, data.asking_price_fen, now
             )

@@ -19,6 +19,7 @@ from techmarket.listings.schemas import OptionalReason, Reason
 from techmarket.models.listing import Achievement
 from techmarket.models.trade import Trade, TradeMode
 from techmarket.trading import lifecycle
+from techmarket.trading.rules import express
 from techmarket.web import forms
 from techmarket.web.display import local_time, yuan
 from techmarket.web.labels import label
@@ -75,6 +76,12 @@ def terms(trade: Trade) -> list[tuple[str, str]]:
         for name, label in TERMS.items()
         if name in trade.terms
     ]
+    if trade.mode == TradeMode.express_licence:
+        shown += [
+            ("一键许可", "普通许可（非独占），已认证企业一键取得，可许可多家"),
+            ("许可费用", express.fee_clause(trade.terms)),
+            ("许可期限", f"{trade.terms['term_years']} 年"),
+        ]
     if trade.mode == TradeMode.auction:
         shown.append(("保留价（保密，成交前不公开）", yuan(trade.reserve_fen, "无")))
         shown.append(

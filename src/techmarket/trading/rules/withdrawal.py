@@ -10,7 +10,7 @@ from dataclasses import dataclass
 class Standing:
     """Where a trade stands, as far as taking it off the market goes."""
 
-    mode: str  # agreement | listed | auction
+    mode: str  # agreement | listed | auction | express_licence
     status: str  # the trade's status (open: bidding or negotiating; listed: taking intents)
     bids: int  # bids accepted so far
     intents: int  # buyers registered to buy (a listing's intents)
@@ -20,6 +20,8 @@ def withdrawal_refusal(standing: Standing) -> str | None:
     """Why the seller may not withdraw the trade now, or None if it may: only while it is
     on the market and nothing binds it yet (an auction without an accepted bid, a listing
     without an intent, a negotiation before an acceptance)."""
+    if standing.mode == "express_licence":  # its licences taken stand: it is stopped
+        return "an express licence is stopped, not withdrawn"
     if standing.status not in ("open", "listed"):
         return f"the trade is {standing.status}"
     if standing.bids:
