@@ -29,7 +29,6 @@ from techmarket.listings import repository as listings_repo
 from techmarket.listings.demands import ResponseNotFound
 from techmarket.models.listing import AchievementStatus, Demand, ResponseStatus
 from techmarket.models.trade import (
-    DepositStatus,
     Objection,
     ObjectionState,
     ObjectionStatus,
@@ -46,6 +45,7 @@ from techmarket.trading.lifecycle import (
     mandate_objects,
     open_trade,
     record_event,
+    release_deposits,
 )
 from techmarket.trading.rules import agreement, commitments, competing
 
@@ -521,19 +521,8 @@ async def rule(
         index = await record_event(
             session, trade, "trade.cancelled", {"objection_id": objection.id}, now
         )
-        for registration in await repo.registrations(session, trade.id):  # competitors'
-            registration.deposit_status = DepositStatus.released
-            await record_event(
-                session,
-                trade,
-                "trade.deposit",
-                {
-                    "alias": registration.alias,
-                    "deposit_fen": registration.deposit_fen,
-                    "deposit": "released",
-                },
-                now,
-            )
+        competitors = await repo.registrations(session, trade.id)
+        await release_deposits(session, trade, competitors, now)
         await achievements.move_out_of_trade(session, trade.achievement_id, False, now)
     await session.flush()
     return trade, index

@@ -135,6 +135,17 @@ def priority_holders_seen_by(viewer: Principal | None, trade: Trade) -> list[int
     return [viewer.org.id] if viewer is not None and viewer.org.id in holders else []
 
 
+async def release_deposits(
+    session: AsyncSession, trade: Trade, registrations: list[Registration], now: datetime
+) -> None:
+    """Give back every deposit held for a trade that ends without a sale (withdrawn, or
+    cancelled on an upheld objection), each release on the ledger."""
+    for registration in registrations:
+        registration.deposit_status = DepositStatus.released
+        deposit = {"alias": registration.alias, "deposit_fen": registration.deposit_fen}
+        await record_event(session, trade, "trade.deposit", {**deposit, "deposit": "released"}, now)
+
+
 async def record_event(
     session: AsyncSession,
     trade: Trade,

@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from techmarket.accounts.policy import Action, NotYourOrg, Principal, authorize
 from techmarket.errors import Conflict
 from techmarket.listings import achievements
-from techmarket.models.trade import DepositStatus, Registration, Trade, TradeStatus
+from techmarket.models.trade import Registration, Trade, TradeStatus
 from techmarket.trading import broadcast
 from techmarket.trading import repository as repo
 from techmarket.trading.agreements import NotNegotiating
-from techmarket.trading.lifecycle import load, record_event
+from techmarket.trading.lifecycle import load, record_event, release_deposits
 from techmarket.trading.rules import agreement, withdrawal
 
 
@@ -51,19 +51,7 @@ async def withdraw(
     # Whoever watches the auction room hears of it (at commit), like of a close.
     told = broadcast.message("trade.withdrawn", {"seq": trade.seq}, now, index)
     await broadcast.notify(session, trade.id, [told] if told else [])
-    for registration in registrations:
-        registration.deposit_status = DepositStatus.released
-        await record_event(
-            session,
-            trade,
-            "trade.deposit",
-            {
-                "alias": registration.alias,
-                "deposit_fen": registration.deposit_fen,
-                "deposit": "released",
-            },
-            now,
-        )
+    await release_deposits(session, trade, registrations, now)
     await achievements.move_out_of_trade(
         session, trade.achievement_id, False, now, by=principal, reason="trade withdrawn"
     )
