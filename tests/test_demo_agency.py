@@ -3,6 +3,7 @@ contracts with payments received (one confirmed, one awaiting confirmation, one 
 threshold), every step on a ledger that verifies."""
 
 import httpx
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from techmarket import demo
@@ -10,6 +11,7 @@ from techmarket.audit import rule_books
 from techmarket.clock import FixedClock
 from techmarket.ledger.note import Verifier
 from techmarket.ledger.verify import verify_export
+from techmarket.models.mandate import Contribution
 from tests.ledger.helpers import export_lines, public_key
 
 
@@ -38,6 +40,12 @@ async def test_the_demo_has_agencies_and_payments_received(
     assert [r["awaiting_confirmation_fen"] for r in awaiting if r["awaiting_confirmation_fen"]] == [
         20_000_000
     ]
+    # A broker accepted one of those agreements for its buyer: its agency's record shows it.
+    async with sessionmaker() as session:
+        [served] = (await session.execute(select(Contribution))).scalars().all()
+    record = (await client.get(f"/api/v1/agencies/{served.agency_org_id}/record")).json()
+    assert (record["deals"], record["volume_fen"]) == (1, 300_000_000)
+    assert record["score"] > 0
     verify_export(
         await export_lines(client),
         Verifier.parse(await public_key(client)),

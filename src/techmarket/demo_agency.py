@@ -11,11 +11,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from techmarket import demo_listings
+from techmarket import demo_brokers, demo_listings
 from techmarket.accounts.policy import Principal
 from techmarket.agencies import repository as agencies_repo
 from techmarket.agencies import service as agencies
 from techmarket.agencies.schemas import AgencyProfileUpdate
+from techmarket.brokers import mandates
+from techmarket.brokers.rules import ObjectKind, Scope
+from techmarket.brokers.schemas import MandateCreate
 from techmarket.config import get_settings
 from techmarket.listings import repository as listings
 from techmarket.models.listing import AchievementStatus
@@ -49,6 +52,12 @@ class DemoDeal:
     price_fen: int
     # (amount, recorded by the seller?, confirmed?) in the order received
     payments: tuple[tuple[int, bool, bool], ...]
+    # (agency admin, broker): the offer made for the buyer by that agency's broker, under a
+    # mandate to negotiate this trade, so the deal records the broker's contribution
+    broker: tuple[str, str] | None = None
+
+
+NINGBO = demo_brokers.AGENCIES[1][4]  # its admin, then its broker
 
 
 def demo_deals(listers: tuple[tuple[str, str], ...], buyers: tuple[str, ...]) -> list[DemoDeal]:
@@ -64,6 +73,7 @@ def demo_deals(listers: tuple[tuple[str, str], ...], buyers: tuple[str, ...]) ->
             buyers[4],
             300_000_000,
             ((150_000_000, True, True), (100_000_000, False, True)),
+            broker=(NINGBO[0][0], NINGBO[1][0]),
         ),
     ]
 
@@ -95,8 +105,12 @@ async def _deal(session: AsyncSession, now: datetime, login: Login, spec: DemoDe
     trade, _ = await agreements.create(session, seller, listed.id, buyer.org.id, None, at)
     if trade.status == TradeStatus.pending_approval:
         await lifecycle.approve(session, await login(session, spec.tto), trade.id, at)
-    await agreements.offer(session, seller, trade.id, spec.price_fen, "按评估价转让", at)
-    trade, _ = await agreements.accept(session, buyer, trade.id, settings, at)
+    offerer, acceptor = seller, buyer
+    if spec.broker is not None:  # the buyer's broker makes the offer, the seller accepts
+        offerer = await _broker_for(session, login, buyer, trade.id, spec.broker, at)
+        acceptor = seller
+    await agreements.offer(session, offerer, trade.id, spec.price_fen, "按评估价成交", at)
+    trade, _ = await agreements.accept(session, acceptor, trade.id, settings, at)
     at += settings.notice_period
     await agreements.conclude(session, trade, at)
     signed = (at + timedelta(days=3)).date()
@@ -113,3 +127,34 @@ async def _deal(session: AsyncSession, now: datetime, login: Login, spec: DemoDe
         payment, _ = await payments.record(session, by, trade.id, amount, at.date(), evidence, at)
         if confirmed:
             await payments.confirm(session, other, trade.id, payment.id, at + timedelta(days=1))
+
+
+async def _broker_for(
+    session: AsyncSession,
+    login: Login,
+    client: Principal,
+    trade_id: int,
+    agency_and_broker: tuple[str, str],
+    at: datetime,
+) -> Principal:
+    """The broker of an agency the client gave (and the agency accepted) a mandate to
+    negotiate this trade, acting for the client."""
+    agency = await login(session, agency_and_broker[0])
+    mandate, _ = await mandates.give(
+        session,
+        client,
+        MandateCreate(
+            agency_org_id=agency.org.id,
+            object_kind=ObjectKind.trade,
+            object_id=trade_id,
+            scope=[Scope.negotiate],
+            fee_terms="服务费为成交价的 2%，合同登记后 30 日内支付",
+            share_pct=100,
+            valid_until=at + timedelta(days=60),
+        ),
+        at,
+    )
+    await mandates.accept(session, agency, mandate.id, at)
+    return await mandates.act_under(
+        session, await login(session, agency_and_broker[1]), mandate.id, at
+    )
