@@ -67,13 +67,7 @@ async def object_to(
         _, index = await agreements.object_to(session, principal, trade_id, reasons, now)
     except (ValidationError, DomainError) as exc:
         context = await _board(session, principal, now)
-        listed = trade_id in {n.trade_id for n in context["notices"]}
-        raise forms.reject(
-            request,
-            TEMPLATE,
-            exc,
-            {**context, "form": values, "failed": trade_id if listed else 0, "done": None},
-        ) from exc
+        raise _refused(request, context, values, trade_id, "object", exc) from exc
     return RedirectResponse(f"/notices?ledger={index}#notice-{trade_id}", status_code=303)
 
 
@@ -87,18 +81,31 @@ async def make_competing_offer(
         _, index = await competing.make_offer(session, principal, trade_id, price_fen, now)
     except (ValidationError, DomainError) as exc:
         context = await _board(session, principal, now)
-        listed = trade_id in {n.trade_id for n in context["notices"]}
-        raise forms.reject(
-            request,
-            TEMPLATE,
-            exc,
-            {
-                **context,
-                "form": values,
-                "failed": trade_id if listed else 0,
-                "failed_form": "compete",
-                "done": None,
-            },
-            fields={"competing_offer_too_low": "price"},
-        ) from exc
+        raise _refused(request, context, values, trade_id, "compete", exc) from exc
     return RedirectResponse(f"/notices?ledger={index}#notice-{trade_id}", status_code=303)
+
+
+def _refused(
+    request: Request,
+    board: dict[str, Any],
+    values: dict[str, Any],
+    trade_id: int,
+    failed_form: str,
+    exc: ValidationError | DomainError,
+) -> forms.FormRejected:
+    """The board again, the refused form (``object`` or ``compete``) open under its notice
+    with what was typed, if that notice is still on the board."""
+    listed = trade_id in {n.trade_id for n in board["notices"]}
+    return forms.reject(
+        request,
+        TEMPLATE,
+        exc,
+        {
+            **board,
+            "form": values,
+            "failed": trade_id if listed else 0,
+            "failed_form": failed_form,
+            "done": None,
+        },
+        fields={"competing_offer_too_low": "price"},
+    )
