@@ -129,6 +129,7 @@ async def empty_database(engine: AsyncEngine) -> None:
         await conn.execute(text("SET LOCAL session_replication_role = replica"))
         await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         await conn.execute(text("INSERT INTO ledger_head (id, size, frontier) VALUES (1, 0, '{}')"))
+        await conn.execute(text("INSERT INTO notification_feed (id, position) VALUES (1, 0)"))
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from techmarket.db import make_engine, make_sessionmaker, resolve_database_url
 from techmarket.ledger import keys as ledger_keys
 from techmarket.ledger.router import router as ledger_router
 from techmarket.listings.router import router as listings_router
+from techmarket.notify import feed
 from techmarket.poc.router import router as poc_router
 from techmarket.shutdown import Stopping
 from techmarket.trading.broadcast import Broadcaster
@@ -86,7 +87,7 @@ def create_app(
             app.state.broadcaster = Broadcaster(url)
             await app.state.broadcaster.start()
         app.state.desk = Desk(app.state.sessionmaker, app.state.clock)
-        jobs = None
+        jobs: list[asyncio.Task[None]] = []
         try:  # a refused demo stops the start, and what started is stopped below
             if demo:
                 logins = await demo_data.load(
@@ -99,20 +100,23 @@ def create_app(
                     on_demo_loaded(logins)
             if own_engine:  # a serving process (tests drive the scheduler themselves)
                 _tune_collector()
-                jobs = asyncio.create_task(
-                    scheduler.run_forever(
-                        app.state.sessionmaker,
-                        app.state.clock,
-                        settings.scheduler_interval_seconds,
-                    )
-                )
+                jobs = [
+                    asyncio.create_task(
+                        scheduler.run_forever(
+                            app.state.sessionmaker,
+                            app.state.clock,
+                            settings.scheduler_interval_seconds,
+                        )
+                    ),
+                    asyncio.create_task(feed.run_forever(app.state.sessionmaker, app.state.clock)),
+                ]
             yield
         finally:
             await app.state.desk.stop()
-            if jobs:
-                jobs.cancel()
+            for job in jobs:
+                job.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await jobs
+                    await job
             if own_engine:
                 await app.state.broadcaster.stop()
                 await app.state.engine.dispose()

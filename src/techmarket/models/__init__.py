@@ -12,6 +12,7 @@ from techmarket.models.listing import (
     ResponseStatus,
 )
 from techmarket.models.mandate import Contribution, Mandate
+from techmarket.models.notification import Notification, NotificationFeed, NotificationPreference
 from techmarket.models.org import (
     AccessToken,
     LoginFailure,
@@ -62,6 +63,9 @@ __all__ = [
     "LedgerNode",
     "LoginFailure",
     "Mandate",
+    "Notification",
+    "NotificationFeed",
+    "NotificationPreference",
     "Objection",
     "ObjectionStatus",
     "Offer",

@@ -1,0 +1,1 @@
+"""Telling people what happened: notifications drawn from the ledger, each told once."""

@@ -1,0 +1,67 @@
+"""The feed: every serving process reads the ledger in order and tells each entry to
+whom it concerns. The ledger is the outbox: each state change's entry is written in the
+transaction that made the change, so nothing told is ever rolled back and nothing done
+goes untold, across restarts. One process at a time holds the feed's row; the
+notifications and the feed's new position commit together, so each entry is told once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from techmarket import metrics
+from techmarket.clock import Clock
+from techmarket.ledger import repository as ledger
+from techmarket.ledger.canonical import decode_entry
+from techmarket.notify import inbox, trades
+from techmarket.notify import repository as repo
+from techmarket.notify.inbox import Draft
+
+log = logging.getLogger("techmarket.notify")
+
+BATCH = 200  # entries told in one transaction
+POLL_INTERVAL = 0.25  # seconds between looks at the ledger when there was nothing new
+
+# Who is told of an entry: given the entry's index and body, the drafts to deliver.
+Teller = Callable[[AsyncSession, int, dict[str, Any]], Awaitable[Sequence[Draft]]]
+
+TELLERS: Mapping[str, Teller] = {
+    "trade.bid_accepted": trades.outbid,
+}
+
+
+async def step(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> int:
+    """Tell the next entries not yet told; returns how many (0 if none, or if another
+    process is telling them now)."""
+    async with sessionmaker.begin() as session:
+        position = await repo.take_feed(session)
+        if position is None:
+            return 0
+        entries = await ledger.entries(session, position, BATCH)
+        now = clock.now()
+        for entry in entries:
+            teller = TELLERS.get(entry.type)
+            if teller is not None:
+                body = decode_entry(entry.canonical)
+                await inbox.deliver(session, await teller(session, entry.idx, body["data"]), now)
+        if entries:
+            await repo.move_feed(session, entries[-1].idx + 1)
+        return len(entries)
+
+
+async def run_forever(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+    """Tell entries as they come until cancelled: at once while there are more, else
+    every POLL_INTERVAL. A failing step is logged and retried; nothing is skipped."""
+    while True:
+        try:
+            with metrics.job_run("notify"):
+                told = await step(sessionmaker, clock)
+        except Exception:
+            log.exception("telling the ledger failed")
+            told = 0
+        if told < BATCH:
+            await asyncio.sleep(POLL_INTERVAL)

@@ -1,0 +1,9 @@
+"""The kinds of notification: what a user chooses about, one by one."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    outbid = "outbid"
