@@ -39,6 +39,7 @@ from techmarket.web import (
     poc,
     statistics,
     tto,
+    unsubscribe,
 )
 from techmarket.web.sessions import Viewer
 from techmarket.web.templating import STATIC
@@ -87,3 +88,5 @@ def install(app: FastAPI) -> None:
             include_in_schema=False,
             dependencies=[Depends(csrf.protect), Depends(_identify)],
         )
+    # a mail client's one-click POST carries no cookie: the signed link is the authority
+    app.include_router(unsubscribe.router, include_in_schema=False)
