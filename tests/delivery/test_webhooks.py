@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from techmarket.clock import FixedClock
 from techmarket.config import Settings
+from techmarket.delivery import repository as repo
 from techmarket.delivery import worker
+from techmarket.delivery.rules import LEASE, Channel
 from techmarket.models.org import Role
 from techmarket.notify import inbox
 from techmarket.notify.inbox import Draft
@@ -101,3 +103,37 @@ async def test_a_webhook_is_signed_retried_while_the_receiver_is_down_and_logged
     assert (await http.get(url, headers=member.headers)).json()["code"] == "missing_role"
     assert (await http.delete(url, headers=admin.headers)).status_code == 204
     assert (await http.get(url, headers=admin.headers)).status_code == 404
+
+
+async def test_a_claim_left_by_a_crashed_process_lapses_and_the_same_id_is_sent(
+    committed: async_sessionmaker[AsyncSession],
+    clock: FixedClock,
+    settings: Settings,
+    http: httpx.AsyncClient,
+) -> None:
+    admin, _, _ = await _accounts(committed, http)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/hook"
+    hook = (
+        await http.post(
+            "/api/v1/webhooks", json={"url": url, "kinds": ["outbid"]}, headers=admin.headers
+        )
+    ).json()
+    async with committed.begin() as session:
+        draft = Draft(admin.user.id, Kind.outbid, "trade/9", "出价被超过", "正文", "/trades/9", "k")
+        await inbox.deliver(session, [draft], clock.now())
+    async with committed.begin() as session:  # a process claims it, then dies
+        [claimed] = await repo.claim(session, clock.now(), 10, [Channel.webhook])
+
+    no_mail = settings.model_copy(update={"smtp_url": None})
+
+    def now() -> int:
+        return int(clock.now().timestamp())
+
+    with webhook_receiver(port, hook["secret"], now) as receiver:
+        async with worker.senders(no_mail, b"unused") as senders:
+            assert await worker.step(committed, clock, senders) == 0  # the claim holds
+            clock.advance(LEASE)
+            assert await worker.step(committed, clock, senders) == 1
+        [got] = receiver.verified
+        assert got.headers["webhook-id"] == f"msg_{claimed.delivery.message_id.hex}"

@@ -107,13 +107,26 @@ class Claimed:
     secret: str | None  # the endpoint's, for a webhook
 
 
-async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Claimed]:
-    """Take up to ``limit`` due deliveries that no live claim holds, counting the attempt.
-    Rows another process is claiming at this moment are skipped, not waited for."""
+async def skip_emails(session: AsyncSession) -> None:
+    """Without an SMTP server, the e-mails waiting are not sent (nor later, when one is
+    configured: they would arrive late and all at once)."""
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.status == Status.pending, Delivery.channel == Channel.email)
+        .values(status=Status.skipped, last_error="no SMTP server configured")
+    )
+
+
+async def claim(
+    session: AsyncSession, now: datetime, limit: int, channels: Sequence[Channel]
+) -> list[Claimed]:
+    """Take up to ``limit`` due deliveries by ``channels`` that no live claim holds,
+    counting the attempt. Rows another process is claiming now are skipped, not awaited."""
     due = (
         select(Delivery.id)
         .where(
             Delivery.status == Status.pending,
+            Delivery.channel.in_(channels),
             Delivery.next_attempt_at <= now,
             or_(Delivery.leased_until.is_(None), Delivery.leased_until <= now),
         )

@@ -73,8 +73,7 @@ async def _send(s: Senders, claimed: Claimed, now: datetime) -> Outcome:
         return await webhook.send(
             s.http, d.target, claimed.secret, webhook_id, now, content, s.allow_private
         )
-    if s.smtp is None:
-        return Outcome(Status.skipped, error="no SMTP server configured")
+    assert s.smtp is not None  # claimed only when there is one
     letter = email.Letter(
         notification=n,
         to=d.target,
@@ -101,7 +100,10 @@ async def _attempt(s: Senders, claimed: Claimed, now: datetime) -> Outcome:
 async def step(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, s: Senders) -> int:
     """Send the deliveries due now (up to BATCH); returns how many were tried."""
     async with sessionmaker.begin() as session:
-        claimed = await repo.claim(session, clock.now(), BATCH)
+        if s.smtp is None:
+            await repo.skip_emails(session)
+        channels = [Channel.webhook] if s.smtp is None else list(Channel)
+        claimed = await repo.claim(session, clock.now(), BATCH, channels)
     if not claimed:
         return 0
     outcomes = await asyncio.gather(*(_attempt(s, c, clock.now()) for c in claimed))
