@@ -40,6 +40,7 @@ from techmarket.web import (
     statistics,
     tto,
     unsubscribe,
+    webhooks,
 )
 from techmarket.web.sessions import Viewer
 from techmarket.web.templating import STATIC
@@ -53,6 +54,7 @@ AREAS = (
     my_import.router,
     my_demands.router,
     my_users.router,
+    webhooks.router,
     mandates.router,
     tto.router,
     achievements.router,
