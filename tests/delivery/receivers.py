@@ -81,7 +81,15 @@ class Receiver:
 
 
 @contextmanager
-def webhook_receiver(port: int, secret: str, now: Callable[[], int]) -> Iterator[Receiver]:
+def webhook_receiver(
+    port: int,
+    secret: str,
+    now: Callable[[], int],
+    arrived: Callable[[], None] = lambda: None,
+    hold: threading.Event | None = None,
+) -> Iterator[Receiver]:
+    """Answers 204 to a verified request, 400 to any other; calls ``arrived`` on each
+    request and, given ``hold``, answers only once it is set (a slow receiver)."""
     receiver = Receiver(secret, now)
 
     class Handler(BaseHTTPRequestHandler):
@@ -90,6 +98,9 @@ def webhook_receiver(port: int, secret: str, now: Callable[[], int]) -> Iterator
             headers = {k.lower(): v for k, v in self.headers.items()}
             ok = verify(receiver.secret, headers, body, receiver.now())
             receiver.received.append(Received(headers, body, ok))
+            arrived()
+            if hold is not None:
+                hold.wait()
             self.send_response(204 if ok else 400)
             self.end_headers()
 
@@ -102,6 +113,8 @@ def webhook_receiver(port: int, secret: str, now: Callable[[], int]) -> Iterator
     try:
         yield receiver
     finally:
+        if hold is not None:
+            hold.set()
         server.shutdown()
         server.server_close()
         thread.join()

@@ -4,7 +4,9 @@ owner and for no one else."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from datetime import timedelta
 
 import httpx
@@ -137,3 +139,49 @@ async def test_a_claim_left_by_a_crashed_process_lapses_and_the_same_id_is_sent(
             assert await worker.step(committed, clock, senders) == 1
         [got] = receiver.verified
         assert got.headers["webhook-id"] == f"msg_{claimed.delivery.message_id.hex}"
+
+
+async def test_a_slow_receiver_holds_up_no_other(
+    committed: async_sessionmaker[AsyncSession],
+    clock: FixedClock,
+    settings: Settings,
+    http: httpx.AsyncClient,
+) -> None:
+    slow_admin, _, fast_admin = await _accounts(committed, http)
+    hooks = []
+    for admin in (slow_admin, fast_admin):  # the slow one's delivery is first in line
+        port = free_port()
+        registered = await http.post(
+            "/api/v1/webhooks",
+            json={"url": f"http://127.0.0.1:{port}/hook", "kinds": ["outbid"]},
+            headers=admin.headers,
+        )
+        hooks.append((port, registered.json()["secret"]))
+        async with committed.begin() as session:
+            draft = Draft(admin.user.id, Kind.outbid, "trade/9", "出价被超过", "正文", "/t", "k")
+            await inbox.deliver(session, [draft], clock.now())
+
+    def now() -> int:
+        return int(clock.now().timestamp())
+
+    loop = asyncio.get_running_loop()
+    fast_arrived, release = asyncio.Event(), threading.Event()
+    (slow_port, slow_secret), (fast_port, fast_secret) = hooks
+    with (
+        webhook_receiver(slow_port, slow_secret, now, hold=release) as slow,
+        webhook_receiver(
+            fast_port, fast_secret, now, lambda: loop.call_soon_threadsafe(fast_arrived.set)
+        ) as fast,
+    ):
+        async with worker.senders(settings.model_copy(update={"smtp_url": None}), b"-") as s:
+            sending = asyncio.create_task(worker.step(committed, clock, s))
+            # Sent one after the other, the fast one would wait for the slow one's timeout,
+            # and the slow one, released only now, would have failed.
+            await fast_arrived.wait()
+            release.set()
+            assert await sending == 2
+        assert len(slow.verified) == len(fast.verified) == 1
+    for admin in (slow_admin, fast_admin):
+        [hook] = (await http.get("/api/v1/webhooks", headers=admin.headers)).json()["items"]
+        log = await http.get(f"/api/v1/webhooks/{hook['id']}/deliveries", headers=admin.headers)
+        assert [d["status"] for d in log.json()["items"]] == ["sent"]
