@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from techmarket.accounts.policy import Principal
 from techmarket.clock import FixedClock
 from techmarket.config import Settings
 from techmarket.delivery import repository as delivery_repo
@@ -50,10 +51,10 @@ async def test_an_outbid_bidder_is_emailed_in_chinese_and_unsubscribes_from_that
     clock.advance(NOW - START)
     trade_id, (a, b) = await committed_auction(committed, 2)
 
-    async def bids(*placed: tuple[object, int]) -> None:
+    async def bids(*placed: tuple[Principal, int]) -> None:
         for who, amount in placed:
             async with committed.begin() as session:
-                await bidding.place_bid(session, who, trade_id, amount, None, None, NOW, clock)  # type: ignore[arg-type]
+                await bidding.place_bid(session, who, trade_id, amount, None, None, NOW, clock)
         await feed.step(committed, clock)
 
     await bids((a, 1_000_000), (b, 1_200_000))  # a is outbid

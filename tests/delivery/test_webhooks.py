@@ -25,15 +25,15 @@ from tests.delivery.receivers import free_port, webhook_receiver
 from tests.factories import Account, account
 
 
-async def _accounts(
-    committed: async_sessionmaker[AsyncSession], http: httpx.AsyncClient
-) -> tuple[Account, Account, Account]:
-    """An organisation's admin and member, and another organisation's admin."""
+async def _account(
+    committed: async_sessionmaker[AsyncSession],
+    http: httpx.AsyncClient,
+    roles: tuple[str, ...] = (Role.admin,),
+    of: Account | None = None,
+) -> Account:
+    """A signed-in user of a new organisation, or of ``of``'s."""
     async with committed() as session:
-        admin = await account(session, http)
-        member = await account(session, http, roles=(Role.member,), org=admin.org)
-        stranger = await account(session, http)
-    return admin, member, stranger
+        return await account(session, http, roles=roles, org=of.org if of else None)
 
 
 async def test_a_webhook_is_signed_retried_while_the_receiver_is_down_and_logged_for_its_owner(
@@ -42,7 +42,9 @@ async def test_a_webhook_is_signed_retried_while_the_receiver_is_down_and_logged
     settings: Settings,
     http: httpx.AsyncClient,
 ) -> None:
-    admin, member, stranger = await _accounts(committed, http)
+    admin = await _account(committed, http)
+    member = await _account(committed, http, (Role.member,), of=admin)
+    stranger = await _account(committed, http)
     port = free_port()
     created = await http.post(
         "/api/v1/webhooks",
@@ -113,7 +115,7 @@ async def test_a_claim_left_by_a_crashed_process_lapses_and_the_same_id_is_sent(
     settings: Settings,
     http: httpx.AsyncClient,
 ) -> None:
-    admin, _, _ = await _accounts(committed, http)
+    admin = await _account(committed, http)
     port = free_port()
     url = f"http://127.0.0.1:{port}/hook"
     hook = (
@@ -147,7 +149,7 @@ async def test_a_slow_receiver_holds_up_no_other(
     settings: Settings,
     http: httpx.AsyncClient,
 ) -> None:
-    slow_admin, _, fast_admin = await _accounts(committed, http)
+    slow_admin, fast_admin = await _account(committed, http), await _account(committed, http)
     hooks = []
     for admin in (slow_admin, fast_admin):  # the slow one's delivery is first in line
         port = free_port()

@@ -112,6 +112,7 @@ async def step(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, s: 
         for c, outcome in zip(claimed, outcomes, strict=True):
             d = c.delivery
             status, retry_at = rules.after(outcome, d.attempts, d.created_at, now, random.random)
+            metrics.DELIVERY_ATTEMPTS.labels(d.channel, status).inc()
             if status != Status.sent:
                 log.info(
                     "delivery %s (%s) attempt %s: %s",
