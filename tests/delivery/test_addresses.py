@@ -19,7 +19,11 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.mark.parametrize(
     ("address", "why"),
-    [("ftp://example.com/hook", "http"), ("http://127.0.0.1:9/hook", "private")],
+    [
+        ("ftp://example.com/hook", "http"),
+        ("http://example.com:99999/hook", "http"),  # no such port
+        ("http://127.0.0.1:9/hook", "private"),
+    ],
 )
 async def test_webhooks_reach_only_public_http_addresses(
     session: AsyncSession, client: httpx.AsyncClient, address: str, why: str

@@ -19,6 +19,7 @@ from techmarket.delivery.rules import Outcome, Status, public_address
 from techmarket.models.notification import Notification
 
 TIMEOUT = httpx.Timeout(10.0)
+RESOLVE_TIMEOUT = 5.0  # seconds to find a host's addresses
 SECRET_BYTES = 24
 
 
@@ -63,17 +64,20 @@ async def check_reachable(url: str, allow_private: bool) -> None:
     """Refuse a URL other than http(s), or whose host resolves to a loopback, private or
     otherwise non-public address unless ``allow_private``."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise Unreachable("only http:// and https:// addresses")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:  # not a port number
+        port = None
+    if parts.scheme not in ("http", "https") or not parts.hostname or port is None:
+        raise Unreachable("only http:// and https:// addresses, with a port if any")
     if allow_private:
         return
     try:
-        found = await asyncio.get_running_loop().getaddrinfo(
-            parts.hostname,
-            parts.port or (443 if parts.scheme == "https" else 80),
-            type=socket.SOCK_STREAM,
-        )
-    except OSError as exc:
+        async with asyncio.timeout(RESOLVE_TIMEOUT):
+            found = await asyncio.get_running_loop().getaddrinfo(
+                parts.hostname, port, type=socket.SOCK_STREAM
+            )
+    except (OSError, TimeoutError) as exc:
         raise Unreachable(f"{parts.hostname} cannot be resolved") from exc
     for *_, address in found:
         if not public_address(str(address[0])):
