@@ -23,6 +23,7 @@ def settings(tmp_path: Path) -> Settings:
         ("ftp://example.com/hook", "http"),
         ("http://example.com:99999/hook", "http"),  # no such port
         ("http://127.0.0.1:9/hook", "private"),
+        (f"http://{'a' * 64}.example/hook", "resolved"),  # a label too long for a name
     ],
 )
 async def test_webhooks_reach_only_public_http_addresses(

@@ -77,7 +77,7 @@ async def check_reachable(url: str, allow_private: bool) -> None:
             found = await asyncio.get_running_loop().getaddrinfo(
                 parts.hostname, port, type=socket.SOCK_STREAM
             )
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, UnicodeError) as exc:  # UnicodeError: not a host name
         raise Unreachable(f"{parts.hostname} cannot be resolved") from exc
     for *_, address in found:
         if not public_address(str(address[0])):
