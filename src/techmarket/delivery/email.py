@@ -4,7 +4,7 @@ one-click unsubscribe for its kind (RFC 8058), sent over SMTP."""
 from __future__ import annotations
 
 import email.utils
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from html import escape
@@ -25,7 +25,7 @@ class Smtp:
     hostname: str
     port: int
     username: str | None
-    password: str | None
+    password: str | None = field(repr=False)  # never in a log line
     use_tls: bool  # smtps: TLS from the start
     start_tls: bool | None  # None: if the server offers it
 
