@@ -17,6 +17,7 @@ from techmarket.delivery.schemas import WebhookCreate
 from techmarket.deps import AppSettings, Now
 from techmarket.errors import DomainError
 from techmarket.notify.kinds import Kind
+from techmarket.types import Id, Line
 from techmarket.web import forms
 from techmarket.web.sessions import SignedIn
 from techmarket.web.templating import render
@@ -71,10 +72,10 @@ async def register(
 @router.get("/my/webhooks/{webhook_id}")
 async def webhook_page(
     request: Request,
-    webhook_id: int,
+    webhook_id: Id,
     session: Session,
     principal: SignedIn,
-    cursor: str | None = None,
+    cursor: Line | None = None,
 ) -> HTMLResponse:
     found = await service.endpoint(session, principal, webhook_id)
     log, more = await service.log(session, principal, webhook_id, cursor, LOG_PAGE)
@@ -93,7 +94,7 @@ async def webhook_page(
 
 @router.post("/my/webhooks/{webhook_id}/remove")
 async def remove(
-    webhook_id: int, session: Session, principal: SignedIn, now: Now
+    webhook_id: Id, session: Session, principal: SignedIn, now: Now
 ) -> RedirectResponse:
     await service.remove(session, principal, webhook_id, now)
     return RedirectResponse("/my/webhooks", 303)
