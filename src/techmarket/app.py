@@ -20,6 +20,8 @@ from techmarket.brokers.router import router as brokers_router
 from techmarket.clock import Clock, SystemClock
 from techmarket.config import Settings, get_settings
 from techmarket.db import make_engine, make_sessionmaker, resolve_database_url
+from techmarket.delivery import worker as delivery
+from techmarket.delivery.router import router as delivery_router
 from techmarket.ledger import keys as ledger_keys
 from techmarket.ledger.router import router as ledger_router
 from techmarket.listings.router import router as listings_router
@@ -109,6 +111,14 @@ def create_app(
                         )
                     ),
                     asyncio.create_task(feed.run_forever(app.state.sessionmaker, app.state.clock)),
+                    asyncio.create_task(
+                        delivery.run_forever(
+                            app.state.sessionmaker,
+                            app.state.clock,
+                            settings,
+                            app.state.session_key,
+                        )
+                    ),
                 ]
             yield
         finally:
@@ -161,6 +171,7 @@ def create_app(
     app.include_router(ledger_router)
     app.include_router(poc_router)
     app.include_router(brokers_router)
+    app.include_router(delivery_router)
     web.install(app)  # the pages, and page errors as pages (replacing errors' handlers there)
     errors.install_openapi(app)
     return app

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import platformdirs
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from techmarket import periods
@@ -101,6 +101,39 @@ class Settings(BaseSettings):
         le=10**15,
         description="statistics count the contracts that received at least this (¥2,000,000)",
     )
+    public_url: str | None = Field(
+        default=None,
+        description="where people reach the pages, for links in e-mails "
+        "(https://market.example); default http://<host>:<port>",
+    )
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description="e-mail notifications: smtp://user:pass@host:587?starttls=true or "
+        "smtps://user:pass@host:465; unset: no e-mail",
+    )
+    smtp_from: str = Field(default="techmarket <noreply@techmarket.example>", min_length=3)
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="let webhooks reach loopback and private addresses (tests, closed networks)",
+    )
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_scheme(cls, url: SecretStr | None) -> SecretStr | None:
+        if url is None or not url.get_secret_value():
+            return None
+        if not url.get_secret_value().startswith(("smtp://", "smtps://")):
+            raise ValueError("must be smtp://… or smtps://…")
+        return url
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_base(cls, url: str | None) -> str | None:
+        if not url:
+            return None
+        if not url.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// address")
+        return url.rstrip("/")
 
     @field_validator("database_url")
     @classmethod
@@ -170,6 +203,10 @@ class Settings(BaseSettings):
     @property
     def session_secret_path(self) -> Path:
         return self.session_key_path or self.data_dir / "session.key"
+
+    @property
+    def pages_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
 
 
 @lru_cache

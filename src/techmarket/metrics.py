@@ -37,6 +37,11 @@ HTTP_SECONDS = Histogram(
     ["method", "route", "status"],
 )
 WS_CONNECTIONS = Gauge("techmarket_ws_connections", "Websockets open now")
+DELIVERY_ATTEMPTS = Counter(
+    "techmarket_delivery_attempts_total",
+    "E-mail and webhook attempts by channel and what came of them",
+    ["channel", "status"],
+)
 WS_CLOSES = Counter(
     "techmarket_ws_closes_total",
     "Websockets ended, by who closed (server, client) and close code",

@@ -163,6 +163,7 @@ class Action(StrEnum):
     contribution_rate = "contribution.rate"  # the client's feedback on a broker's part
     contribution_export = "contribution.export"  # every broker's record, as CSV
     express_take = "express.take"  # take an express licence (一键许可): a deal at once
+    webhook_manage = "webhook.manage"  # register and remove webhooks, read their delivery log
 
 
 class Whose(StrEnum):
@@ -232,6 +233,7 @@ RULES: dict[Action, tuple[Rule, ...]] = {
     Action.contribution_rate: (Rule(MARKET, roles=frozenset({Role.admin})),),
     Action.contribution_export: (_OPERATOR,),
     Action.express_take: (Rule(frozenset({OrgKind.enterprise}), Whose.any),),
+    Action.webhook_manage: (Rule(ALL_KINDS, roles=frozenset({Role.admin})),),
 }
 
 # What a broker may do for a client: the actions each scope of a mandate covers. Under a

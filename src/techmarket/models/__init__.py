@@ -1,6 +1,7 @@
 """Every table, imported here so that ``Base.metadata`` is complete."""
 
 from techmarket.models.agency import AgencyProfile, AgencyRegion
+from techmarket.models.delivery import Delivery, DeliveryAttempt, WebhookEndpoint
 from techmarket.models.ledger import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerNode
 from techmarket.models.listing import (
     Achievement,
@@ -53,6 +54,8 @@ __all__ = [
     "Contract",
     "ContractPayment",
     "Contribution",
+    "Delivery",
+    "DeliveryAttempt",
     "Demand",
     "DemandResponse",
     "DemandStatus",
@@ -84,4 +87,5 @@ __all__ = [
     "TradeMode",
     "TradeStatus",
     "User",
+    "WebhookEndpoint",
 ]

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from techmarket.delivery import outbox
 from techmarket.models.notification import Notification
 from techmarket.notify import repository as repo
 from techmarket.notify.kinds import Kind
@@ -50,4 +51,6 @@ async def deliver(
         }
         for d in drafts
     ]
-    return await repo.add(session, rows)
+    told = await repo.add(session, rows)
+    await outbox.enqueue(session, told, now)
+    return told

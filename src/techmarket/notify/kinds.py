@@ -7,3 +7,4 @@ from enum import StrEnum
 
 class Kind(StrEnum):
     outbid = "outbid"
+    closed = "closed"  # an auction or listing you took part in, or sell, closed

@@ -39,6 +39,8 @@ from techmarket.web import (
     poc,
     statistics,
     tto,
+    unsubscribe,
+    webhooks,
 )
 from techmarket.web.sessions import Viewer
 from techmarket.web.templating import STATIC
@@ -52,6 +54,7 @@ AREAS = (
     my_import.router,
     my_demands.router,
     my_users.router,
+    webhooks.router,
     mandates.router,
     tto.router,
     achievements.router,
@@ -87,3 +90,5 @@ def install(app: FastAPI) -> None:
             include_in_schema=False,
             dependencies=[Depends(csrf.protect), Depends(_identify)],
         )
+    # a mail client's one-click POST carries no cookie: the signed link is the authority
+    app.include_router(unsubscribe.router, include_in_schema=False)

@@ -34,6 +34,10 @@ DOMAIN: dict[str, str] = {
     "metrics_not_allowed": "此地址不能读取运行指标。",
     "wrong_org_kind": "您所属的机构类型不能进行此操作。",
     "csrf_rejected": "表单已失效（可能已在其他窗口登录或退出）。请返回、刷新页面后重新提交。",
+    # e-mail and webhooks (delivery)
+    "webhook_not_found": "未找到该 Webhook 地址。",
+    "webhook_url_refused": "不能向此地址发送 Webhook：只能是公网上的 http:// 或 https:// 地址。",
+    "unsubscribe_link_invalid": "退订链接无效，请使用邮件中的原始链接。",
     # listings
     "achievement_not_found": "未找到该科技成果。",
     "not_editable": "只有草稿、被退回或已撤回的成果可以修改。",
