@@ -28,6 +28,7 @@ from techmarket.poc.router import router as poc_router
 from techmarket.shutdown import Stopping
 from techmarket.trading.broadcast import Broadcaster
 from techmarket.trading.desk import Desk
+from techmarket.subscriptions.router import router as subscriptions_router
 from techmarket.trading.payments.router import router as payments_router
 from techmarket.trading.router import notices_router
 from techmarket.trading.router import router as trading_router
@@ -161,6 +162,7 @@ def create_app(
     app.include_router(ledger_router)
     app.include_router(poc_router)
     app.include_router(brokers_router)
+    app.include_router(subscriptions_router)
     web.install(app)  # the pages, and page errors as pages (replacing errors' handlers there)
     errors.install_openapi(app)
     return app

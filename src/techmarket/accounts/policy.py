@@ -163,6 +163,8 @@ class Action(StrEnum):
     contribution_rate = "contribution.rate"  # the client's feedback on a broker's part
     contribution_export = "contribution.export"  # every broker's record, as CSV
     express_take = "express.take"  # take an express licence (一键许可): a deal at once
+    subscription_manage = "subscription.manage"  # subscribe to pushes, save a search, delete
+    standing_push = "standing.push"  # an institution's TTO pushed matching demands, or not
 
 
 class Whose(StrEnum):
@@ -232,6 +234,8 @@ RULES: dict[Action, tuple[Rule, ...]] = {
     Action.contribution_rate: (Rule(MARKET, roles=frozenset({Role.admin})),),
     Action.contribution_export: (_OPERATOR,),
     Action.express_take: (Rule(frozenset({OrgKind.enterprise}), Whose.any),),
+    Action.subscription_manage: (Rule(MARKET),),
+    Action.standing_push: (Rule(INSTITUTIONS, roles=frozenset({Role.admin})),),
 }
 
 # What a broker may do for a client: the actions each scope of a mandate covers. Under a

@@ -24,6 +24,7 @@ from techmarket.models.org import (
 )
 from techmarket.models.payment import ContractPayment
 from techmarket.models.poc import PocCentreProfile, PocFundingLine, PocMilestone, PocProject
+from techmarket.models.subscription import PendingPush, StandingPushOff, Subscription
 from techmarket.models.trade import (
     Bid,
     BidRequest,
@@ -41,6 +42,9 @@ from techmarket.models.trade import (
 )
 
 __all__ = [
+    "PendingPush",
+    "StandingPushOff",
+    "Subscription",
     "AccessToken",
     "Achievement",
     "AchievementEvent",

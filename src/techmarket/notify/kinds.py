@@ -7,3 +7,5 @@ from enum import StrEnum
 
 class Kind(StrEnum):
     outbid = "outbid"
+    push = "push"  # a publication matching a subscription, or an institution's achievements
+    push_digest = "push_digest"  # the day's matches kept for a digest

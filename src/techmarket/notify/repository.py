@@ -29,13 +29,14 @@ async def add(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Not
     """Insert ``rows``, skipping any the user was already told (same key); returns the new."""
     if not rows:
         return []
+    # Rows as parameters, not in the statement: SQLAlchemy sends them in batches within
+    # the driver's limit on parameters, so a push to 10,000 users is one call.
     stmt = (
         insert(Notification)
-        .values(list(rows))
         .on_conflict_do_nothing(constraint="uq_notifications_user_key")
         .returning(Notification)
     )
-    return list((await session.execute(stmt)).scalars())
+    return list((await session.scalars(stmt, list(rows))))
 
 
 async def active_users(session: AsyncSession, org_id: int) -> list[int]:
