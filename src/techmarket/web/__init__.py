@@ -38,6 +38,7 @@ from techmarket.web import (
     places,
     poc,
     statistics,
+    subscriptions,
     tto,
 )
 from techmarket.web.sessions import Viewer
@@ -51,6 +52,7 @@ AREAS = (
     my_achievements.router,
     my_import.router,
     my_demands.router,
+    subscriptions.router,
     my_users.router,
     mandates.router,
     tto.router,
