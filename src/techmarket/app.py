@@ -26,9 +26,9 @@ from techmarket.listings.router import router as listings_router
 from techmarket.notify import feed
 from techmarket.poc.router import router as poc_router
 from techmarket.shutdown import Stopping
+from techmarket.subscriptions.router import router as subscriptions_router
 from techmarket.trading.broadcast import Broadcaster
 from techmarket.trading.desk import Desk
-from techmarket.subscriptions.router import router as subscriptions_router
 from techmarket.trading.payments.router import router as payments_router
 from techmarket.trading.router import notices_router
 from techmarket.trading.router import router as trading_router

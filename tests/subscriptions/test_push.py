@@ -37,9 +37,7 @@ async def test_a_published_demand_reaches_the_tto_of_each_institution_it_matches
     await published_achievement(client, rice, rice_tto, **RICE)
     await published_achievement(client, quiet, quiet_tto)
     # The institute's admin switches its standing push off.
-    off = await client.put(
-        "/api/v1/standing-push", json={"enabled": False}, headers=quiet.headers
-    )
+    off = await client.put("/api/v1/standing-push", json={"enabled": False}, headers=quiet.headers)
     assert off.status_code == 200 and off.json() == {"enabled": False}
     buyer = await account(session, client)
     demand = await published_demand(client, buyer)

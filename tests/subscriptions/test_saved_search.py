@@ -48,6 +48,4 @@ async def test_a_saved_search_pushes_what_the_search_finds(
         params={"q": "正极材料", "region": "330000", "price_max_fen": 60_000_000},
     )
     assert [a["id"] for a in searched.json()["items"]] == [found["id"]]
-    assert [n.link for n in await told(session, buyer.user.id)] == [
-        f"/achievements/{found['id']}"
-    ]
+    assert [n.link for n in await told(session, buyer.user.id)] == [f"/achievements/{found['id']}"]

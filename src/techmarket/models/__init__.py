@@ -42,9 +42,6 @@ from techmarket.models.trade import (
 )
 
 __all__ = [
-    "PendingPush",
-    "StandingPushOff",
-    "Subscription",
     "AccessToken",
     "Achievement",
     "AchievementEvent",
@@ -77,6 +74,7 @@ __all__ = [
     "OrgStatus",
     "Organisation",
     "PaymentTerms",
+    "PendingPush",
     "PocCentreProfile",
     "PocFundingLine",
     "PocMilestone",
@@ -84,6 +82,8 @@ __all__ = [
     "Registration",
     "ResponseStatus",
     "Role",
+    "StandingPushOff",
+    "Subscription",
     "Trade",
     "TradeMode",
     "TradeStatus",

@@ -36,7 +36,7 @@ async def add(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Not
         .on_conflict_do_nothing(constraint="uq_notifications_user_key")
         .returning(Notification)
     )
-    return list((await session.scalars(stmt, list(rows))))
+    return list(await session.scalars(stmt, list(rows)))
 
 
 async def active_users(session: AsyncSession, org_id: int) -> list[int]:

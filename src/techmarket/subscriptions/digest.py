@@ -37,9 +37,7 @@ async def send_digests(session: AsyncSession, now: datetime) -> None:
                 body=rules.digest_body([{"title": p.title, "link": p.link} for p in items]),
                 link="/my/subscriptions",
                 key=key,
-                reasons=[
-                    {"title": p.title, "link": p.link, "reasons": p.reasons} for p in items
-                ],
+                reasons=[{"title": p.title, "link": p.link, "reasons": p.reasons} for p in items],
             )
             for user_id, items in by_user.items()
         ],

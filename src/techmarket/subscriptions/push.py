@@ -185,9 +185,7 @@ async def achievement_published(
     )
 
 
-async def trade_opened(
-    session: AsyncSession, index: int, data: dict[str, Any]
-) -> Sequence[Draft]:
+async def trade_opened(session: AsyncSession, index: int, data: dict[str, Any]) -> Sequence[Draft]:
     """An auction or a listing open to every buyer, to subscribers of trades whose
     filters its achievement fits."""
     trade = await trade_repo.get_trade(session, data["trade_id"])

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Row, any_, delete, func, or_, select, upda
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from techmarket.listings.taxonomy import Industry
 from techmarket.models.listing import Achievement, Demand
 from techmarket.models.notification import Notification
 from techmarket.models.org import Organisation, OrgKind, OrgStatus, Role, User
@@ -45,13 +46,24 @@ def _fits_demand(d: type[Demand]) -> list[ColumnElement[bool]]:
     return [
         or_(s.industry.is_(None), s.industry == d.industry),
         or_(s.region_prefix.is_(None), d.region_code.startswith(s.region_prefix)),
-        or_(s.price_min_fen.is_(None), d.budget_max_fen.is_(None), d.budget_max_fen >= s.price_min_fen),
-        or_(s.price_max_fen.is_(None), d.budget_min_fen.is_(None), d.budget_min_fen <= s.price_max_fen),
+        or_(
+            s.price_min_fen.is_(None),
+            d.budget_max_fen.is_(None),
+            d.budget_max_fen >= s.price_min_fen,
+        ),
+        or_(
+            s.price_max_fen.is_(None),
+            d.budget_min_fen.is_(None),
+            d.budget_min_fen <= s.price_max_fen,
+        ),
         or_(s.query.is_(None), s.query.op("@@")(d.search)),
     ]
 
 
-async def by_filters(session: AsyncSession, target: Target, listing_id: int) -> Sequence[Row[Any]]:
+FilterRow = Row[int, bool, str | None, Industry | None, str | None, int | None]
+
+
+async def by_filters(session: AsyncSession, target: Target, listing_id: int) -> Sequence[FilterRow]:
     """Every subscription by filters on ``target`` that the listing fits (for a trade:
     its achievement), of active users of other organisations."""
     s = Subscription
@@ -84,7 +96,7 @@ async def owners(
 
 async def standing(
     session: AsyncSession, basis: Basis, org_ids: Collection[int]
-) -> Sequence[Row[Any]]:
+) -> Sequence[Row[int, int, bool]]:
     """(user, organisation, digest) of the subscriptions of ``basis`` in ``org_ids``."""
     if not org_ids:
         return []
@@ -96,7 +108,7 @@ async def standing(
     return (await session.execute(stmt)).all()
 
 
-async def tto_users(session: AsyncSession, org_ids: Collection[int]) -> Sequence[Row[Any]]:
+async def tto_users(session: AsyncSession, org_ids: Collection[int]) -> Sequence[Row[int, int]]:
     """(user, organisation) of the TTO users of the verified institutions among
     ``org_ids`` whose admin has not switched the standing push off."""
     if not org_ids:

@@ -16,9 +16,7 @@ from techmarket.types import Id, Line
 router = APIRouter(prefix="/api/v1", tags=["subscriptions"])
 
 
-@router.post(
-    "/subscriptions", response_model=SubscriptionRead, status_code=status.HTTP_201_CREATED
-)
+@router.post("/subscriptions", response_model=SubscriptionRead, status_code=status.HTTP_201_CREATED)
 async def create_subscription(
     data: SubscriptionCreate, session: Session, principal: Authenticated, now: Now
 ) -> SubscriptionRead:
@@ -45,9 +43,7 @@ async def list_subscriptions(
 async def get_subscription(
     subscription_id: Id, session: Session, principal: Authenticated
 ) -> SubscriptionRead:
-    return SubscriptionRead.model_validate(
-        await service.load(session, principal, subscription_id)
-    )
+    return SubscriptionRead.model_validate(await service.load(session, principal, subscription_id))
 
 
 @router.delete(

@@ -34,7 +34,8 @@ def _check(data: SubscriptionCreate) -> str | None:
     """The keywords' query; refuses what could never match."""
     if data.basis != Basis.filters:
         if data.target != STANDING_TARGET[data.basis]:
-            raise InvalidSubscription(f"basis {data.basis} is for target {STANDING_TARGET[data.basis]}")
+            wanted = STANDING_TARGET[data.basis]
+            raise InvalidSubscription(f"basis {data.basis} is for target {wanted}")
         return None
     if data.ip_type is not None and data.target == Target.demand:
         raise InvalidSubscription("ip_type: demands have no IP type")
