@@ -10,6 +10,7 @@ from techmarket.models.org import OrgKind
 from tests.factories import account
 from tests.listings.helpers import published_achievement, published_demand
 from tests.subscriptions.helpers import codes, tell_all, told
+from tests.trading.helpers import open_auction
 
 RICE = {
     "title": "耐盐碱水稻新品种选育技术",
@@ -86,3 +87,27 @@ async def test_a_subscription_by_keyword_and_region_pushes_what_fits_only(
     why = codes(pushed[0])
     assert why["shared_terms"] == "正极、材料" and why["same_province"] == "330000"
     assert await told(session, seller.user.id) == []
+
+
+async def test_an_auction_opening_is_pushed_to_subscribers_of_trades(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FixedClock,
+) -> None:
+    buyer = await account(session, client)
+    created = await client.post(
+        "/api/v1/subscriptions",
+        json={"name": "锂电池拍卖", "target": "trade", "keywords": "锂电池"},
+        headers=buyer.headers,
+    )
+    assert created.status_code == 201, created.text
+    seller = await account(session, client)
+    trade = await open_auction(client, seller)
+
+    await tell_all(sessionmaker, clock)
+
+    pushed = await told(session, buyer.user.id)
+    assert [(n.link, n.title) for n in pushed] == [
+        (f"/trades/{trade['id']}", "新交易（竞价拍卖）：高能量密度锂离子电池正极材料及其制备方法")
+    ]
