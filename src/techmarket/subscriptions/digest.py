@@ -4,10 +4,10 @@ gathered into one notification a day."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from techmarket.models.subscription import PendingPush
 from techmarket.notify import inbox
 from techmarket.notify.inbox import Draft
 from techmarket.notify.kinds import Kind
@@ -22,7 +22,7 @@ async def send_digests(session: AsyncSession, now: datetime) -> None:
     waiting = await repo.waiting(session, rules.day_start(now))
     if not waiting:
         return
-    by_user: dict[int, list[Any]] = {}
+    by_user: dict[int, list[PendingPush]] = {}
     for p in waiting:
         by_user.setdefault(p.user_id, []).append(p)
     key = f"digest/{rules.day_of(now).isoformat()}"
