@@ -28,6 +28,7 @@ from techmarket.listings.router import router as listings_router
 from techmarket.notify import feed
 from techmarket.poc.router import router as poc_router
 from techmarket.shutdown import Stopping
+from techmarket.subscriptions.router import router as subscriptions_router
 from techmarket.trading.broadcast import Broadcaster
 from techmarket.trading.desk import Desk
 from techmarket.trading.payments.router import router as payments_router
@@ -172,6 +173,7 @@ def create_app(
     app.include_router(poc_router)
     app.include_router(brokers_router)
     app.include_router(delivery_router)
+    app.include_router(subscriptions_router)
     web.install(app)  # the pages, and page errors as pages (replacing errors' handlers there)
     errors.install_openapi(app)
     return app

@@ -101,6 +101,13 @@ class Settings(BaseSettings):
         le=10**15,
         description="statistics count the contracts that received at least this (¥2,000,000)",
     )
+    push_cap_per_day: int = Field(
+        default=20,
+        ge=0,
+        le=10_000,
+        description="subscription pushes told at once per user per day; the rest wait for "
+        "the user's daily digest",
+    )
     public_url: str | None = Field(
         default=None,
         description="where people reach the pages, for links in e-mails "

@@ -7,7 +7,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from techmarket import demo_agency, demo_brokers, demo_express, demo_listings, demo_poc
+from techmarket import (
+    demo_agency,
+    demo_brokers,
+    demo_express,
+    demo_listings,
+    demo_poc,
+    demo_subscriptions,
+)
 from techmarket.accounts import repository as repo
 from techmarket.accounts.credit_code import check_character
 from techmarket.accounts.passwords import hash_password
@@ -328,6 +335,7 @@ async def _listings(session: AsyncSession, now: datetime) -> None:
     await demo_agency.load(session, now, _principal, LISTERS, DEMAND_POSTERS)
     await demo_brokers.load(session, now)
     await demo_express.load(session, now, _principal)
+    await demo_subscriptions.load(session, now, _principal)
 
 
 LIVE_AUCTION_TITLE = demo_listings.achievements()[0].title

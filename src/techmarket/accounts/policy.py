@@ -164,6 +164,8 @@ class Action(StrEnum):
     contribution_export = "contribution.export"  # every broker's record, as CSV
     express_take = "express.take"  # take an express licence (一键许可): a deal at once
     webhook_manage = "webhook.manage"  # register and remove webhooks, read their delivery log
+    subscription_manage = "subscription.manage"  # subscribe to pushes, save a search, delete
+    standing_push = "standing.push"  # an institution's TTO pushed matching demands, or not
 
 
 class Whose(StrEnum):
@@ -234,6 +236,8 @@ RULES: dict[Action, tuple[Rule, ...]] = {
     Action.contribution_export: (_OPERATOR,),
     Action.express_take: (Rule(frozenset({OrgKind.enterprise}), Whose.any),),
     Action.webhook_manage: (Rule(ALL_KINDS, roles=frozenset({Role.admin})),),
+    Action.subscription_manage: (Rule(MARKET),),
+    Action.standing_push: (Rule(INSTITUTIONS, roles=frozenset({Role.admin})),),
 }
 
 # What a broker may do for a client: the actions each scope of a mandate covers. Under a

@@ -25,6 +25,7 @@ from techmarket.models.org import (
 )
 from techmarket.models.payment import ContractPayment
 from techmarket.models.poc import PocCentreProfile, PocFundingLine, PocMilestone, PocProject
+from techmarket.models.subscription import PendingPush, StandingPushOff, Subscription
 from techmarket.models.trade import (
     Bid,
     BidRequest,
@@ -76,6 +77,7 @@ __all__ = [
     "OrgStatus",
     "Organisation",
     "PaymentTerms",
+    "PendingPush",
     "PocCentreProfile",
     "PocFundingLine",
     "PocMilestone",
@@ -83,6 +85,8 @@ __all__ = [
     "Registration",
     "ResponseStatus",
     "Role",
+    "StandingPushOff",
+    "Subscription",
     "Trade",
     "TradeMode",
     "TradeStatus",

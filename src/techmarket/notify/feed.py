@@ -20,6 +20,7 @@ from techmarket.ledger.canonical import decode_entry
 from techmarket.notify import inbox, trades
 from techmarket.notify import repository as repo
 from techmarket.notify.inbox import Draft
+from techmarket.subscriptions import push
 
 log = logging.getLogger("techmarket.notify")
 
@@ -31,6 +32,9 @@ Teller = Callable[[AsyncSession, int, dict[str, Any]], Awaitable[Sequence[Draft]
 
 TELLERS: Mapping[str, Teller] = {
     "trade.bid_accepted": trades.outbid,
+    "achievement.published": push.achievement_published,
+    "demand.published": push.demand_published,
+    "trade.opened": push.trade_opened,
 }
 
 

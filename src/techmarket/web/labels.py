@@ -19,6 +19,7 @@ from techmarket.listings.taxonomy import (
 )
 from techmarket.models.listing import AchievementStatus, DemandStatus, ResponseStatus
 from techmarket.models.org import OrgKind, OrgStatus, Role
+from techmarket.models.subscription import Basis, Target
 from techmarket.models.trade import (
     DepositStatus,
     ObjectionStatus,
@@ -155,6 +156,18 @@ EXPRESS_PRICING_LABELS = {
 
 ROYALTY_BASE_LABELS = dict(express.ROYALTY_BASES)
 
+SUBSCRIPTION_TARGET_LABELS = {
+    Target.achievement: "新发布的科技成果",
+    Target.demand: "新发布的企业需求",
+    Target.trade: "新开始的交易",
+}
+
+SUBSCRIPTION_BASIS_LABELS = {
+    Basis.filters: "按条件",
+    Basis.our_achievements: "与本机构已发布成果匹配的需求",
+    Basis.our_demands: "与本机构开放需求匹配的成果",
+}
+
 # Every vocabulary by name. A StrEnum member equals its string value, so a plain string
 # (from a JSON-shaped row) finds its label too.
 VOCABULARIES: dict[str, Mapping[Any, str]] = {
@@ -178,6 +191,8 @@ VOCABULARIES: dict[str, Mapping[Any, str]] = {
     "poc_outcome": POC_OUTCOME_LABELS,
     "express_pricing": EXPRESS_PRICING_LABELS,
     "royalty_base": ROYALTY_BASE_LABELS,
+    "subscription_target": SUBSCRIPTION_TARGET_LABELS,
+    "subscription_basis": SUBSCRIPTION_BASIS_LABELS,
 }
 _BY_ENUM: dict[type, str] = {type(next(iter(v))): name for name, v in VOCABULARIES.items()}
 

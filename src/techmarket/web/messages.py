@@ -42,6 +42,8 @@ DOMAIN: dict[str, str] = {
     "achievement_not_found": "未找到该科技成果。",
     "not_editable": "只有草稿、被退回或已撤回的成果可以修改。",
     "demand_not_found": "未找到该企业需求。",
+    "subscription_not_found": "未找到该订阅。",
+    "invalid_subscription": "该订阅的条件无法匹配任何内容。",
     "response_not_found": "未找到该揭榜方案。",
     "demand_not_open": "该需求当前不接受揭榜。",
     "deadline_passed": "截止日期必须晚于现在。",
