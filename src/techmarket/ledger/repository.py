@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.ledger.merkle import Block, Frontier
-from techmarket.models.ledger import LedgerCheckpoint, LedgerEntry, LedgerHead
+from techmarket.models.ledger import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerNode
 
 
 async def lock_head(session: AsyncSession) -> LedgerHead:
@@ -86,6 +86,27 @@ async def node_hashes(session: AsyncSession, blocks: set[Block]) -> dict[Block, 
         {"levels": list(levels), "indexes": list(indexes)},
     )
     return {(r.level, r.idx): r.hash for r in rows}
+
+
+async def level_hashes(session: AsyncSession, height: int, start: int, end: int) -> list[bytes]:
+    """The stored hashes of height ``height`` at positions ``start`` … ``end - 1`` (those
+    that exist: a node is stored once its subtree is complete), in order."""
+    stmt = (
+        select(LedgerNode.hash)
+        .where(LedgerNode.level == height, LedgerNode.idx >= start, LedgerNode.idx < end)
+        .order_by(LedgerNode.idx)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def canonicals(session: AsyncSession, start: int, end: int) -> list[bytes]:
+    """The canonical bytes of entries ``start`` … ``end - 1`` (those that exist), in order."""
+    stmt = (
+        select(LedgerEntry.canonical)
+        .where(LedgerEntry.idx >= start, LedgerEntry.idx < end)
+        .order_by(LedgerEntry.idx)
+    )
+    return list((await session.execute(stmt)).scalars())
 
 
 async def entries(session: AsyncSession, start: int, limit: int) -> list[LedgerEntry]:

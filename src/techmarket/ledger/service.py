@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket import metrics
 from techmarket.errors import InvalidInput, NotFound
-from techmarket.ledger import merkle
+from techmarket.ledger import merkle, tiles
 from techmarket.ledger import repository as repo
 from techmarket.ledger.canonical import GENESIS_PREV, encode_entry
 from techmarket.ledger.checkpoint import Checkpoint, TlogProof
@@ -34,6 +34,16 @@ class BadTreeSize(InvalidInput):
 class BadProofRange(InvalidInput):
     code = "invalid_proof_range"
     title = "No proof between these positions"
+
+
+class TileNotFound(NotFound):
+    code = "ledger_tile_not_found"
+    title = "No such ledger tile"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        # the tile may exist soon: a cache must ask again
+        self.headers["Cache-Control"] = "no-store"
 
 
 class Appender:
@@ -135,6 +145,25 @@ async def consistency_proof(session: AsyncSession, first: int, second: int) -> l
             "start from the first checkpoint you save)"
         )
     return await _range_hashes(session, merkle.consistency_ranges(first, second), second)
+
+
+async def tile(session: AsyncSession, path: str) -> tuple[tiles.Tile, bytes]:
+    """A C2SP tlog-tiles resource by its path below ``tile/``: the stored hashes (or entries)
+    it spans, read in one range query; refused if the tree does not reach its width yet."""
+    try:
+        wanted = tiles.Tile.parse(path)
+    except tiles.TileFormatError as exc:
+        raise TileNotFound(str(exc)) from None
+    end = wanted.start + wanted.width
+    if wanted.level is None:
+        found = await repo.canonicals(session, wanted.start, end)
+        body = tiles.encode_bundle(found)
+    else:
+        found = await repo.level_hashes(session, wanted.height, wanted.start, end)
+        body = b"".join(found)
+    if len(found) < wanted.width:
+        raise TileNotFound(f"the tree does not hold tile/{path} (yet)")
+    return wanted, body
 
 
 @dataclass(frozen=True)
