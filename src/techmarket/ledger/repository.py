@@ -10,8 +10,8 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from techmarket.ledger.merkle import Block, Frontier
-from techmarket.models.ledger import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerNode
+from techmarket.ledger.merkle import Frontier
+from techmarket.models.ledger import LedgerCheckpoint, LedgerEntry, LedgerHead
 
 
 async def lock_head(session: AsyncSession) -> LedgerHead:
@@ -73,30 +73,22 @@ async def write_append(
     )
 
 
-async def node_hashes(session: AsyncSession, blocks: set[Block]) -> dict[Block, bytes]:
-    if not blocks:
-        return {}
-    levels, indexes = zip(*sorted(blocks), strict=True)
+async def node_ranges(
+    session: AsyncSession, ranges: Sequence[tuple[int, int, int]]
+) -> list[tuple[int, int, bytes]]:
+    """The stored hashes (height, position, hash) in ranges (height, start, end), in one
+    query, ordered by height and position."""
+    heights, starts, ends = zip(*ranges, strict=True)
     rows = await session.execute(
         text(
-            "SELECT n.level, n.idx, n.hash FROM ledger_nodes n "
-            "JOIN unnest(CAST(:levels AS smallint[]), CAST(:indexes AS bigint[])) AS b(level, idx) "
-            "ON n.level = b.level AND n.idx = b.idx"
+            "SELECT n.level, n.idx, n.hash FROM unnest(CAST(:heights AS smallint[]), "
+            "CAST(:starts AS bigint[]), CAST(:ends AS bigint[])) AS r(level, lo, hi) "
+            "JOIN ledger_nodes n ON n.level = r.level AND n.idx >= r.lo AND n.idx < r.hi "
+            "ORDER BY n.level, n.idx"
         ),
-        {"levels": list(levels), "indexes": list(indexes)},
+        {"heights": list(heights), "starts": list(starts), "ends": list(ends)},
     )
-    return {(r.level, r.idx): r.hash for r in rows}
-
-
-async def level_hashes(session: AsyncSession, height: int, start: int, end: int) -> list[bytes]:
-    """The stored hashes of height ``height`` at positions ``start`` … ``end - 1`` (those
-    that exist: a node is stored once its subtree is complete), in order."""
-    stmt = (
-        select(LedgerNode.hash)
-        .where(LedgerNode.level == height, LedgerNode.idx >= start, LedgerNode.idx < end)
-        .order_by(LedgerNode.idx)
-    )
-    return list((await session.execute(stmt)).scalars())
+    return [(r.level, r.idx, r.hash) for r in rows]
 
 
 async def canonicals(session: AsyncSession, start: int, end: int) -> list[bytes]:

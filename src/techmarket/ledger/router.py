@@ -25,6 +25,7 @@ from techmarket.ledger.schemas import (
     EntryRead,
     InclusionProof,
 )
+from techmarket.ledger.tile_cache import TileCache
 from techmarket.types import Count
 
 router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])
@@ -36,6 +37,10 @@ TilePath = Annotated[str, Path(pattern=r"^[0-9a-z./]{1,64}$")]  # spelled out in
 
 def _signer(request: Request) -> tuple[Signer, str]:
     return request.app.state.ledger_signer, request.app.state.settings.ledger_origin
+
+
+def _tiles(request: Request) -> TileCache:
+    return request.app.state.ledger_tiles  # type: ignore[no-any-return]
 
 
 # Full tiles never change; a partial tile is replaced by a wider one as the log grows, and
@@ -61,7 +66,7 @@ async def get_checkpoint(request: Request, response: Response, session: Session,
 async def get_tile(path: TilePath, request: Request, session: Session) -> Response:
     """C2SP tlog-tiles: ``tile/<L>/<N>[.p/<W>]`` (hashes) and ``tile/entries/<N>[.p/<W>]``
     (the entries' canonical bytes, each after its length as a big-endian uint16)."""
-    tile, body = await service.tile(session, path)
+    tile, body = await service.tile(session, _tiles(request), path)
     headers = {"Cache-Control": IMMUTABLE if tile.full else SHORT_LIVED}
     if tile.level is None:
         headers["Vary"] = "Accept-Encoding"
@@ -93,17 +98,17 @@ async def get_entry(index: Count, session: Session) -> EntryRead:
 
 @router.get("/proofs/inclusion", response_model=InclusionProof)
 async def inclusion_proof(
-    session: Session, index: NonNegative, tree_size: Positive
+    request: Request, session: Session, index: NonNegative, tree_size: Positive
 ) -> InclusionProof:
-    hashes = await service.inclusion_proof(session, index, tree_size)
+    hashes = await service.inclusion_proof(session, _tiles(request), index, tree_size)
     return InclusionProof(index=index, tree_size=tree_size, hashes=[h.hex() for h in hashes])
 
 
 @router.get("/proofs/consistency", response_model=ConsistencyProof)
 async def consistency_proof(
-    session: Session, first: Positive, second: Positive
+    request: Request, session: Session, first: Positive, second: Positive
 ) -> ConsistencyProof:
-    hashes = await service.consistency_proof(session, first, second)
+    hashes = await service.consistency_proof(session, _tiles(request), first, second)
     return ConsistencyProof(first=first, second=second, hashes=[h.hex() for h in hashes])
 
 
@@ -112,7 +117,7 @@ async def receipt(index: Count, request: Request, session: Session, now: Now) ->
     """A self-contained receipt (C2SP tlog-proof, the entry as ``extra``) that verifies
     offline with the public key: ``techmarket ledger verify-receipt``."""
     signer, origin = _signer(request)
-    return (await service.receipt(session, signer, origin, index, now)).text()
+    return (await service.receipt(session, _tiles(request), signer, origin, index, now)).text()
 
 
 @router.get(

@@ -15,8 +15,10 @@ from techmarket.ledger.tiles import (
     TILE_WIDTH,
     Tile,
     TileFormatError,
+    TileTree,
     decode_bundle,
     tile_in,
+    tile_of,
 )
 from techmarket.ledger.verify import (
     Summary,
@@ -41,6 +43,7 @@ class TileReader:
         self.fetch = fetch
         self.size = size
         self._tiles: dict[tuple[int, int], list[bytes]] = {}
+        self._trees: dict[Tile, TileTree] = {}
 
     def _get(self, tile: Tile) -> bytes:
         if tile.width == 0:
@@ -80,13 +83,12 @@ class TileReader:
 
     def node(self, block: merkle.Block) -> bytes:
         """The hash of a complete subtree: a tile hash, or hashed up from the hashes of the
-        nearest tile level below (at most 128 of them, all in one tile)."""
-        height, index = block
-        level, above = divmod(height, TILE_HEIGHT)
-        first = index << above
-        tile, offset = divmod(first, TILE_WIDTH)
-        hashes = self.hashes(level, tile)[offset : offset + (1 << above)]
-        return merkle.root_from_leaves(hashes)
+        nearest tile level below (each tile hashed up once)."""
+        tile, above, position = tile_of(block, self.size)
+        assert tile.level is not None
+        if tile not in self._trees:
+            self._trees[tile] = TileTree.of(b"".join(self.hashes(tile.level, tile.index)))
+        return self._trees[tile].node(above, position)
 
     def root(self) -> bytes:
         return merkle.fold([self.node(b) for b in merkle.blocks(0, self.size)])

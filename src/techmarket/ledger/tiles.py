@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from techmarket.ledger.merkle import HASH_SIZE, Block, node_hash
+
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
 MAX_LEVEL = 63
@@ -84,6 +86,43 @@ def width_in(level: int, index: int, size: int) -> int:
 def tile_in(level: int | None, index: int, size: int) -> Tile:
     """The tile (full or partial) that a tree of ``size`` leaves has at this position."""
     return Tile(level, index, width_in(level or 0, index, size))
+
+
+def tile_of(block: Block, size: int) -> tuple[Tile, int, int]:
+    """Where a complete subtree's hash is found in a tree of ``size`` leaves: its tile, how
+    many heights above the tile's hashes, and its position at that height in the tile."""
+    height, index = block
+    level, above = divmod(height, TILE_HEIGHT)
+    tile, offset = divmod(index << above, TILE_WIDTH)
+    return tile_in(level, tile, size), above, offset >> above
+
+
+class TileTree:
+    """A tile's hashes and every complete subtree above them within the tile: any node a
+    proof needs from this tile is then a slice, hashed once however often it is asked for."""
+
+    def __init__(self, rows: list[bytes]) -> None:
+        self.rows = rows  # row r: the nodes r heights above the tile's hashes, concatenated
+
+    @classmethod
+    def of(cls, hashes: bytes) -> TileTree:
+        """The tree hashed up from the tile's hashes (a client has nothing else)."""
+        rows, pair = [hashes], 2 * HASH_SIZE
+        while len(row := rows[-1]) >= pair:
+            rows.append(
+                b"".join(
+                    node_hash(row[i : i + HASH_SIZE], row[i + HASH_SIZE : i + pair])
+                    for i in range(0, len(row) - pair + 1, pair)
+                )
+            )
+        return cls(rows)
+
+    @property
+    def width(self) -> int:
+        return len(self.rows[0]) // HASH_SIZE
+
+    def node(self, above: int, position: int) -> bytes:
+        return self.rows[above][position * HASH_SIZE : (position + 1) * HASH_SIZE]
 
 
 def encode_bundle(entries: Iterable[bytes]) -> bytes:
