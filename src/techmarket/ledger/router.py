@@ -71,7 +71,8 @@ async def get_tile(path: TilePath, request: Request, session: Session) -> Respon
     if tile.level is None:
         headers["Vary"] = "Accept-Encoding"
         if "gzip" in request.headers.get("accept-encoding", ""):
-            body = gzip.compress(body, mtime=0)
+            # the fastest level: a bundle shrinks 4× all the same, and a CDN keeps the result
+            body = gzip.compress(body, compresslevel=1, mtime=0)
             headers["Content-Encoding"] = "gzip"
     return Response(body, media_type="application/octet-stream", headers=headers)
 
