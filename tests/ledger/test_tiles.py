@@ -258,3 +258,31 @@ async def test_verify_url_reads_tiles_and_falls_back_to_the_export(
     assert exported.exit_code == 0, exported.output
     assert "serves no tiles: reading its export" in exported.output
     assert "OK 300 entries" in exported.output
+
+
+async def test_proofs_from_kept_tiles_follow_the_growing_log(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """The process keeps the tiles it read: a proof for a size the log has not reached is
+    refused, and once the log reaches it, given — from the tiles of that size."""
+
+    async def proof(index: int, size: int) -> httpx.Response:
+        params = {"index": index, "tree_size": size}
+        return await client.get("/api/v1/ledger/proofs/inclusion", params=params)
+
+    async def root() -> bytes:
+        return base64.b64decode((await client.get("/api/v1/ledger/checkpoint")).text.split()[2])
+
+    await grow(session, 21)
+    at_21 = await root()
+    early = await proof(3, 21)
+    assert (await proof(3, 40)).json()["code"] == "invalid_tree_size"
+    await grow(session, 19)
+    at_40 = await root()
+    leaves, _ = await leaves_and_entries(client)
+    for index in (3, 20, 39):
+        hashes = [bytes.fromhex(h) for h in (await proof(index, 40)).json()["hashes"]]
+        merkle.verify_inclusion(index, 40, leaves[index], hashes, at_40)
+    hashes = [bytes.fromhex(h) for h in (await proof(3, 21)).json()["hashes"]]
+    assert hashes == [bytes.fromhex(h) for h in early.json()["hashes"]]
+    merkle.verify_inclusion(3, 21, leaves[3], hashes, at_21)
