@@ -75,20 +75,21 @@ async def write_append(
 
 async def node_ranges(
     session: AsyncSession, ranges: Sequence[tuple[int, int, int]]
-) -> list[tuple[int, int, bytes]]:
-    """The stored hashes (height, position, hash) in ranges (height, start, end), in one
-    query, ordered by height and position."""
+) -> dict[tuple[int, int, int], bytes]:
+    """The stored hashes in each range (height, start, end), concatenated in order, keyed
+    by the range; in one query, one row a range (a range with none is left out)."""
     heights, starts, ends = zip(*ranges, strict=True)
     rows = await session.execute(
         text(
-            "SELECT n.level, n.idx, n.hash FROM unnest(CAST(:heights AS smallint[]), "
-            "CAST(:starts AS bigint[]), CAST(:ends AS bigint[])) AS r(level, lo, hi) "
+            "SELECT r.level, r.lo, r.hi, string_agg(n.hash, ''::bytea ORDER BY n.idx) AS hashes "
+            "FROM unnest(CAST(:heights AS smallint[]), CAST(:starts AS bigint[]), "
+            "CAST(:ends AS bigint[])) AS r(level, lo, hi) "
             "JOIN ledger_nodes n ON n.level = r.level AND n.idx >= r.lo AND n.idx < r.hi "
-            "ORDER BY n.level, n.idx"
+            "GROUP BY r.level, r.lo, r.hi"
         ),
         {"heights": list(heights), "starts": list(starts), "ends": list(ends)},
     )
-    return [(r.level, r.idx, r.hash) for r in rows]
+    return {(r.level, r.lo, r.hi): r.hashes for r in rows}
 
 
 async def canonicals(session: AsyncSession, start: int, end: int) -> list[bytes]:

@@ -55,17 +55,10 @@ def _ranges(tile: Tile) -> list[tuple[int, int, int]]:
 
 
 async def _read(session: AsyncSession, tiles: list[Tile]) -> dict[Tile, TileTree]:
-    ranges = [r for tile in tiles for r in _ranges(tile)]
-    rows: dict[int, dict[int, bytes]] = {}
-    for height, position, digest in await repo.node_ranges(session, ranges):
-        rows.setdefault(height, {})[position] = digest
+    stored = await repo.node_ranges(session, [r for tile in tiles for r in _ranges(tile)])
     out = {}
     for tile in tiles:
-        tree = []
-        for height, start, end in _ranges(tile):
-            stored = rows.get(height, {})
-            row = b"".join(stored[p] for p in range(start, end) if p in stored)
-            tree.append(row)
-        if len(tree[0]) == tile.width * HASH_SIZE:  # else the tree does not hold it yet
-            out[tile] = TileTree(tree)
+        rows = [stored.get(r, b"") for r in _ranges(tile)]
+        if len(rows[0]) == tile.width * HASH_SIZE:  # else the tree does not hold it yet
+            out[tile] = TileTree(rows)
     return out
