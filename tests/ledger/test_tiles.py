@@ -286,3 +286,13 @@ async def test_proofs_from_kept_tiles_follow_the_growing_log(
     hashes = [bytes.fromhex(h) for h in (await proof(3, 21)).json()["hashes"]]
     assert hashes == [bytes.fromhex(h) for h in early.json()["hashes"]]
     merkle.verify_inclusion(3, 21, leaves[3], hashes, at_21)
+
+
+async def test_an_entry_too_long_for_a_bundle_is_never_written(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    appender = Appender(session)
+    with pytest.raises(ValueError, match="would not fit"):
+        await appender.add("test.event", "thing/0", {"text": "x" * 70_000}, T0)
+    await appender.write()
+    assert (await client.get("/api/v1/ledger/checkpoint")).text.split("\n")[1] == "0"

@@ -75,6 +75,8 @@ class Appender:
         assert self._frontier is not None
         index = self._frontier.size
         raw = encode_entry(index, at, type_, subject, data, self._prev)
+        if len(raw) > tiles.MAX_ENTRY_BYTES:  # input limits keep entries far smaller
+            raise ValueError(f"a {len(raw)}-byte entry would not fit a tile's entry bundle")
         leaf = merkle.leaf_hash(raw)
         self._nodes += self._frontier.append(leaf)
         self._prev = leaf.hex()
