@@ -4,7 +4,7 @@ an auditor's machine needs none (``tests/audit/test_offline_verifier.py``)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -15,6 +15,8 @@ from techmarket.ledger.note import NoteError, Verifier
 from techmarket.terminal import console, err
 
 if TYPE_CHECKING:
+    import httpx
+
     from techmarket.ledger.verify import Summary
 
 ledger_app = typer.Typer(help="Verify the ledger offline", no_args_is_help=True)
@@ -51,6 +53,21 @@ def _export_lines(export: Path | None, url: str | None) -> Iterator[Iterable[byt
         yield export_lines(response.iter_bytes())
 
 
+def _fetcher(http: httpx.Client, url: str) -> Callable[[str], bytes | None]:
+    """A path below the log's prefix to its body; None when the server has none."""
+
+    def fetch(path: str) -> bytes | None:
+        response = http.get(path)
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            err.print(f"[red]{url} answered {response.status_code} for {path}[/red]")
+            raise typer.Exit(2)
+        return response.content
+
+    return fetch
+
+
 def _verify_tiles(url: str, verifier: Verifier, checks: dict[str, Any]) -> Summary | None:
     """The log read and checked through its C2SP tlog-tiles; None if the server has none."""
     import httpx
@@ -58,18 +75,8 @@ def _verify_tiles(url: str, verifier: Verifier, checks: dict[str, Any]) -> Summa
     from techmarket.ledger.tile_reader import TilesNotOffered, verify_tiles
 
     with httpx.Client(base_url=url.rstrip("/") + "/api/v1/ledger/", timeout=60) as http:
-
-        def fetch(path: str) -> bytes | None:
-            response = http.get(path)
-            if response.status_code == 404:
-                return None
-            if response.status_code != 200:
-                err.print(f"[red]{url} answered {response.status_code} for {path}[/red]")
-                raise typer.Exit(2)
-            return response.content
-
         try:
-            summary = verify_tiles(fetch, verifier, **checks)
+            summary = verify_tiles(_fetcher(http, url), verifier, **checks)
         except TilesNotOffered:
             err.print(f"{url} serves no tiles: reading its export")
             return None
@@ -133,6 +140,34 @@ def ledger_verify(
         console.print(f"  {event_type}: {count}")
     if save_checkpoint:
         save_checkpoint.write_text(summary.checkpoint_note)
+
+
+@ledger_app.command("check-entry")
+def ledger_check_entry(
+    index: Annotated[int, typer.Argument(help="The entry's index")],
+    url: Annotated[str, typer.Option(help="A live server serving its tiles")],
+    key: Annotated[str, typer.Option(help="The log's verifier key, or a file holding it")],
+    save_receipt: Annotated[
+        Path | None, typer.Option(help="Where to save the entry's receipt (.tlog-proof)")
+    ] = None,
+) -> None:
+    """Prove one entry in the signed log from the server's tiles alone (a few tiles, not
+    the whole log): its bytes, its inclusion proof, the checkpoint's signature."""
+    import httpx
+
+    from techmarket.ledger.tile_reader import TilesNotOffered, check_entry
+    from techmarket.ledger.verify import VerificationFailed
+
+    verifier = _verifier(key)
+    with httpx.Client(base_url=url.rstrip("/") + "/api/v1/ledger/", timeout=60) as http:
+        try:
+            receipt = check_entry(_fetcher(http, url), verifier, index)
+        except (VerificationFailed, TilesNotOffered) as exc:
+            err.print(f"[red]FAILED[/red]: {exc}")
+            raise typer.Exit(1) from None
+    console.print(f"[green]OK[/green] entry {index} is in the log signed by {verifier.name}")
+    if save_receipt:
+        save_receipt.write_text(receipt.text())
 
 
 @ledger_app.command("verify-receipt")

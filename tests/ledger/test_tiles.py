@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import Result
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.responses import PlainTextResponse
 from starlette.types import Receive, Scope, Send
@@ -227,24 +228,48 @@ async def test_verify_url_reads_tiles_and_falls_back_to_the_export(
     sessionmaker: async_sessionmaker[AsyncSession],
     tmp_path: Path,
 ) -> None:
-    """The auditor's command reads a server's tiles, which a changed tile hash fails; a
-    server without tiles is read through its export (here: the stored entries, unchanged)."""
+    """The auditor's commands read a server's tiles: one entry proven from them (its receipt
+    verifies offline), and the whole log, which a changed tile hash fails, as it fails
+    every proof through it; a server without tiles is read through its export (here: the
+    stored entries, unchanged)."""
     await grow(session, 300)
     key = tmp_path / "log.pub"
     key.write_text(await public_key(client))
-    await as_superuser_without_triggers(
-        session, "UPDATE ledger_nodes SET hash = sha256(hash) WHERE level = 0 AND idx = 270"
-    )
-    await session.commit()
 
     def verify(url: str) -> Result:
         return runner.invoke(app, ["ledger", "verify", "--url", url, "--key", str(key)])
 
-    with_tiles = create_app(settings, clock=clock, engine=engine, sessionmaker=sessionmaker)
+    def check(url: str, index: int) -> Result:
+        receipt = tmp_path / f"{index}.tlog-proof"
+        arguments = ["--url", url, "--key", str(key), "--save-receipt", str(receipt)]
+        checked = runner.invoke(app, ["ledger", "check-entry", str(index), *arguments])
+        if checked.exit_code == 0:  # the receipt made from tiles verifies offline
+            offline = runner.invoke(
+                app, ["ledger", "verify-receipt", str(receipt), "--key", str(key)]
+            )
+            assert offline.exit_code == 0, offline.output
+        return checked
+
+    def live() -> FastAPI:  # a new process: no tiles kept from before
+        return create_app(settings, clock=clock, engine=engine, sessionmaker=sessionmaker)
+
+    async with served(live()) as url:
+        intact = await asyncio.to_thread(check, url, 5)
+    assert intact.exit_code == 0, intact.output
+    assert "OK entry 5 is in the log signed by" in intact.output
+
+    await as_superuser_without_triggers(
+        session, "UPDATE ledger_nodes SET hash = sha256(hash) WHERE level = 0 AND idx = 270"
+    )
+    await session.commit()
+    with_tiles = live()
     async with served(with_tiles) as url:
         tampered = await asyncio.to_thread(verify, url)
+        beside = await asyncio.to_thread(check, url, 5)  # 270's hash is in its proof
     assert tampered.exit_code == 1, tampered.output
     assert "FAILED at entry 270: leaf hash does not match" in tampered.output
+    assert beside.exit_code == 1
+    assert "inclusion proof from the tiles" in beside.output
 
     async def without_tiles(scope: Scope, receive: Receive, send: Send) -> None:
         """The same server as one that predates tiles would answer."""

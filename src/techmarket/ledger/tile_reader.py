@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from techmarket.ledger import merkle
+from techmarket.ledger.checkpoint import TlogProof
 from techmarket.ledger.note import Verifier
 from techmarket.ledger.replay import RuleBook
 from techmarket.ledger.tiles import (
@@ -24,6 +25,7 @@ from techmarket.ledger.verify import (
     Summary,
     VerificationFailed,
     signed_checkpoint,
+    verify_receipt,
     verify_records,
 )
 
@@ -141,13 +143,7 @@ def verify_tiles(
     each entry's bytes against its leaf hash in the level-0 tile, every higher tile against
     the one below, and the root the tiles give against the signed checkpoint. Raises
     TilesNotOffered before checking anything if the server serves no tiles."""
-    note = fetch("checkpoint")
-    if note is None:
-        raise TilesNotOffered("the server has no checkpoint")
-    try:
-        text = note.decode()
-    except UnicodeDecodeError:
-        raise VerificationFailed("checkpoint: not UTF-8") from None
+    text = _checkpoint_note(fetch)
     reader = TileReader(fetch, signed_checkpoint(text, verifier).size)
     if reader.size:
         reader.hashes(0, 0)  # TilesNotOffered here: nothing was read from tiles yet
@@ -166,3 +162,38 @@ def verify_tiles(
     if reader.size and reader.root() != summary.root:
         raise VerificationFailed("the root the tiles give is not the signed checkpoint's")
     return summary
+
+
+def _checkpoint_note(fetch: Fetch) -> str:
+    note = fetch("checkpoint")
+    if note is None:
+        raise TilesNotOffered("the server has no checkpoint")
+    try:
+        return note.decode()
+    except UnicodeDecodeError:
+        raise VerificationFailed("checkpoint: not UTF-8") from None
+
+
+def check_entry(fetch: Fetch, verifier: Verifier, index: int) -> TlogProof:
+    """One entry proven in the signed tree from tiles alone: its bytes from its bundle, its
+    inclusion proof computed from the hash tiles and checked against the checkpoint's root.
+    Returns it as a receipt (``verify-receipt`` checks it again offline)."""
+    note = _checkpoint_note(fetch)
+    checkpoint = signed_checkpoint(note, verifier)
+    if not 0 <= index < checkpoint.size:
+        raise VerificationFailed(f"the signed log holds {checkpoint.size} entries", index)
+    reader = TileReader(fetch, checkpoint.size)
+    bundle, offset = divmod(index, TILE_WIDTH)
+    raw = reader.entries(bundle)[offset]
+    if merkle.leaf_hash(raw) != reader.hashes(0, bundle)[offset]:
+        raise VerificationFailed("leaf hash in the level-0 tile does not match the entry", index)
+    proof = reader.inclusion_proof(index)
+    try:
+        merkle.verify_inclusion(
+            index, checkpoint.size, merkle.leaf_hash(raw), proof, checkpoint.root
+        )
+    except merkle.ProofError as exc:
+        raise VerificationFailed(f"inclusion proof from the tiles: {exc}", index) from None
+    receipt = TlogProof(index, proof, note, extra=raw)
+    verify_receipt(receipt.text(), verifier)  # the entry itself: its encoding and index
+    return receipt
