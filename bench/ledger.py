@@ -1,6 +1,7 @@
-"""Ledger benchmark: append throughput, proof latency and offline verification at
+"""Ledger benchmark: append throughput, proof and tile latency and offline verification at
 1,000,000 entries, against pymerkle (a Python Merkle log; benchmark-only, GPL, never
-imported by src/) on the same leaves, in the same run.
+imported by src/) on the same leaves, and proofs against their former one-query path
+(the same-run baseline), in the same run.
 
     .venv/bin/pip install -e '.[bench]' && .venv/bin/python -m bench.ledger [--entries N]
 """
@@ -10,15 +11,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
+import statistics
 import tempfile
 import time
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bench.common import bench_database, percentiles
+from techmarket.app import create_app
+from techmarket.config import Settings
 from techmarket.db import make_sessionmaker
 from techmarket.ledger import merkle
 from techmarket.ledger import repository as repo
@@ -26,6 +34,8 @@ from techmarket.ledger import service as ledger
 from techmarket.ledger.canonical import GENESIS_PREV, encode_entry
 from techmarket.ledger.note import Signer, Verifier
 from techmarket.ledger.schemas import EntryRead
+from techmarket.ledger.tile_cache import TileCache
+from techmarket.ledger.tiles import TILE_WIDTH, Tile
 from techmarket.ledger.verify import verify_export
 
 T0 = datetime(2026, 11, 23, tzinfo=UTC)
@@ -99,23 +109,80 @@ async def bulk_load(engine: AsyncEngine, total: int) -> list[bytes]:
     return leaves
 
 
-async def proof_latency(
-    engine: AsyncEngine, size: int, samples: int
-) -> tuple[list[float], list[float]]:
+# Proofs as served before the tile cache, for the same-run baseline: the proof's stored
+# nodes looked up in one query, one round trip to PostgreSQL per proof.
+_NODES = text(
+    "SELECT n.level, n.idx, n.hash FROM ledger_nodes n "
+    "JOIN unnest(CAST(:levels AS smallint[]), CAST(:indexes AS bigint[])) AS b(level, idx) "
+    "ON n.level = b.level AND n.idx = b.idx"
+)
+
+
+async def baseline_inclusion_proof(session: AsyncSession, index: int, size: int) -> list[bytes]:
+    ranges = merkle.inclusion_ranges(index, size)
+    levels, indexes = zip(*sorted({b for a, z in ranges for b in merkle.blocks(a, z)}), strict=True)
+    rows = await session.execute(_NODES, {"levels": list(levels), "indexes": list(indexes)})
+    found: dict[merkle.Block, bytes] = {(r.level, r.idx): r.hash for r in rows}
+    return merkle.range_hashes(ranges, found.__getitem__)
+
+
+async def _timed(call: Awaitable[object], into: list[float]) -> None:
+    started = time.perf_counter()
+    await call
+    into.append((time.perf_counter() - started) * 1000)
+
+
+async def proof_latency(engine: AsyncEngine, size: int, samples: int) -> dict[str, list[float]]:
+    """Inclusion proofs at random indexes, the baseline interleaved with the tile cache so
+    that both see the same load: first with the cache empty (every tile a proof needs is
+    read from PostgreSQL the first time), then the same indexes again (tiles in memory,
+    PostgreSQL's buffers warm for the baseline too)."""
     sessionmaker = make_sessionmaker(engine)
-    inclusion, consistency = [], []
+    cache = TileCache()
     rng = random.Random(7)
+    indexes = [rng.randrange(size) for _ in range(samples)]
+    kinds = ("baseline, cold", "tiles, cold", "baseline", "tiles", "SELECT 1", "consistency")
+    out: dict[str, list[float]] = {k: [] for k in kinds}
     async with sessionmaker() as session:
-        for _ in range(samples):
-            index = rng.randrange(size)
-            started = time.perf_counter()
-            await ledger.inclusion_proof(session, index, size)
-            inclusion.append((time.perf_counter() - started) * 1000)
-            first = rng.randrange(1, size)
-            started = time.perf_counter()
-            await ledger.consistency_proof(session, first, size)
-            consistency.append((time.perf_counter() - started) * 1000)
-    return inclusion, consistency
+        for first_pass in (True, False):
+            for index in indexes:
+                old = baseline_inclusion_proof(session, index, size)
+                new = ledger.inclusion_proof(session, cache, index, size)
+                await _timed(old, out["baseline, cold" if first_pass else "baseline"])
+                await _timed(new, out["tiles, cold" if first_pass else "tiles"])
+                if not first_pass:  # the floor of any query: one round trip
+                    await _timed(session.execute(text("SELECT 1")), out["SELECT 1"])
+        for index in indexes:
+            first = index + 1
+            await _timed(ledger.consistency_proof(session, cache, first, size), out["consistency"])
+        for index in indexes[:50]:  # the cache gives the proofs the stored nodes give
+            expected = await baseline_inclusion_proof(session, index, size)
+            assert await ledger.inclusion_proof(session, TileCache(), index, size) == expected
+    return out
+
+
+async def tile_latency(engine: AsyncEngine, size: int, samples: int) -> dict[str, list[float]]:
+    """GET of random full hash tiles and entry bundles through the whole HTTP stack (in
+    process), the hash tiles first with the tile cache empty, then again."""
+    settings = Settings(signing_key_path=Path(tempfile.mkdtemp()) / "ledger.key")
+    app = create_app(settings, engine=engine)
+    rng = random.Random(11)
+    full = size // TILE_WIDTH
+    picked = [rng.randrange(full) for _ in range(samples)]
+    out: dict[str, list[float]] = {"hash tile, cold": [], "hash tile": [], "entry bundle": []}
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        for label in ("hash tile, cold", "hash tile"):
+            for n in picked:
+                await _timed(_get(client, Tile(0, n).path()), out[label])
+        for n in picked:
+            await _timed(_get(client, Tile(None, n).path()), out["entry bundle"])
+    return out
+
+
+async def _get(client: httpx.AsyncClient, path: str) -> None:
+    response = await client.get(f"/api/v1/ledger/{path}")
+    assert response.status_code == 200, response.text
 
 
 async def export_to(engine: AsyncEngine, signer: Signer, path: Path) -> None:
@@ -157,9 +224,16 @@ async def main(total: int, appends: int, samples: int) -> None:
         leaves = await bulk_load(engine, total)
         print(f"bulk load to {total:,} entries: {time.perf_counter() - started:.1f} s")
 
-        inclusion, consistency = await proof_latency(engine, total, samples)
-        print(f"inclusion proof at {total:,}:   {percentiles(inclusion)}")
-        print(f"consistency proof at {total:,}: {percentiles(consistency)}")
+        print(f"load average before the proofs: {_load()}")
+        proofs = await proof_latency(engine, total, samples)
+        for label, figures in proofs.items():
+            kind = label if label == "consistency" else f"inclusion ({label})"
+            kind = "SELECT 1, one round trip," if label == "SELECT 1" else f"{kind} proof"
+            print(f"{kind + ' at':37} {total:,}: {percentiles(figures)}")
+        tiles = await tile_latency(engine, total, samples)
+        for label, figures in tiles.items():
+            print(f"GET {label + ' at':33} {total:,}: {percentiles(figures)}")
+        print(f"load average after the tiles: {_load()}")
 
         signer = Signer.generate(ORIGIN)
         export = Path(tempfile.mkdtemp()) / "ledger.jsonl"
@@ -180,13 +254,25 @@ async def main(total: int, appends: int, samples: int) -> None:
         ours_build_s = _our_build(leaves)
         print(f"pymerkle: build {build_s:.1f} s, inclusion proof {pm_proof_ms:.3f} ms (same root)")
         print(f"tree build from leaves, ours in memory: {ours_build_s:.1f} s")
-        p50 = sorted(inclusion)[len(inclusion) // 2]
+        p50 = _quantile(proofs["tiles"], 50)
         print()
         print(f"ratio  full verification / pymerkle build:   {verify_s / build_s:.2f}  (goal < 1)")
         print(f"ratio  our tree build / pymerkle build:      {ours_build_s / build_s:.2f}")
-        print(
-            f"ratio  our proof p50 (PostgreSQL) / pymerkle proof (memory): {p50 / pm_proof_ms:.2f}"
-        )
+        print(f"ratio  our proof p50 (tiles) / pymerkle proof (memory): {p50 / pm_proof_ms:.2f}")
+        for q in (50, 95, 99):
+            for cold in ("", ", cold"):
+                ratio = _quantile(proofs[f"tiles{cold}"], q) / _quantile(
+                    proofs[f"baseline{cold}"], q
+                )
+                print(f"ratio  inclusion p{q}{cold or ' (warm)'}, tiles / baseline: {ratio:.2f}")
+
+
+def _quantile(samples_ms: list[float], q: int) -> float:
+    return statistics.quantiles(sorted(samples_ms), n=100, method="inclusive")[q - 1]
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def _our_build(leaves: list[bytes]) -> float:

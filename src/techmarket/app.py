@@ -24,6 +24,7 @@ from techmarket.delivery import worker as delivery
 from techmarket.delivery.router import router as delivery_router
 from techmarket.ledger import keys as ledger_keys
 from techmarket.ledger.router import router as ledger_router
+from techmarket.ledger.tile_cache import TileCache
 from techmarket.listings.router import router as listings_router
 from techmarket.notify import feed
 from techmarket.poc.router import router as poc_router
@@ -155,6 +156,7 @@ def create_app(
     app.state.ledger_signer = ledger_keys.load_or_create(
         settings.signing_key_path, settings.ledger_origin
     )
+    app.state.ledger_tiles = TileCache()  # immutable tiles kept for proofs: tile_cache.py
     if engine is not None:
         app.state.engine = engine
         app.state.sessionmaker = sessionmaker or make_sessionmaker(engine)

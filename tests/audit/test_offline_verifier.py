@@ -37,6 +37,7 @@ try:
     app(["ledger", "verify", "--export", sys.argv[1], "--key", sys.argv[2]])
 except SystemExit as done:
     print("exit:", done.code)
+import techmarket.ledger.tile_reader  # what `verify --url` and `check-entry` read tiles with
 print("loaded:", *sorted(m for m in ("sqlalchemy", "asyncpg") if m in sys.modules))
 """
 

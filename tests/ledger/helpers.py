@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import uvicorn
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import ASGIApp
 
 from techmarket.ledger import service as ledger
 
@@ -35,6 +41,21 @@ async def export_lines(client: httpx.AsyncClient) -> list[str]:
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/x-ndjson"
     return response.text.removesuffix("\n").split("\n")  # not splitlines(): see export_lines
+
+
+@asynccontextmanager
+async def served(app: ASGIApp) -> AsyncIterator[str]:
+    """``app`` on a real socket, for the auditor's command to download from; yields its URL."""
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    listening.listen()  # connections wait in the backlog until the server takes them
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
+    serving = asyncio.create_task(server.serve(sockets=[listening]))
+    try:
+        yield f"http://127.0.0.1:{listening.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await serving
 
 
 async def public_key(client: httpx.AsyncClient) -> str:

@@ -3,12 +3,10 @@
 import asyncio
 import base64
 import copy
-import socket
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from typer.testing import CliRunner
 
@@ -28,6 +26,7 @@ from tests.ledger.helpers import (
     export_lines,
     public_key,
     seed,
+    served,
 )
 from tests.listings.helpers import published_achievement
 
@@ -276,19 +275,11 @@ async def test_verify_url_with_line_separators_in_a_title(
     from_file = runner.invoke(app, ["ledger", "verify", "--export", str(export), "--key", str(key)])
     assert from_file.exit_code == 0, from_file.output
 
-    listening = socket.socket()
-    listening.bind(("127.0.0.1", 0))
-    listening.listen()  # connections wait in the backlog until the server takes them
-    url = f"http://127.0.0.1:{listening.getsockname()[1]}"
-    served = create_app(settings, clock=clock, engine=engine, sessionmaker=sessionmaker)
-    server = uvicorn.Server(uvicorn.Config(served, lifespan="off", log_level="warning"))
-    serving = asyncio.create_task(server.serve(sockets=[listening]))
-    try:
+    live = create_app(settings, clock=clock, engine=engine, sessionmaker=sessionmaker)
+    async with served(live) as url:
         verified = await asyncio.to_thread(
             runner.invoke, app, ["ledger", "verify", "--url", url, "--key", str(key)]
         )
-    finally:
-        server.should_exit = True
-        await serving
     assert verified.exit_code == 0, verified.output
     assert "achievement.published: 1" in verified.output
+    assert "read through the tiles of" in verified.output

@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from techmarket.ledger.merkle import Block, Frontier
+from techmarket.ledger.merkle import Frontier
 from techmarket.models.ledger import LedgerCheckpoint, LedgerEntry, LedgerHead
 
 
@@ -73,19 +73,33 @@ async def write_append(
     )
 
 
-async def node_hashes(session: AsyncSession, blocks: set[Block]) -> dict[Block, bytes]:
-    if not blocks:
-        return {}
-    levels, indexes = zip(*sorted(blocks), strict=True)
+async def node_ranges(
+    session: AsyncSession, ranges: Sequence[tuple[int, int, int]]
+) -> dict[tuple[int, int, int], bytes]:
+    """The stored hashes in each range (height, start, end), concatenated in order, keyed
+    by the range; in one query, one row a range (a range with none is left out)."""
+    heights, starts, ends = zip(*ranges, strict=True)
     rows = await session.execute(
         text(
-            "SELECT n.level, n.idx, n.hash FROM ledger_nodes n "
-            "JOIN unnest(CAST(:levels AS smallint[]), CAST(:indexes AS bigint[])) AS b(level, idx) "
-            "ON n.level = b.level AND n.idx = b.idx"
+            "SELECT r.level, r.lo, r.hi, string_agg(n.hash, ''::bytea ORDER BY n.idx) AS hashes "
+            "FROM unnest(CAST(:heights AS smallint[]), CAST(:starts AS bigint[]), "
+            "CAST(:ends AS bigint[])) AS r(level, lo, hi) "
+            "JOIN ledger_nodes n ON n.level = r.level AND n.idx >= r.lo AND n.idx < r.hi "
+            "GROUP BY r.level, r.lo, r.hi"
         ),
-        {"levels": list(levels), "indexes": list(indexes)},
+        {"heights": list(heights), "starts": list(starts), "ends": list(ends)},
     )
-    return {(r.level, r.idx): r.hash for r in rows}
+    return {(r.level, r.lo, r.hi): r.hashes for r in rows}
+
+
+async def canonicals(session: AsyncSession, start: int, end: int) -> list[bytes]:
+    """The canonical bytes of entries ``start`` … ``end - 1`` (those that exist), in order."""
+    stmt = (
+        select(LedgerEntry.canonical)
+        .where(LedgerEntry.idx >= start, LedgerEntry.idx < end)
+        .order_by(LedgerEntry.idx)
+    )
+    return list((await session.execute(stmt)).scalars())
 
 
 async def entries(session: AsyncSession, start: int, limit: int) -> list[LedgerEntry]:

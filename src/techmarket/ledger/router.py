@@ -6,11 +6,12 @@ here is open to anyone."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import PlainTextResponse, StreamingResponse
 
 from techmarket.db import Session
@@ -24,23 +25,56 @@ from techmarket.ledger.schemas import (
     EntryRead,
     InclusionProof,
 )
+from techmarket.ledger.tile_cache import TileCache
 from techmarket.types import Count
 
 router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])
 
 NonNegative = Annotated[Count, Query(ge=0)]
 Positive = Annotated[Count, Query(ge=1)]
+TilePath = Annotated[str, Path(pattern=r"^[0-9a-z./]{1,64}$")]  # spelled out in ledger/tiles.py
 
 
 def _signer(request: Request) -> tuple[Signer, str]:
     return request.app.state.ledger_signer, request.app.state.settings.ledger_origin
 
 
+def _tiles(request: Request) -> TileCache:
+    return request.app.state.ledger_tiles  # type: ignore[no-any-return]
+
+
+# Full tiles never change; a partial tile is replaced by a wider one as the log grows, and
+# the checkpoint moves with every append (C2SP tlog-tiles: cache it a few seconds at most).
+IMMUTABLE = "public, max-age=31536000, immutable"
+SHORT_LIVED = "public, max-age=5"
+
+
 @router.get("/checkpoint", response_class=PlainTextResponse)
-async def get_checkpoint(request: Request, session: Session, now: Now) -> str:
-    """The signed checkpoint (C2SP tlog-checkpoint) of the current tree."""
+async def get_checkpoint(request: Request, response: Response, session: Session, now: Now) -> str:
+    """The signed checkpoint (C2SP tlog-checkpoint) of the current tree; also the tiled
+    log's ``<prefix>/checkpoint``."""
     signer, origin = _signer(request)
+    response.headers["Cache-Control"] = SHORT_LIVED
     return (await service.checkpoint(session, signer, origin, now)).signed_note
+
+
+@router.get(
+    "/tile/{path:path}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {"schema": {"type": "string"}}}}},
+)
+async def get_tile(path: TilePath, request: Request, session: Session) -> Response:
+    """C2SP tlog-tiles: ``tile/<L>/<N>[.p/<W>]`` (hashes) and ``tile/entries/<N>[.p/<W>]``
+    (the entries' canonical bytes, each after its length as a big-endian uint16)."""
+    tile, body = await service.tile(session, _tiles(request), path)
+    headers = {"Cache-Control": IMMUTABLE if tile.full else SHORT_LIVED}
+    if tile.level is None:
+        headers["Vary"] = "Accept-Encoding"
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            # the fastest level: a bundle shrinks 4× all the same, and a CDN keeps the result
+            body = gzip.compress(body, compresslevel=1, mtime=0)
+            headers["Content-Encoding"] = "gzip"
+    return Response(body, media_type="application/octet-stream", headers=headers)
 
 
 @router.get("/public-key", response_class=PlainTextResponse)
@@ -65,17 +99,17 @@ async def get_entry(index: Count, session: Session) -> EntryRead:
 
 @router.get("/proofs/inclusion", response_model=InclusionProof)
 async def inclusion_proof(
-    session: Session, index: NonNegative, tree_size: Positive
+    request: Request, session: Session, index: NonNegative, tree_size: Positive
 ) -> InclusionProof:
-    hashes = await service.inclusion_proof(session, index, tree_size)
+    hashes = await service.inclusion_proof(session, _tiles(request), index, tree_size)
     return InclusionProof(index=index, tree_size=tree_size, hashes=[h.hex() for h in hashes])
 
 
 @router.get("/proofs/consistency", response_model=ConsistencyProof)
 async def consistency_proof(
-    session: Session, first: Positive, second: Positive
+    request: Request, session: Session, first: Positive, second: Positive
 ) -> ConsistencyProof:
-    hashes = await service.consistency_proof(session, first, second)
+    hashes = await service.consistency_proof(session, _tiles(request), first, second)
     return ConsistencyProof(first=first, second=second, hashes=[h.hex() for h in hashes])
 
 
@@ -84,7 +118,7 @@ async def receipt(index: Count, request: Request, session: Session, now: Now) ->
     """A self-contained receipt (C2SP tlog-proof, the entry as ``extra``) that verifies
     offline with the public key: ``techmarket ledger verify-receipt``."""
     signer, origin = _signer(request)
-    return (await service.receipt(session, signer, origin, index, now)).text()
+    return (await service.receipt(session, _tiles(request), signer, origin, index, now)).text()
 
 
 @router.get(

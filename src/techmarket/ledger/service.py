@@ -13,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket import metrics
 from techmarket.errors import InvalidInput, NotFound
-from techmarket.ledger import merkle
+from techmarket.ledger import merkle, tiles
 from techmarket.ledger import repository as repo
 from techmarket.ledger.canonical import GENESIS_PREV, encode_entry
 from techmarket.ledger.checkpoint import Checkpoint, TlogProof
 from techmarket.ledger.note import Signer
+from techmarket.ledger.tile_cache import TileCache
 from techmarket.models.ledger import LedgerCheckpoint, LedgerEntry
 
 
@@ -34,6 +35,16 @@ class BadTreeSize(InvalidInput):
 class BadProofRange(InvalidInput):
     code = "invalid_proof_range"
     title = "No proof between these positions"
+
+
+class TileNotFound(NotFound):
+    code = "ledger_tile_not_found"
+    title = "No such ledger tile"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        # the tile may exist soon: a cache must ask again
+        self.headers["Cache-Control"] = "no-store"
 
 
 class Appender:
@@ -64,6 +75,8 @@ class Appender:
         assert self._frontier is not None
         index = self._frontier.size
         raw = encode_entry(index, at, type_, subject, data, self._prev)
+        if len(raw) > tiles.MAX_ENTRY_BYTES:  # input limits keep entries far smaller
+            raise ValueError(f"a {len(raw)}-byte entry would not fit a tile's entry bundle")
         leaf = merkle.leaf_hash(raw)
         self._nodes += self._frontier.append(leaf)
         self._prev = leaf.hex()
@@ -110,31 +123,62 @@ async def checkpoint(
 
 
 async def _range_hashes(
-    session: AsyncSession, ranges: list[merkle.Range], tree_size: int
+    session: AsyncSession, cache: TileCache, ranges: list[merkle.Range], tree_size: int
 ) -> list[bytes]:
-    """Proof hashes from stored complete subtrees, in one query. The last leaf of the tree
-    is fetched too: it is stored exactly when the log has reached ``tree_size``."""
-    needed = {b for a, z in ranges for b in merkle.blocks(a, z)} | {(0, tree_size - 1)}
-    found = await repo.node_hashes(session, needed)
-    if len(found) != len(needed):
+    """Proof hashes from the tiles of the tree of ``tree_size``, most of them in memory. The
+    tile of the tree's last leaf is read too: the tree holds it exactly when the log has
+    reached ``tree_size``."""
+    placed = {b: tiles.tile_of(b, tree_size) for a, z in ranges for b in merkle.blocks(a, z)}
+    last = tiles.tile_in(0, (tree_size - 1) // tiles.TILE_WIDTH, tree_size)
+    wanted = {tile for tile, _, _ in placed.values()} | {last}
+    trees = await cache.trees(session, wanted)
+    if len(trees) != len(wanted):
         size, _ = await repo.read_head(session)
         raise BadTreeSize(f"tree_size {tree_size} is beyond the current size {size}")
-    return merkle.range_hashes(ranges, found.__getitem__)
+
+    def node(block: merkle.Block) -> bytes:
+        tile, above, position = placed[block]
+        return trees[tile].node(above, position)
+
+    return merkle.range_hashes(ranges, node)
 
 
-async def inclusion_proof(session: AsyncSession, index: int, tree_size: int) -> list[bytes]:
+async def inclusion_proof(
+    session: AsyncSession, cache: TileCache, index: int, tree_size: int
+) -> list[bytes]:
     if not 0 <= index < tree_size:
         raise BadProofRange(f"index must be below tree_size {tree_size}")
-    return await _range_hashes(session, merkle.inclusion_ranges(index, tree_size), tree_size)
+    ranges = merkle.inclusion_ranges(index, tree_size)
+    return await _range_hashes(session, cache, ranges, tree_size)
 
 
-async def consistency_proof(session: AsyncSession, first: int, second: int) -> list[bytes]:
+async def consistency_proof(
+    session: AsyncSession, cache: TileCache, first: int, second: int
+) -> list[bytes]:
     if not 0 < first <= second:
         raise BadProofRange(
             "first must be between 1 and second (a proof from size 0 is never given: "
             "start from the first checkpoint you save)"
         )
-    return await _range_hashes(session, merkle.consistency_ranges(first, second), second)
+    ranges = merkle.consistency_ranges(first, second)
+    return await _range_hashes(session, cache, ranges, second)
+
+
+async def tile(session: AsyncSession, cache: TileCache, path: str) -> tuple[tiles.Tile, bytes]:
+    """A C2SP tlog-tiles resource by its path below ``tile/``: a hash tile from memory or
+    the stored hashes, an entry bundle from the stored entries (in one range query);
+    refused if the tree does not reach its width yet."""
+    try:
+        wanted = tiles.Tile.parse(path)
+    except tiles.TileFormatError as exc:
+        raise TileNotFound(str(exc)) from None
+    if wanted.level is None:
+        found = await repo.canonicals(session, wanted.start, wanted.start + wanted.width)
+        if len(found) == wanted.width:
+            return wanted, tiles.encode_bundle(found)
+    elif trees := await cache.trees(session, [wanted]):
+        return wanted, trees[wanted].rows[0]
+    raise TileNotFound(f"the tree does not hold tile/{path} (yet)")
 
 
 @dataclass(frozen=True)
@@ -169,11 +213,15 @@ async def get_entry(session: AsyncSession, index: int) -> LedgerEntry:
 
 
 async def receipt(
-    session: AsyncSession, signer: Signer, origin: str, index: int, now: datetime
+    session: AsyncSession,
+    cache: TileCache,
+    signer: Signer,
+    origin: str,
+    index: int,
+    now: datetime,
 ) -> TlogProof:
     """A self-contained receipt: the entry, its inclusion proof and the signed checkpoint."""
     found = await get_entry(session, index)
     signed = await checkpoint(session, signer, origin, now)
-    ranges = merkle.inclusion_ranges(index, signed.tree_size)
-    hashes = await _range_hashes(session, ranges, signed.tree_size)
+    hashes = await inclusion_proof(session, cache, index, signed.tree_size)
     return TlogProof(index, hashes, signed.signed_note, extra=found.canonical)

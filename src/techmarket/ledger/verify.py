@@ -85,13 +85,34 @@ def verify_export(
     """Check every entry of an export (JSON Lines, then its signed checkpoint) as it
     streams by; raise VerificationFailed at the first problem. ``earlier_note`` is a
     checkpoint the auditor saved before: the log must still extend it."""
+    tail: list[str] = []
+    return verify_records(
+        _records(lines, tail),
+        tail,
+        verifier,
+        earlier_note=earlier_note,
+        rule_books=rule_books,
+        on_entry=on_entry,
+    )
+
+
+def verify_records(
+    records: Iterable[dict[str, Any]],
+    tail: list[str],
+    verifier: Verifier,
+    *,
+    earlier_note: str | None = None,
+    rule_books: Iterable[RuleBook] = (),
+    on_entry: Callable[[int], None] | None = None,
+) -> Summary:
+    """``verify_export`` on entry records (``{"index", "canonical", "leaf_hash"}``) however
+    they were read; ``tail`` holds the signed checkpoint once the records are exhausted."""
     earlier = signed_checkpoint(earlier_note, verifier) if earlier_note else None
     books = list(rule_books)
     frontier = merkle.Frontier()
     prev = GENESIS_PREV
     counts: dict[str, int] = {}
-    tail: list[str] = []
-    for position, record in enumerate(_records(lines, tail)):
+    for position, record in enumerate(records):
         body, leaf = _check_entry(position, record, prev)
         prev = record["leaf_hash"]
         frontier.add(leaf)

@@ -141,7 +141,8 @@ async def entry(index: Count, request: Request, session: Session, now: Now) -> H
     found = await service.get_entry(session, index)
     signer, origin = _signer(request)
     signed = await service.checkpoint(session, signer, origin, now)
-    proof = await service.inclusion_proof(session, index, signed.tree_size)
+    tiles = request.app.state.ledger_tiles
+    proof = await service.inclusion_proof(session, tiles, index, signed.tree_size)
     canonical = found.canonical.decode()
     return render(
         request,
@@ -165,7 +166,8 @@ async def download_receipt(
 ) -> PlainTextResponse:
     """The entry's receipt as a file, for `techmarket ledger verify-receipt`."""
     signer, origin = _signer(request)
-    receipt = await service.receipt(session, signer, origin, index, now)
+    tiles = request.app.state.ledger_tiles
+    receipt = await service.receipt(session, tiles, signer, origin, index, now)
     return PlainTextResponse(
         receipt.text(),
         headers={"Content-Disposition": f'attachment; filename="{receipt_filename(index)}"'},

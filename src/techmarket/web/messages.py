@@ -123,6 +123,7 @@ DOMAIN: dict[str, str] = {
     "express_taken_already": "贵机构已取得该一键许可，每家企业只能取得一次。",
     # ledger
     "ledger_entry_not_found": "账本中没有这一条记录。",
+    "ledger_tile_not_found": "账本中没有这一块（路径不对，或账本尚未长到这里）。",
     "invalid_tree_size": "账本大小超出范围。",
     "invalid_proof_range": "证明的区间超出范围。",
     # brokers and mandates
