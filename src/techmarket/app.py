@@ -25,9 +25,9 @@ from techmarket.ledger.router import router as ledger_router
 from techmarket.listings.router import router as listings_router
 from techmarket.poc.router import router as poc_router
 from techmarket.shutdown import Stopping
-from techmarket.trading.broadcast import Broadcaster
 from techmarket.trading.desk import Desk
 from techmarket.trading.payments.router import router as payments_router
+from techmarket.trading.pg_broadcast import PostgresBroadcaster
 from techmarket.trading.router import notices_router
 from techmarket.trading.router import router as trading_router
 from techmarket.trading.throttle import Throttle
@@ -83,7 +83,7 @@ def create_app(
                 await ledger_keys.check_signed_latest(
                     session, app.state.ledger_signer, settings.signing_key_path
                 )
-            app.state.broadcaster = Broadcaster(url)
+            app.state.broadcaster = PostgresBroadcaster(url)
             await app.state.broadcaster.start()
         app.state.desk = Desk(app.state.sessionmaker, app.state.clock)
         jobs = None
