@@ -2,8 +2,10 @@
 
 Bids go to the process's bidding desk (the same engine as HTTP, in batches); events come
 from the process's broadcaster. One task sends everything a socket sends: the snapshot,
-then every event after it in seq order, each once, with the client's replies between.
-Subscribe first, then snapshot; whatever the inbox missed comes from the ledger."""
+then every event after it in seq order, each once, with the client's replies between;
+only while that task waits, with nothing before it, does the broadcaster write an event
+itself (broadcast.Inbox). Subscribe first, then snapshot; whatever the inbox missed comes
+from the ledger."""
 
 from __future__ import annotations
 
