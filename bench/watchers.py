@@ -14,7 +14,8 @@ client's own cost stays small beside the server's.
 watchers there (websocket handshake, a snapshot), listens on the service's channel as a
 serving process does and, at each notification, writes each message's websocket frame
 (the same bytes a server sends) to every socket with a plain ``socket.send``: no
-framework, no task, no per-socket encoding. It stops at end of stdin."""
+framework, no task, no per-socket encoding. At end of stdin it prints the CPU seconds
+it spent per notification (``cpu S``) and stops."""
 
 from __future__ import annotations
 
@@ -118,13 +119,18 @@ async def floor(database_url: str) -> None:
     server = socket.create_server(("127.0.0.1", 0), backlog=4096)
     threading.Thread(target=_accept, args=(server, sockets), daemon=True).start()
 
+    cpu: list[float] = []  # seconds per notification, as techmarket_broadcast_delivery_cpu
+
     def send(_conn: object, _pid: int, _channel: str, payload: str) -> None:
+        started = time.thread_time()
         for group in json.loads(payload):
             for msg in group["messages"]:
                 frame = Frame(Opcode.TEXT, broadcast.encode(msg).encode()).serialize(mask=False)
                 for sock in sockets:
                     sent = sock.send(frame)
                     assert sent == len(frame), "a watcher's socket buffer is full"
+        if sockets:
+            cpu.append(time.thread_time() - started)
 
     dsn = make_url(database_url).set(drivername="postgresql")
     listener = await asyncpg.connect(dsn.render_as_string(hide_password=False))
@@ -132,6 +138,7 @@ async def floor(database_url: str) -> None:
     print(f"port {server.getsockname()[1]}", flush=True)
     await asyncio.to_thread(sys.stdin.read)
     await listener.close()
+    print(f"cpu {sum(cpu) / max(1, len(cpu))}", flush=True)  # seconds per notification
 
 
 if __name__ == "__main__":

@@ -274,3 +274,14 @@ async def test_close_codes_of_the_clients_choosing_are_one_series() -> None:
     assert closes("other") - before["other"] == 2
     assert closes("1001") - before["1001"] == 1
     assert closes("4321") == before["4321"] == 0
+
+
+def test_handing_a_notification_to_watchers_is_timed() -> None:
+    delivered = "techmarket_broadcast_delivery_cpu_seconds_count"
+    before = REGISTRY.get_sample_value(delivered)
+    watchers = broadcast.Watchers()
+    watchers.subscribe(7)
+    watchers.deliver('[{"trade_id":8,"messages":[{"seq":1}]}]')  # no one here watches 8
+    assert REGISTRY.get_sample_value(delivered) == before
+    watchers.deliver('[{"trade_id":8,"messages":[]},{"trade_id":7,"messages":[{"seq":1}]}]')
+    assert REGISTRY.get_sample_value(delivered) == (before or 0) + 1

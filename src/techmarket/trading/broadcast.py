@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from datetime import datetime
@@ -237,14 +238,19 @@ class Watchers:
     def deliver(self, payload: str) -> None:
         """A notification as ``notify`` wrote it: a JSON array of ``{"trade_id",
         "messages"}``, any number of trades, each one's messages in order."""
+        started = time.thread_time()
+        watched = False
         for group in json.loads(payload):  # the trades one commit touched
             inboxes = self._inboxes.get(group["trade_id"], ())
             if not inboxes:
                 continue
+            watched = True
             events = [Event.of(msg) for msg in group["messages"]]  # framed once
             for inbox in inboxes:
                 for event in events:
                     inbox.put(event)
+        if watched:
+            metrics.BROADCAST_DELIVERY.observe(time.thread_time() - started)
 
     def missed(self) -> None:
         """Events may have been lost: every inbox catches up from the ledger."""
