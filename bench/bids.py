@@ -217,7 +217,7 @@ nodes AS (INSERT INTO ledger_nodes (level, idx, hash)
                        ARRAY[sha256(convert_to(:amount::text, 'UTF8'))]::bytea[]))
 UPDATE ledger_head SET size = size + 1, last_leaf_hash = sha256(convert_to(:amount::text, 'UTF8')),
   frontier = ARRAY[sha256(convert_to(:amount::text, 'UTF8'))] WHERE id = 1;
-SELECT pg_notify('trade_events', p) FROM unnest(ARRAY['{"trade_id":0,"messages":[]}']) AS p;
+SELECT pg_notify('trade_events', p) FROM unnest(ARRAY['[{"trade_id":0,"messages":[]}]']) AS p;
 INSERT INTO bids (trade_id, registration_id, alias, amount_fen, kind, seq, ledger_index, at)
   SELECT :trade, id, alias, :amount, 'bid', (SELECT seq + 1 FROM trades WHERE id = :trade),
          (SELECT size - 1 FROM ledger_head), now()
@@ -267,27 +267,36 @@ def pgbench(url: str, bin_dir: Path, trade_id: int, clients: int, seconds: int) 
 
 
 async def fan_out(
-    url: str, bases: list[str], trade_id: int, token: str, watchers: int, bids: int, processes: int
+    url: str,
+    bases: list[str],
+    trade_id: int,
+    token: str,
+    watchers: int,
+    bids: int,
+    processes: int,
+    watched: list[str] | None = None,
 ) -> list[float]:
-    """Per bid: from its commit to the last of ``watchers`` hearing of it. The commit is
+    """Per bid: from its commit to the last of ``watchers`` hearing of it, the watchers
+    spread over ``watched`` (bench.fanout's floor), or else over ``bases``. The commit is
     timed by this process's own LISTEN on the service's channel (PostgreSQL notifies at
     commit); the watchers run in ``processes`` processes of their own (bench.watchers),
     all on this machine's wall clock."""
     committed_at: dict[int, float] = {}
 
     def commit_seen(_conn: object, _pid: int, _channel: str, payload: str) -> None:
-        for msg in json.loads(payload)["messages"]:
-            committed_at.setdefault(msg["seq"], time.time())
+        for group in json.loads(payload):
+            for msg in group["messages"]:
+                committed_at.setdefault(msg["seq"], time.time())
 
     listener = await asyncpg.connect(
         make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     )
     await listener.add_listener(broadcast.CHANNEL, commit_seen)
-    urls = [b.replace("http://", "ws://") + f"/ws/trades/{trade_id}" for b in bases]
+    urls = [b.replace("http://", "ws://") + f"/ws/trades/{trade_id}" for b in watched or bases]
     shares = [watchers // processes + (i < watchers % processes) for i in range(processes)]
     clients = [
         await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.watchers", *urls, "--count", str(share),
+            sys.executable, "-m", "bench.watchers", "watch", *urls, "--count", str(share),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         )
         for share in shares

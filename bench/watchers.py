@@ -1,14 +1,21 @@
-"""A process of websocket watchers for the fan-out benchmark (started by bench.bids).
+"""The two ends of the fan-out benchmark's sockets (started by bench.fanout).
 
-    python -m bench.watchers WS_URL [WS_URL ...] --count N
+    python -m bench.watchers watch WS_URL [WS_URL ...] --count N
+    python -m bench.watchers floor DATABASE_URL
 
-Connects N watchers spread over the URLs, prints ``ready``, notes when each watcher
-receives each ``bid`` (wall clock, comparable with the server's timestamps on this
-machine), and on a line ``stop`` on stdin prints, per bid sequence number, how many
-watchers received it and when the last one did, as JSON.
+``watch`` connects N watchers spread over the URLs, prints ``ready``, notes when each
+watcher receives each ``bid`` (wall clock, comparable with the server's timestamps on
+this machine), and on a line ``stop`` on stdin prints, per bid sequence number, how many
+watchers received it and when the last one did, as JSON. The watchers are websockets'
+sans-I/O protocol under an asyncio Protocol: no task and no future per message, so the
+client's own cost stays small beside the server's.
 
-The watchers are websockets' sans-I/O protocol under an asyncio Protocol: no task and
-no future per message, so the client's own cost stays small beside the server's."""
+``floor`` is this machine's floor for a serving process: it prints ``port P``, accepts
+watchers there (websocket handshake, a snapshot), listens on the service's channel as a
+serving process does and, at each notification, writes each message's websocket frame
+(the same bytes a server sends) to every socket with a plain ``socket.send``: no
+framework, no task, no per-socket encoding. At end of stdin it prints the CPU seconds
+it spent per notification (``cpu S``) and stops."""
 
 from __future__ import annotations
 
@@ -17,13 +24,22 @@ import asyncio
 import gc
 import json
 import re
+import socket
 import sys
+import threading
 import time
 from collections import defaultdict
 
+import asyncpg
+import uvloop
+from sqlalchemy import make_url
 from websockets.client import ClientProtocol
 from websockets.frames import Frame, Opcode
+from websockets.http11 import Request
+from websockets.server import ServerProtocol
 from websockets.uri import parse_uri
+
+from techmarket.trading import broadcast
 
 BID_SEQ = re.compile(rb'{"type":"bid","seq":(\d+)')
 
@@ -63,7 +79,7 @@ class Watcher(asyncio.Protocol):
                 self.transport.write(chunk)
 
 
-async def main(urls: list[str], count: int) -> None:
+async def watch(urls: list[str], count: int) -> None:
     loop = asyncio.get_running_loop()
     connected = asyncio.Semaphore(0)
     transports = []
@@ -83,9 +99,58 @@ async def main(urls: list[str], count: int) -> None:
     print(json.dumps({seq: [received[seq], at] for seq, at in last.items()}), flush=True)
 
 
+def _accept(server: socket.socket, sockets: list[socket.socket]) -> None:
+    """Take each watcher through the handshake (on a thread of its own: blocking sockets)
+    and add its socket to ``sockets``."""
+    while True:
+        sock, _ = server.accept()
+        ws = ServerProtocol()
+        while not (requests := [e for e in ws.events_received() if isinstance(e, Request)]):
+            ws.receive_data(sock.recv(65536))
+        ws.send_response(ws.accept(requests[0]))
+        ws.send_text(b'{"type":"snapshot"}')
+        sock.sendall(b"".join(ws.data_to_send()))
+        sock.setblocking(False)  # as a server's sockets are
+        sockets.append(sock)
+
+
+async def floor(database_url: str) -> None:
+    sockets: list[socket.socket] = []
+    server = socket.create_server(("127.0.0.1", 0), backlog=4096)
+    threading.Thread(target=_accept, args=(server, sockets), daemon=True).start()
+
+    cpu: list[float] = []  # seconds per notification, as techmarket_broadcast_delivery_cpu
+
+    def send(_conn: object, _pid: int, _channel: str, payload: str) -> None:
+        started = time.thread_time()
+        for group in json.loads(payload):
+            for msg in group["messages"]:
+                frame = Frame(Opcode.TEXT, broadcast.encode(msg).encode()).serialize(mask=False)
+                for sock in sockets:
+                    sent = sock.send(frame)
+                    assert sent == len(frame), "a watcher's socket buffer is full"
+        if sockets:
+            cpu.append(time.thread_time() - started)
+
+    dsn = make_url(database_url).set(drivername="postgresql")
+    listener = await asyncpg.connect(dsn.render_as_string(hide_password=False))
+    await listener.add_listener(broadcast.CHANNEL, send)
+    print(f"port {server.getsockname()[1]}", flush=True)
+    await asyncio.to_thread(sys.stdin.read)
+    await listener.close()
+    print(f"cpu {sum(cpu) / max(1, len(cpu))}", flush=True)  # seconds per notification
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("urls", nargs="+")
-    parser.add_argument("--count", type=int, required=True)
+    modes = parser.add_subparsers(dest="mode", required=True)
+    watching = modes.add_parser("watch")
+    watching.add_argument("urls", nargs="+")
+    watching.add_argument("--count", type=int, required=True)
+    flooring = modes.add_parser("floor")
+    flooring.add_argument("database_url")
     args = parser.parse_args()
-    asyncio.run(main(args.urls, args.count))
+    if args.mode == "watch":
+        asyncio.run(watch(args.urls, args.count))
+    else:
+        uvloop.run(floor(args.database_url))  # the event loop uvicorn serves with

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from techmarket.app import create_app
 from techmarket.clock import FixedClock
 from techmarket.config import Settings
-from techmarket.trading.broadcast import Broadcaster
 from techmarket.trading.desk import Desk
+from techmarket.trading.pg_broadcast import PostgresBroadcaster
 
 
 @asynccontextmanager
@@ -28,7 +28,7 @@ async def serving(
     the task that began it."""
     app = create_app(settings, clock=clock, engine=engine, sessionmaker=sessionmaker)
     app.state.desk = Desk(sessionmaker, clock)
-    app.state.broadcaster = Broadcaster(engine.url.render_as_string(hide_password=False))
+    app.state.broadcaster = PostgresBroadcaster(engine.url.render_as_string(hide_password=False))
     transport = ASGIWebSocketTransport(app=app)
     async with transport, httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client

@@ -15,7 +15,7 @@ from techmarket.clock import FixedClock
 from techmarket.config import Settings
 from techmarket.models.org import OrgKind
 from techmarket.pagination import encode_cursor
-from techmarket.trading import broadcast
+from techmarket.trading.pg_broadcast import PostgresBroadcaster
 from tests.factories import Account, account
 from tests.listings.fixtures import achievement, demand
 from tests.trading.helpers import auction_terms, open_auction
@@ -303,7 +303,7 @@ async def test_terms_with_an_offset_come_back_in_utc(
     ]
     assert {k: opened[0]["data"]["terms"][k] for k in expected} == expected
 
-    listening = broadcast.Broadcaster(engine.url.render_as_string(hide_password=False))
+    listening = PostgresBroadcaster(engine.url.render_as_string(hide_password=False))
     await listening.start()
     app.state.broadcaster = listening
     try:

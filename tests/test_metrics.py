@@ -23,6 +23,7 @@ from techmarket.config import Settings
 from techmarket.db import make_engine
 from techmarket.metrics import RequestMetrics
 from techmarket.trading import broadcast
+from techmarket.trading.pg_broadcast import PostgresBroadcaster
 from tests.factories import account
 from tests.inprocess import serving
 from tests.trading.helpers import bid, open_auction
@@ -183,7 +184,7 @@ async def _select_one(engine: AsyncEngine) -> None:
 async def test_the_listener_is_down_while_its_connection_is_lost_and_reconnects_are_counted(
     engine: AsyncEngine, client: httpx.AsyncClient
 ) -> None:
-    listener = broadcast.Broadcaster(engine.url.render_as_string(hide_password=False))
+    listener = PostgresBroadcaster(engine.url.render_as_string(hide_password=False))
     await listener.start()
     release = asyncio.Event()
     listen_once = listener._listen_once
@@ -223,7 +224,7 @@ def test_an_overflowing_inbox_is_counted() -> None:
     before = REGISTRY.get_sample_value(overflows)
     inbox = broadcast.Inbox()
     for seq in range(broadcast.QUEUE_SIZE + 1):
-        inbox.put(broadcast.Event(seq, "{}"))
+        inbox.put(broadcast.Event.of({"seq": seq}))
     assert REGISTRY.get_sample_value(overflows) == (before or 0) + 1
 
 
@@ -273,3 +274,14 @@ async def test_close_codes_of_the_clients_choosing_are_one_series() -> None:
     assert closes("other") - before["other"] == 2
     assert closes("1001") - before["1001"] == 1
     assert closes("4321") == before["4321"] == 0
+
+
+def test_handing_a_notification_to_watchers_is_timed() -> None:
+    delivered = "techmarket_broadcast_delivery_cpu_seconds_count"
+    before = REGISTRY.get_sample_value(delivered)
+    watchers = broadcast.Watchers()
+    watchers.subscribe(7)
+    watchers.deliver('[{"trade_id":8,"messages":[{"seq":1}]}]')  # no one here watches 8
+    assert REGISTRY.get_sample_value(delivered) == before
+    watchers.deliver('[{"trade_id":8,"messages":[]},{"trade_id":7,"messages":[{"seq":1}]}]')
+    assert REGISTRY.get_sample_value(delivered) == (before or 0) + 1

@@ -21,7 +21,7 @@ from techmarket.clock import FixedClock
 from techmarket.config import Settings
 from techmarket.models.trade import Bid, Trade
 from techmarket.server import Server
-from techmarket.trading import broadcast
+from techmarket.trading.pg_broadcast import PostgresBroadcaster
 from tests.trading.helpers import committed_auction
 from tests.trading.test_desk import _waiting_for_a_lock
 from tests.trading.test_live import NOW, START_PRICE, STEP, receive, token_for
@@ -34,7 +34,7 @@ async def test_the_bid_in_hand_is_acknowledged_then_the_socket_closes_going_away
 ) -> None:
     trade_id, (bidder, other) = await committed_auction(committed, 2)
     tokens = [await token_for(committed, who) for who in (bidder, other)]
-    broadcaster = broadcast.Broadcaster(engine.url.render_as_string(hide_password=False))
+    broadcaster = PostgresBroadcaster(engine.url.render_as_string(hide_password=False))
     await broadcaster.start()
     app = create_app(settings, clock=FixedClock(NOW), engine=engine, sessionmaker=committed)
     app.state.broadcaster = broadcaster

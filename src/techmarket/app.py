@@ -30,9 +30,9 @@ from techmarket.notify import feed
 from techmarket.poc.router import router as poc_router
 from techmarket.shutdown import Stopping
 from techmarket.subscriptions.router import router as subscriptions_router
-from techmarket.trading.broadcast import Broadcaster
 from techmarket.trading.desk import Desk
 from techmarket.trading.payments.router import router as payments_router
+from techmarket.trading.pg_broadcast import PostgresBroadcaster
 from techmarket.trading.router import notices_router
 from techmarket.trading.router import router as trading_router
 from techmarket.trading.throttle import Throttle
@@ -88,7 +88,7 @@ def create_app(
                 await ledger_keys.check_signed_latest(
                     session, app.state.ledger_signer, settings.signing_key_path
                 )
-            app.state.broadcaster = Broadcaster(url)
+            app.state.broadcaster = PostgresBroadcaster(url)
             await app.state.broadcaster.start()
         app.state.desk = Desk(app.state.sessionmaker, app.state.clock)
         jobs: list[asyncio.Task[None]] = []

@@ -129,6 +129,7 @@ def serve(
         # Small JSON messages to thousands of watchers: compressing each for each
         # connection costs more CPU (and a zlib context per socket) than it saves.
         ws_per_message_deflate=False,
+        ws=server.Sockets,
     )
     server.run(application, config, settings.shutdown_grace_seconds)
 

@@ -74,6 +74,11 @@ LEDGER_ENTRIES = Gauge("techmarket_ledger_entries", "Entries in the ledger (read
 BROADCAST_RECONNECTS = Counter(
     "techmarket_broadcast_reconnects_total", "LISTEN connections lost (and listened again)"
 )
+BROADCAST_DELIVERY = Histogram(
+    "techmarket_broadcast_delivery_cpu_seconds",
+    "CPU time of handing one notification to the process's watchers of its trades",
+    buckets=FAST,
+)
 INBOX_OVERFLOWS = Counter(
     "techmarket_broadcast_inbox_overflows_total",
     "Watchers too slow for their events, sent to catch up from the ledger",

@@ -20,10 +20,37 @@ from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.protocol import State
 
 from techmarket import shutdown
 
 log = logging.getLogger("techmarket.shutdown")
+
+FRAMES = "techmarket.frames"  # the ASGI scope extension of a socket served by Sockets
+
+
+class Sockets(WebSocketsSansIOProtocol):
+    """uvicorn's websocket protocol, which also offers each socket's application a way to
+    write a frame serialised elsewhere: one trade event is framed once in the process and
+    those same bytes go to each of thousands of watchers, straight from the broadcaster,
+    without a task woken (and the ASGI send path walked) per socket. That path was the
+    fan-out's cost (bench/fanout.py)."""
+
+    async def run_asgi(self) -> None:
+        self.scope["extensions"][FRAMES] = {"write": self.write_frame}
+        await super().run_asgi()
+
+    def write_frame(self, frame: bytes) -> bool:
+        """Write ``frame`` (a server's text frame) if the socket takes one as it is now:
+        open, not closing, its buffer not full, no extension (compression) transforming
+        frames. Otherwise False, and the caller sends through ASGI, which waits."""
+        if self.close_sent or self.disconnected or not self.writable.is_set():
+            return False
+        if self.conn.state is not State.OPEN or self.conn.extensions:
+            return False
+        self.transport.write(frame)
+        return True
 
 
 class Server(uvicorn.Server):

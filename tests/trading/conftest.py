@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from techmarket.app import create_app
 from techmarket.clock import FixedClock
 from techmarket.config import Settings
-from techmarket.trading.broadcast import Broadcaster
 from techmarket.trading.desk import Desk
+from techmarket.trading.pg_broadcast import PostgresBroadcaster
 
 InProcess = Callable[[], AbstractAsyncContextManager[httpx.AsyncClient]]
 
@@ -33,7 +33,7 @@ def in_process(
     async def serving() -> AsyncIterator[httpx.AsyncClient]:
         app = create_app(settings, clock=clock, engine=engine, sessionmaker=sessionmaker)
         app.state.desk = Desk(sessionmaker, clock)
-        app.state.broadcaster = Broadcaster(database_url)
+        app.state.broadcaster = PostgresBroadcaster(database_url)
         transport = ASGIWebSocketTransport(app=app)
         async with transport, httpx.AsyncClient(transport=transport, base_url="http://test") as c:
             yield c

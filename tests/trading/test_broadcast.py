@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from websockets.frames import Frame, Opcode
 
-from techmarket.trading import broadcast
+from techmarket.trading import broadcast, pg_broadcast
+from techmarket.trading.pg_broadcast import PostgresBroadcaster
 from tests.conftest import START
 
 
@@ -30,7 +32,7 @@ async def _events(inbox: broadcast.Inbox) -> list[broadcast.Event]:
 @pytest.fixture
 async def broadcaster(engine: AsyncEngine) -> AsyncIterator[broadcast.Broadcaster]:
     """A process's listener on the test database."""
-    listening = broadcast.Broadcaster(engine.url.render_as_string(hide_password=False))
+    listening = PostgresBroadcaster(engine.url.render_as_string(hide_password=False))
     await listening.start()
     yield listening
     await listening.stop()
@@ -99,8 +101,8 @@ def _socket_file(url: URL) -> str | None:
 async def test_a_listener_that_stops_answering_is_given_up_and_what_it_missed_is_told(
     engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(broadcast, "KEEPALIVE_INTERVAL", 0.2)
-    monkeypatch.setattr(broadcast, "KEEPALIVE_TIMEOUT", 0.5)
+    monkeypatch.setattr(pg_broadcast, "KEEPALIVE_INTERVAL", 0.2)
+    monkeypatch.setattr(pg_broadcast, "KEEPALIVE_TIMEOUT", 0.5)
     silent = asyncio.Event()  # the network drops everything, closing nothing (half-open)
 
     async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -121,7 +123,7 @@ async def test_a_listener_that_stops_answering_is_given_up_and_what_it_missed_is
     proxy = await asyncio.start_server(relay, "127.0.0.1", 0)
     port = proxy.sockets[0].getsockname()[1]
     url = engine.url.set(host="127.0.0.1", port=port).difference_update_query(["host"])
-    listening = broadcast.Broadcaster(url.render_as_string(hide_password=False))
+    listening = PostgresBroadcaster(url.render_as_string(hide_password=False))
     await listening.start()
     try:
         watching = listening.subscribe(7)
@@ -134,3 +136,20 @@ async def test_a_listener_that_stops_answering_is_given_up_and_what_it_missed_is
     finally:
         await listening.stop()
         proxy.close()
+
+
+async def test_an_event_for_a_waiting_sender_is_written_at_once_and_never_overtakes() -> None:
+    written: list[bytes] = []
+    inbox = broadcast.Inbox(lambda frame: written.append(frame) is None)
+    sender = inbox.take().__await__()
+    next(sender)  # the sender waits, all before sent
+    first = broadcast.Event.of(_bid(1))
+    inbox.put(first)
+    assert written == [Frame(Opcode.TEXT, first.text.encode()).serialize(mask=False)]
+    inbox.reply("an ack")  # this wakes the sender: what comes next queues behind it
+    later = broadcast.Event.of(_bid(2))
+    inbox.put(later)
+    assert len(written) == 1
+    with pytest.raises(StopIteration) as taken:
+        sender.send(None)
+    assert taken.value.value == (False, ["an ack", later])

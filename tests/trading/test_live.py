@@ -29,8 +29,10 @@ from techmarket.config import Settings
 from techmarket.models.ledger import LedgerEntry
 from techmarket.models.org import AccessToken, Organisation
 from techmarket.models.trade import Trade
+from techmarket.server import Sockets
 from techmarket.trading import broadcast, withdrawals
 from techmarket.trading.bidding import BidOrder
+from techmarket.trading.pg_broadcast import PostgresBroadcaster
 from techmarket.trading.throttle import Throttle
 from tests.conftest import START
 from tests.factories import make_user
@@ -56,14 +58,15 @@ async def live(
     engine: AsyncEngine, committed: async_sessionmaker[AsyncSession], settings: Settings
 ) -> AsyncIterator[Live]:
     """A serving process: uvicorn on a port of its own, with its own LISTEN connection."""
-    broadcaster = broadcast.Broadcaster(engine.url.render_as_string(hide_password=False))
+    broadcaster = PostgresBroadcaster(engine.url.render_as_string(hide_password=False))
     await broadcaster.start()
     app = create_app(settings, clock=FixedClock(NOW), engine=engine, sessionmaker=committed)
     app.state.broadcaster = broadcaster
     listening = socket.socket()
     listening.bind(("127.0.0.1", 0))
     listening.listen()  # clients may connect at once: the backlog holds them until served
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", ws_ping_interval=None))
+    config = uvicorn.Config(app, log_level="warning", ws_ping_interval=None, ws=Sockets)
+    server = uvicorn.Server(config)  # with the websocket protocol of `techmarket serve`
     serving = asyncio.create_task(server.serve(sockets=[listening]))
     yield Live(app, f"ws://127.0.0.1:{listening.getsockname()[1]}", broadcaster)
     server.should_exit = True

@@ -1,43 +1,41 @@
 """Fan-out of trade events: NOTIFY in the transaction that records them (so they are sent
-at commit, never for a rollback), LISTEN in every process, and from there to every
+at commit, never for a rollback), a Broadcaster in every process, and from there to every
 websocket watching that trade. Messages are the websocket protocol's own."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import logging
+import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
-import asyncpg
-from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
+from websockets.frames import Frame, Opcode
 
 from techmarket import metrics
 from techmarket.trading import repository as repo
 
-log = logging.getLogger("techmarket.broadcast")
-
 CHANNEL = "trade_events"
 QUEUE_SIZE = 1000  # events waiting for one watcher; beyond, it catches up from the ledger
-KEEPALIVE_INTERVAL = 10.0  # seconds of silence before the LISTEN connection is asked
-KEEPALIVE_TIMEOUT = 5.0  # seconds it has to answer
-RECONNECT_DELAY = 0.5  # seconds between attempts to listen again
 PAYLOAD_LIMIT = 7900  # bytes of messages in one notification (PostgreSQL's limit is 8000)
 
 
 class Event(NamedTuple):
-    """A trade event as watchers get it: its sequence number and the encoded message."""
+    """A trade event as watchers get it: its sequence number, the encoded message, and
+    that as a websocket frame from a server (unmasked, no extension), the same bytes for
+    every socket."""
 
     seq: int
     text: str
+    frame: bytes
 
     @classmethod
     def of(cls, msg: dict[str, Any]) -> Event:
-        return cls(msg["seq"], encode(msg))
+        text = encode(msg)
+        return cls(msg["seq"], text, Frame(Opcode.TEXT, text.encode()).serialize(mask=False))
 
 
 def encode(msg: dict[str, Any]) -> str:
@@ -109,7 +107,7 @@ async def notify(session: AsyncSession, trade_id: int, messages: list[dict[str, 
 
 
 def _payload(trade_id: int, encoded: list[str]) -> str:
-    return f'{{"trade_id":{trade_id},"messages":[{",".join(encoded)}]}}'
+    return f'[{{"trade_id":{trade_id},"messages":[{",".join(encoded)}]}}]'
 
 
 class Resume(NamedTuple):
@@ -125,19 +123,33 @@ class Leave(NamedTuple):
     reason: str
 
 
+Write = Callable[[bytes], bool]  # a frame to a socket as it is, if it can take one now
+
+
 class Inbox:
     """What one websocket's sender has still to send, oldest first: trade events (at most
     QUEUE_SIZE) and the client's own replies. Events that do not fit are dropped and the
     inbox says it ``missed`` some, as it does when the LISTEN connection was lost: its
-    sender then catches up from the ledger. The sender takes all there is at once."""
+    sender then catches up from the ledger. The sender takes all there is at once.
 
-    def __init__(self) -> None:
+    With ``write`` (the server's, see techmarket.server) an event that finds the sender
+    idle, with nothing before it, is written to the socket at once, its frame as it is:
+    one event reaches thousands of watchers without waking a task for each."""
+
+    def __init__(self, write: Write | None = None) -> None:
         self._items: deque[Event | str | Resume | Leave] = deque()
         self._events = 0
         self.missed = False
         self._waiter: asyncio.Future[None] | None = None
+        self._write = write
+        self.seq = 0  # the last event its socket has had (high-water mark)
 
     def put(self, event: Event) -> None:
+        write = self._write
+        if write and self._idle() and event.seq > self.seq and write(event.frame):
+            self.seq = event.seq
+            metrics.LIVE.sent += 1
+            return
         if self._events >= QUEUE_SIZE:  # a stalled watcher: it catches up from the ledger
             metrics.INBOX_OVERFLOWS.inc()
             self._items = deque(i for i in self._items if not isinstance(i, Event))
@@ -166,6 +178,11 @@ class Inbox:
         self.missed = True
         self._wake()
 
+    def _idle(self) -> bool:
+        """The sender waits for something, so all before is sent (whatever is queued, or
+        missed, ends the wait): the socket is free for this event."""
+        return self._waiter is not None and not self._waiter.done()
+
     def _wake(self) -> None:
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
@@ -182,82 +199,61 @@ class Inbox:
         return missed, items
 
 
-class Broadcaster:
-    """One per process: a LISTEN connection, kept alive and re-established if it drops,
-    and, per trade, the inboxes of the websockets watching it. After every (re)connect
-    every inbox is told it missed events: what was sent while no one listened is in the
-    ledger."""
+class Broadcaster(Protocol):
+    """A process's end of the fan-out, whatever carries the events between processes
+    (PostgreSQL's LISTEN/NOTIFY today: techmarket.trading.pg_broadcast; a message bus
+    would be one module more). ``ready`` is set while events arrive, ``lost`` while they
+    do not after they did; every inbox is told it missed events whenever they may have
+    been lost (its socket catches up from the ledger)."""
 
-    def __init__(self, database_url: str) -> None:
-        url = make_url(database_url).set(drivername="postgresql")
-        self._dsn = url.render_as_string(hide_password=False)
-        self._watchers: dict[int, set[Inbox]] = defaultdict(set)
-        self._task: asyncio.Task[None] | None = None
-        self.ready = asyncio.Event()  # set while listening
-        self.lost = asyncio.Event()  # set while not, after having listened
+    ready: asyncio.Event
+    lost: asyncio.Event
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._listen())
-        metrics.listener_started(self)
-        await asyncio.wait_for(self.ready.wait(), timeout=30)
+    async def start(self) -> None: ...
 
-    async def stop(self) -> None:
-        metrics.listener_stopped(self)
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+    async def stop(self) -> None: ...
 
-    def subscribe(self, trade_id: int) -> Inbox:
-        inbox = Inbox()
-        self._watchers[trade_id].add(inbox)
+    def subscribe(self, trade_id: int, write: Write | None = None) -> Inbox: ...
+
+    def unsubscribe(self, trade_id: int, inbox: Inbox) -> None: ...
+
+
+class Watchers:
+    """Per trade, the inboxes of the websockets watching it in this process: what every
+    Broadcaster keeps, and hands each notification to."""
+
+    def __init__(self) -> None:
+        self._inboxes: dict[int, set[Inbox]] = defaultdict(set)
+
+    def subscribe(self, trade_id: int, write: Write | None = None) -> Inbox:
+        inbox = Inbox(write)
+        self._inboxes[trade_id].add(inbox)
         return inbox
 
     def unsubscribe(self, trade_id: int, inbox: Inbox) -> None:
-        self._watchers[trade_id].discard(inbox)
-        if not self._watchers[trade_id]:
-            del self._watchers[trade_id]
+        self._inboxes[trade_id].discard(inbox)
+        if not self._inboxes[trade_id]:
+            del self._inboxes[trade_id]
 
-    def _deliver(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        notification = json.loads(payload)
-        trade_id = notification["trade_id"]
-        events = [Event.of(msg) for msg in notification["messages"]]  # encoded once
-        for inbox in self._watchers.get(trade_id, ()):
-            for event in events:
-                inbox.put(event)
+    def deliver(self, payload: str) -> None:
+        """A notification as ``notify`` wrote it: a JSON array of ``{"trade_id",
+        "messages"}``, any number of trades, each one's messages in order."""
+        started = time.thread_time()
+        watched = False
+        for group in json.loads(payload):  # the trades one commit touched
+            inboxes = self._inboxes.get(group["trade_id"], ())
+            if not inboxes:
+                continue
+            watched = True
+            events = [Event.of(msg) for msg in group["messages"]]  # framed once
+            for inbox in inboxes:
+                for event in events:
+                    inbox.put(event)
+        if watched:
+            metrics.BROADCAST_DELIVERY.observe(time.thread_time() - started)
 
-    async def _listen(self) -> None:
-        while True:
-            try:
-                await self._listen_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the database went away: listen again soon
-                log.exception("LISTEN connection lost; reconnecting")
-            finally:
-                self.ready.clear()
-                self.lost.set()
-            metrics.BROADCAST_RECONNECTS.inc()
-            await asyncio.sleep(RECONNECT_DELAY)
-
-    async def _listen_once(self) -> None:
-        """Listen until the connection is lost or stops answering."""
-        conn = await asyncpg.connect(self._dsn, timeout=KEEPALIVE_TIMEOUT)
-        lost = asyncio.Event()
-        conn.add_termination_listener(lambda _conn: lost.set())
-        try:
-            await conn.add_listener(CHANNEL, self._deliver)
-            for inboxes in self._watchers.values():
-                for inbox in inboxes:
-                    inbox.miss()
-            self.lost.clear()
-            self.ready.set()
-            while not lost.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(lost.wait(), KEEPALIVE_INTERVAL)
-                    break
-                # a half-open connection: nothing would ever arrive, so ask
-                await conn.fetchval("SELECT 1", timeout=KEEPALIVE_TIMEOUT)
-            log.warning("LISTEN connection lost; reconnecting")
-        finally:
-            conn.terminate()
+    def missed(self) -> None:
+        """Events may have been lost: every inbox catches up from the ledger."""
+        for inboxes in self._inboxes.values():
+            for inbox in inboxes:
+                inbox.miss()

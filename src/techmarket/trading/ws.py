@@ -2,8 +2,10 @@
 
 Bids go to the process's bidding desk (the same engine as HTTP, in batches); events come
 from the process's broadcaster. One task sends everything a socket sends: the snapshot,
-then every event after it in seq order, each once, with the client's replies between.
-Subscribe first, then snapshot; whatever the inbox missed comes from the ledger."""
+then every event after it in seq order, each once, with the client's replies between;
+only while that task waits, with nothing before it, does the broadcaster write an event
+itself (broadcast.Inbox). Subscribe first, then snapshot; whatever the inbox missed comes
+from the ledger."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from techmarket import server
 from techmarket.accounts import service as accounts
 from techmarket.accounts.policy import Principal
 from techmarket.brokers import mandates
@@ -71,7 +74,6 @@ class Watcher:
         self.address = f"address:{websocket.client.host if websocket.client else '?'}"
         self.principal: Principal | None = None
         self.snapshot_seq = 0  # the events the snapshot summed up
-        self.seq = 0  # the last event this socket has had (high-water mark)
         self.in_hand = asyncio.Lock()  # held while a client's message is handled
 
     @property
@@ -117,7 +119,7 @@ class Watcher:
                 return None
             you = await self._you(session)
         view = trade_view(trade).model_dump(mode="json")
-        self.snapshot_seq = self.seq = trade.seq  # events up to here are in the snapshot
+        self.snapshot_seq = self.inbox.seq = trade.seq  # events up to here are in it
         return broadcast.encode(
             {
                 "type": "snapshot",
@@ -147,8 +149,8 @@ class Watcher:
                 await self._catch_up()
             for item in items:
                 if isinstance(item, broadcast.Event):
-                    if item.seq > self.seq:
-                        self.seq = item.seq
+                    if item.seq > self.inbox.seq:
+                        self.inbox.seq = item.seq
                         await self.ws.send_text(item.text)
                 elif isinstance(item, broadcast.Resume):
                     await self._resume(item.after_seq)
@@ -171,11 +173,11 @@ class Watcher:
 
     async def _catch_up(self) -> None:
         """Events the inbox missed (a full inbox, a lost LISTEN connection), in order."""
-        events = await self._events_after(self.seq, RESUME_LIMIT + 1)
+        events = await self._events_after(self.inbox.seq, RESUME_LIMIT + 1)
         if len(events) > RESUME_LIMIT:
             raise Closing(CLOSE_RESYNC, "too far behind: reconnect")
         for seq, text in events:
-            self.seq = seq
+            self.inbox.seq = seq
             if text is not None:
                 await self.ws.send_text(text)
 
@@ -279,7 +281,9 @@ async def watch(
     """``mandate``: a broker bids for the mandate's client (checked again at each bid)."""
     await websocket.accept()
     broadcaster = websocket.app.state.broadcaster
-    inbox = broadcaster.subscribe(trade_id)  # before the snapshot: nothing slips between
+    frames = (websocket.scope.get("extensions") or {}).get(server.FRAMES)  # if served so
+    # before the snapshot: nothing slips between
+    inbox = broadcaster.subscribe(trade_id, frames["write"] if frames else None)
     watcher = Watcher(websocket, trade_id, inbox, mandate)
     websocket.app.state.stopping.join(watcher)  # the process stops: it leaves (1001)
     counted = watcher.throttle.open_socket(watcher.address, watcher.throttle.sockets_per_address)
