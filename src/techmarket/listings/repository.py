@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Float,
+    Integer,
     Select,
     and_,
     cast,
@@ -17,16 +19,20 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     tuple_,
+    union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from techmarket.models.listing import (
+    RECENCY_TIER,
+    UNPUBLISHED_TIER,
     Achievement,
     AchievementEvent,
     AchievementStatus,
@@ -34,6 +40,7 @@ from techmarket.models.listing import (
     DemandResponse,
     DemandStatus,
     ResponseStatus,
+    recency_tier,
 )
 from techmarket.models.org import Organisation, OrgKind, OrgStatus, User
 
@@ -64,13 +71,9 @@ def _price_column(model: Listing) -> Any:
     return Achievement.asking_price_fen if model is Achievement else Demand.budget_max_fen
 
 
-def _order(model: Listing, query: SearchQuery, rank: Any) -> tuple[list[Any], list[Any], Any]:
+def _order(model: Listing, query: SearchQuery) -> tuple[list[Any], list[Any], Any]:
     """ORDER BY terms, the keyset values to select, and the keyset condition."""
     after = query.after
-    if query.sort == "relevance" and rank is not None:
-        keys = [rank, model.id]
-        cond = tuple_(rank, model.id) < tuple_(*after) if after else None
-        return [rank.desc(), model.id.desc()], keys, cond
     if query.sort in ("price_asc", "price_desc"):
         price = _price_column(model)
         ascending = query.sort == "price_asc"
@@ -105,29 +108,85 @@ async def search(
     session: AsyncSession, model: Listing, query: SearchQuery
 ) -> list[tuple[Any, list[Any]]]:
     """Matching rows with the keyset values that a cursor after them needs."""
-    rank = None
     conditions = list(query.conditions)
     if query.tsquery:
         tsquery = cast(literal(query.tsquery), TSQUERY)
         conditions.append(model.search.op("@@")(tsquery))
-        rank = cast(func.ts_rank_cd(model.search, tsquery), Float)
-    order, keys, after = _order(model, query, rank)
-    stmt: Select[Any] = select(model, *keys)
-    if rank is not None and query.sort == "relevance":
-        window = (
-            select(model.id)
-            .where(*conditions)
-            .order_by(model.published_at.desc(), model.id.desc())
-            .limit(RELEVANCE_WINDOW)
-            .subquery()
-        )
-        stmt = stmt.join(window, window.c.id == model.id)
-        conditions = []
+        if query.sort == "relevance":
+            return await _by_relevance(session, model, tsquery, conditions, query)
+    order, keys, after = _order(model, query)
     if after is not None:
         conditions.append(after)
-    stmt = stmt.where(*conditions).order_by(*order).limit(query.limit)
-    rows = (await session.execute(stmt)).all()
+    stmt = select(model, *keys).where(*conditions).order_by(*order)
+    if query.tsquery and query.sort == "newest":
+        below = query.after[0] if query.after else None
+        rows = await _newest_first(session, model, stmt, query.limit, recency_tier(below))
+    else:
+        rows = list((await session.execute(stmt.limit(query.limit))).all())
     return [(row[0], [_jsonable(v) for v in row[1:]]) for row in rows]
+
+
+async def _by_relevance(
+    session: AsyncSession, model: Listing, tsquery: Any, conditions: list[Any], query: SearchQuery
+) -> list[tuple[Any, list[Any]]]:
+    """The best ranked of the newest matches (``RELEVANCE_WINDOW`` of them), best first."""
+    rank = cast(func.ts_rank_cd(model.search, tsquery), Float)
+    window = (
+        select(rank, model.id)
+        .where(*conditions)
+        .order_by(model.published_at.desc(), model.id.desc())
+    )
+    found = await _newest_first(session, model, window, RELEVANCE_WINDOW, UNPUBLISHED_TIER)
+    ranked: list[tuple[float, int]] = sorted(((r, i) for r, i in found), reverse=True)
+    if query.after:
+        ranked = [key for key in ranked if key < tuple(query.after)]
+    ranked = ranked[: query.limit]
+    stmt = select(model).where(model.id.in_([i for _, i in ranked]))
+    listed: list[Any] = list((await session.execute(stmt)).scalars())
+    rows = {row.id: row for row in listed}
+    return [(rows[i], [r, i]) for r, i in ranked]
+
+
+async def _newest_first(
+    session: AsyncSession, model: Listing, stmt: Select[Any], limit: int, below: int
+) -> list[Any]:
+    """The first ``limit`` rows of ``stmt`` (a full-text search ordered newest first) from
+    recency tier ``below`` down. The search index finds a term's matches within given tiers
+    without reading the others, so a broad term costs a few tiers, not all its matches:
+    each probe reads as many tiers as the matches seen so far say are needed."""
+    tiers_of: Any = literal_column(RECENCY_TIER)
+    bounds = await _published_tiers(session, model)
+    newest, oldest = bounds if bounds else (-1, 0)
+    found: list[Any] = []
+    tiers = [UNPUBLISHED_TIER] if below == UNPUBLISHED_TIER else []
+    top, span = min(below, newest), 1
+    while True:
+        low = max(top - span + 1, oldest)
+        tiers.extend(range(top, low - 1, -1))
+        probe = stmt.where(tiers_of.op("&&")(literal(tiers, ARRAY(Integer))))
+        got = (await session.execute(probe.limit(limit - len(found)))).all()
+        found.extend(got)
+        if len(found) >= limit or low <= oldest:
+            return found
+        missing = limit - len(found)
+        span = max(2 * span, math.ceil(span * missing * 1.1 / len(got))) if got else 8 * span
+        top, tiers = low - 1, []
+
+
+async def _published_tiers(session: AsyncSession, model: Listing) -> tuple[int, int] | None:
+    """The newest and oldest recency tiers of published records (in any status now), from
+    the (status, published_at) index: two index reads per status."""
+    statuses = AchievementStatus if model is Achievement else DemandStatus
+    ends = []
+    for status in statuses:
+        published = select(model.published_at.label("at")).where(
+            model.status == status, model.published_at.is_not(None)
+        )
+        ends.append(published.order_by(model.published_at.desc()).limit(1))
+        ends.append(published.order_by(model.published_at.asc()).limit(1))
+    both = union_all(*ends).subquery()
+    newest, oldest = (await session.execute(select(func.max(both.c.at), func.min(both.c.at)))).one()
+    return (recency_tier(newest), recency_tier(oldest)) if newest else None
 
 
 def _jsonable(value: Any) -> Any:
