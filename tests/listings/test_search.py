@@ -1,12 +1,17 @@
 """Searching listings: Chinese text, filters, region prefixes, sorts, stable pages."""
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from techmarket.models.listing import Achievement
 from techmarket.models.org import OrgKind
+from tests.conftest import START
 from tests.factories import Account, account
+from tests.listings.fixtures import achievement
 from tests.listings.helpers import published_achievement
 
 
@@ -142,8 +147,6 @@ async def test_own_drafts_are_listed_only_for_their_organisation(
 ) -> None:
     owner = await account(session, client, kind=OrgKind.enterprise)
     other = await account(session, client)
-    from tests.listings.fixtures import achievement
-
     await client.post(
         "/api/v1/achievements", json=achievement(title="草稿里的成果"), headers=owner.headers
     )
@@ -167,3 +170,32 @@ async def test_quotes_and_backslashes_are_stored_and_found(
     owner = await account(session, client)
     await published_achievement(client, owner, title="O'Brien\\型 传感器 'test'", keywords=[])
     assert await _titles(client, q="brien") == ["O'Brien\\型 传感器 'test'"]
+
+
+async def test_records_published_years_apart_are_all_found_newest_first(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Search reads the newest matches a few weeks at a time: older ones, however far
+    back, still follow in order, page after page (and a draft, for its owner, first)."""
+    owner = await account(session, client)
+    ids = []
+    for weeks_ago in (0, 1, 30, 120):
+        found = await published_achievement(client, owner, title=f"储能电站热管理{weeks_ago}")
+        ids.append(found["id"])
+        at = START - timedelta(weeks=weeks_ago)
+        await session.execute(
+            update(Achievement).where(Achievement.id == found["id"]).values(published_at=at)
+        )
+    await session.commit()
+    assert await _all_pages(client, q="储能", sort="newest") == ids
+    ranked = await _all_pages(client, q="储能", sort="relevance")  # equal ranks: newest id first
+    assert ranked == sorted(ids, reverse=True)
+    draft = await client.post(
+        "/api/v1/achievements", json=achievement(title="储能草稿"), headers=owner.headers
+    )
+    mine = await client.get(
+        "/api/v1/achievements",
+        params={"q": "储能", "org_id": owner.org.id, "status": "draft", "sort": "newest"},
+        headers=owner.headers,
+    )
+    assert [a["id"] for a in mine.json()["items"]] == [draft.json()["id"]]

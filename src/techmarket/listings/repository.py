@@ -9,11 +9,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Float,
     Integer,
     Select,
+    String,
     and_,
+    any_,
     cast,
     exists,
     func,
@@ -22,8 +25,8 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
     tuple_,
-    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
@@ -32,6 +35,8 @@ from sqlalchemy.orm import aliased
 
 from techmarket.models.listing import (
     RECENCY_TIER,
+    TIER_EPOCH,
+    TIER_LENGTH,
     UNPUBLISHED_TIER,
     Achievement,
     AchievementEvent,
@@ -101,7 +106,12 @@ def _order(model: Listing, query: SearchQuery) -> tuple[list[Any], list[Any], An
 
 # Relevance is ranked among at most this many of the newest matches: ranking reads each
 # match's whole search vector, and a broad term can match a hundred thousand records.
-RELEVANCE_WINDOW = 1000
+RELEVANCE_WINDOW = 300
+# A probe of more recency tiers than this costs the index more than reading all the
+# matches of a term that is still missing matches after that many tiers (a rare one).
+MAX_TIERS_PER_PROBE = 12
+# Matches needed before their rate sizes the next probe (fewer: the tiers grow eightfold).
+EVIDENCE = 10
 
 
 async def search(
@@ -120,7 +130,7 @@ async def search(
     stmt = select(model, *keys).where(*conditions).order_by(*order)
     if query.tsquery and query.sort == "newest":
         below = query.after[0] if query.after else None
-        rows = await _newest_first(session, model, stmt, query.limit, recency_tier(below))
+        rows = await _newest_first(session, model, stmt, query.limit, below)
     else:
         rows = list((await session.execute(stmt.limit(query.limit))).all())
     return [(row[0], [_jsonable(v) for v in row[1:]]) for row in rows]
@@ -129,64 +139,91 @@ async def search(
 async def _by_relevance(
     session: AsyncSession, model: Listing, tsquery: Any, conditions: list[Any], query: SearchQuery
 ) -> list[tuple[Any, list[Any]]]:
-    """The best ranked of the newest matches (``RELEVANCE_WINDOW`` of them), best first."""
+    """The best ranked of the newest matches (``RELEVANCE_WINDOW`` of them), best first.
+    Ranking reads a record's whole search vector: only the window's records are ranked."""
+    newest = select(model.id).where(*conditions)
+    newest = newest.order_by(model.published_at.desc(), model.id.desc())
+    window = [i for (i,) in await _newest_first(session, model, newest, RELEVANCE_WINDOW, None)]
     rank = cast(func.ts_rank_cd(model.search, tsquery), Float)
-    window = (
-        select(rank, model.id)
-        .where(*conditions)
-        .order_by(model.published_at.desc(), model.id.desc())
-    )
-    found = await _newest_first(session, model, window, RELEVANCE_WINDOW, UNPUBLISHED_TIER)
-    ranked: list[tuple[float, int]] = sorted(((r, i) for r, i in found), reverse=True)
+    stmt = select(model, rank, model.id).where(model.id == any_(literal(window, ARRAY(BigInteger))))
     if query.after:
-        ranked = [key for key in ranked if key < tuple(query.after)]
-    ranked = ranked[: query.limit]
-    stmt = select(model).where(model.id.in_([i for _, i in ranked]))
-    listed: list[Any] = list((await session.execute(stmt)).scalars())
-    rows = {row.id: row for row in listed}
-    return [(rows[i], [r, i]) for r, i in ranked]
+        stmt = stmt.where(tuple_(rank, model.id) < tuple_(*query.after))
+    stmt = stmt.order_by(rank.desc(), model.id.desc()).limit(query.limit)
+    return [(row[0], list(row[1:])) for row in (await session.execute(stmt)).all()]
 
 
 async def _newest_first(
-    session: AsyncSession, model: Listing, stmt: Select[Any], limit: int, below: int
+    session: AsyncSession, model: Listing, stmt: Select[Any], limit: int, below: datetime | None
 ) -> list[Any]:
-    """The first ``limit`` rows of ``stmt`` (a full-text search ordered newest first) from
-    recency tier ``below`` down. The search index finds a term's matches within given tiers
-    without reading the others, so a broad term costs a few tiers, not all its matches:
-    each probe reads as many tiers as the matches seen so far say are needed."""
+    """The first ``limit`` rows of ``stmt`` (a full-text search ordered newest first),
+    published at ``below`` or before (None: from the top, unpublished ones first).
+
+    The search index finds a term's matches within given recency tiers without reading
+    the others, so a broad term costs the few tiers that hold its newest matches: each
+    probe reads as many older tiers as the matches per week seen so far say are still
+    needed. A term so rare that many tiers are needed has few matches in all: then the
+    rest are read at once, without tiers (which cost the index a lookup each)."""
     tiers_of: Any = literal_column(RECENCY_TIER)
-    bounds = await _published_tiers(session, model)
-    newest, oldest = bounds if bounds else (-1, 0)
+    newest, oldest = await _published_ends(session, model)
     found: list[Any] = []
-    tiers = [UNPUBLISHED_TIER] if below == UNPUBLISHED_TIER else []
-    top, span = min(below, newest), 1
+    tiers = [UNPUBLISHED_TIER] if below is None else []
+    if newest is None or oldest is None:  # nothing published: only the unpublished tier
+        probe = stmt.where(tiers_of.op("&&")(literal(tiers, ARRAY(Integer))))
+        return list((await session.execute(probe.limit(limit))).all())
+    since = newest if below is None else min(below, newest)
+    first = recency_tier(since)
+    top, span, last = first, 1, recency_tier(oldest)
     while True:
-        low = max(top - span + 1, oldest)
+        low = max(top - span + 1, last)
         tiers.extend(range(top, low - 1, -1))
         probe = stmt.where(tiers_of.op("&&")(literal(tiers, ARRAY(Integer))))
-        got = (await session.execute(probe.limit(limit - len(found)))).all()
-        found.extend(got)
-        if len(found) >= limit or low <= oldest:
+        found.extend((await session.execute(probe.limit(limit - len(found)))).all())
+        if len(found) >= limit or low <= last:
             return found
-        missing = limit - len(found)
-        span = max(2 * span, math.ceil(span * missing * 1.1 / len(got))) if got else 8 * span
+        if len(found) >= EVIDENCE:  # a fifth more than the rate so far says is missing
+            covered = since - (TIER_EPOCH + low * TIER_LENGTH)
+            wanted = covered * (limit - len(found)) * 1.2 / len(found)
+            span = max(1, math.ceil(wanted / TIER_LENGTH))
+        else:
+            span = 8 * (top - low + 1)
         top, tiers = low - 1, []
+        if span > MAX_TIERS_PER_PROBE:
+            if first - top < MAX_TIERS_PER_PROBE:
+                span = MAX_TIERS_PER_PROBE
+            else:  # rare over many tiers: the rest of its matches are few, read at once
+                probe = stmt.where(model.published_at < TIER_EPOCH + (top + 1) * TIER_LENGTH)
+                rest = (await session.execute(probe.limit(limit - len(found)))).all()
+                return found + list(rest)
 
 
-async def _published_tiers(session: AsyncSession, model: Listing) -> tuple[int, int] | None:
-    """The newest and oldest recency tiers of published records (in any status now), from
-    the (status, published_at) index: two index reads per status."""
-    statuses = AchievementStatus if model is Achievement else DemandStatus
-    ends = []
-    for status in statuses:
-        published = select(model.published_at.label("at")).where(
-            model.status == status, model.published_at.is_not(None)
+async def _published_ends(
+    session: AsyncSession, model: Listing
+) -> tuple[datetime | None, datetime | None]:
+    """When the newest and the oldest record (in any status now) was published: two
+    reads of the (status, published_at) index per status."""
+    values = [s.value for s in (AchievementStatus if model is Achievement else DemandStatus)]
+    statuses = (
+        func.unnest(literal(values, ARRAY(String))).table_valued("status").render_derived(name="s")
+    )
+
+    def first(order: Any) -> Any:
+        return (
+            select(model.published_at.label("at"))
+            .where(model.status == statuses.c.status, model.published_at.is_not(None))
+            .order_by(order)
+            .limit(1)
+            .lateral()
         )
-        ends.append(published.order_by(model.published_at.desc()).limit(1))
-        ends.append(published.order_by(model.published_at.asc()).limit(1))
-    both = union_all(*ends).subquery()
-    newest, oldest = (await session.execute(select(func.max(both.c.at), func.min(both.c.at)))).one()
-    return (recency_tier(newest), recency_tier(oldest)) if newest else None
+
+    last, earliest = first(model.published_at.desc()), first(model.published_at.asc())
+    ends = (
+        select(func.max(last.c.at), func.min(earliest.c.at))
+        .select_from(statuses)
+        .join(last, true())
+        .join(earliest, true())
+    )
+    newest, oldest = (await session.execute(ends)).one()
+    return newest, oldest
 
 
 def _jsonable(value: Any) -> Any:
