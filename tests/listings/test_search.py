@@ -199,3 +199,16 @@ async def test_records_published_years_apart_are_all_found_newest_first(
         headers=owner.headers,
     )
     assert [a["id"] for a in mine.json()["items"]] == [draft.json()["id"]]
+
+
+async def test_relevance_prefers_a_record_about_the_term_to_one_that_mentions_it(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    owner = await account(session, client)
+    await published_achievement(
+        client, owner, title="柔性夹爪", keywords=["柔性", "夹爪"], summary="本成果涉及柔性夹爪"
+    )
+    await published_achievement(
+        client, owner, title="柔性陶瓷涂层", keywords=["陶瓷"], summary="耐高温防护"
+    )
+    assert await _titles(client, q="柔性") == ["柔性夹爪", "柔性陶瓷涂层"]

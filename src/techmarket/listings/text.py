@@ -49,15 +49,19 @@ def terms(text: str) -> list[str]:
 
 
 def tsvector_literal(fields: Iterable[tuple[str, str]]) -> str:
-    """A ``tsvector`` literal from (weight, text) pairs, weights ``A``–``D``."""
-    lexemes: dict[str, tuple[int, str]] = {}
+    """A ``tsvector`` literal from (weight, text) pairs, weights ``A``–``D``. A term keeps
+    one position in each field it is in (its first there), so a record that names a term
+    in its title, keywords and summary ranks above one whose title merely mentions it."""
+    lexemes: dict[str, list[str]] = {}
     position = 0
     for weight, text in fields:
+        here: set[str] = set()
         for term in terms(text):
             position = min(position + 1, MAX_POSITION)
-            if term not in lexemes or lexemes[term][1] > weight:
-                lexemes[term] = (position, weight)
-    return " ".join(f"{_quote(t)}:{p}{w}" for t, (p, w) in lexemes.items())
+            if term not in here:
+                here.add(term)
+                lexemes.setdefault(term, []).append(f"{position}{weight}")
+    return " ".join(f"{_quote(t)}:{','.join(p)}" for t, p in lexemes.items())
 
 
 def tsquery_literal(query: str) -> str | None:

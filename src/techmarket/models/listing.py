@@ -96,7 +96,7 @@ class Achievement(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    search: Mapped[str] = mapped_column(TSVECTOR)
+    search: Mapped[str] = mapped_column(TSVECTOR, deferred=True)  # read only by the database
 
     __table_args__ = (
         CheckConstraint("trl BETWEEN 1 AND 9", name="trl_range"),
@@ -159,7 +159,7 @@ class Demand(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    search: Mapped[str] = mapped_column(TSVECTOR)
+    search: Mapped[str] = mapped_column(TSVECTOR, deferred=True)  # read only by the database
 
     __table_args__ = (
         CheckConstraint(
