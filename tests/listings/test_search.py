@@ -212,3 +212,14 @@ async def test_relevance_prefers_a_record_about_the_term_to_one_that_mentions_it
         client, owner, title="柔性陶瓷涂层", keywords=["陶瓷"], summary="耐高温防护"
     )
     assert await _titles(client, q="柔性") == ["柔性夹爪", "柔性陶瓷涂层"]
+
+
+async def test_a_character_split_off_a_query_word_must_join_its_neighbour(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """The segmenter splits 碳捕集 into 碳 + 捕集: 碳 must be the 碳 of 碳捕, not any 碳."""
+    owner = await account(session, client)
+    for title in ("二氧化碳捕集利用", "碳纤维废气捕集装置"):
+        await published_achievement(client, owner, title=title, keywords=[], summary="摘要")
+    assert await _titles(client, q="碳捕集") == ["二氧化碳捕集利用"]
+    assert sorted(await _titles(client, q="碳")) == ["二氧化碳捕集利用", "碳纤维废气捕集装置"]
