@@ -1,6 +1,7 @@
 """Search benchmark: 1,400,000 synthetic achievements (100x the seed platform's 14,177),
 then p50/p95 latency of keyword + filter searches and of matching, through the same
-service functions the API calls.
+service functions the API calls, and relevance: nDCG@10 over the judged queries of
+bench/judged.json (see bench/relevance.py).
 
     .venv/bin/python -m bench.search [--rows N] [--samples N]
 """
@@ -17,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.schema import CreateIndex, DropIndex
 
+from bench import relevance
 from bench.common import bench_database, percentiles
 from techmarket.db import make_sessionmaker
 from techmarket.demo_listings import REGIONS, TOPICS
@@ -213,6 +215,15 @@ async def measure(engine: AsyncEngine, samples: int) -> None:
         print(f"matching (demand → achievements)    {percentiles(matching)}")
 
 
+async def judge(engine: AsyncEngine) -> None:
+    async with make_sessionmaker(engine)() as session:
+        mean, each = await relevance.ndcg(session)
+    print(f"relevance: nDCG@{relevance.TOP} {mean:.4f} over {len(each)} judged queries")
+    for label, value in each:
+        if value < 1:
+            print(f"  {label:28s} {value:.4f}")
+
+
 async def main(rows: int, samples: int, keep: bool) -> None:
     async with bench_database("techmarket_bench_search", keep=keep) as (engine, _):
         async with engine.connect() as conn:
@@ -221,6 +232,7 @@ async def main(rows: int, samples: int, keep: bool) -> None:
             await load(engine, rows)
         await warm(engine)
         await measure(engine, samples)
+        await judge(engine)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,17 @@
 """Searching listings: Chinese text, filters, region prefixes, sorts, stable pages."""
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from techmarket.models.listing import Achievement
 from techmarket.models.org import OrgKind
+from tests.conftest import START
 from tests.factories import Account, account
+from tests.listings.fixtures import achievement
 from tests.listings.helpers import published_achievement
 
 
@@ -142,8 +147,6 @@ async def test_own_drafts_are_listed_only_for_their_organisation(
 ) -> None:
     owner = await account(session, client, kind=OrgKind.enterprise)
     other = await account(session, client)
-    from tests.listings.fixtures import achievement
-
     await client.post(
         "/api/v1/achievements", json=achievement(title="草稿里的成果"), headers=owner.headers
     )
@@ -167,3 +170,56 @@ async def test_quotes_and_backslashes_are_stored_and_found(
     owner = await account(session, client)
     await published_achievement(client, owner, title="O'Brien\\型 传感器 'test'", keywords=[])
     assert await _titles(client, q="brien") == ["O'Brien\\型 传感器 'test'"]
+
+
+async def test_records_published_years_apart_are_all_found_newest_first(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Search reads the newest matches a few weeks at a time: older ones, however far
+    back, still follow in order, page after page (and a draft, for its owner, first)."""
+    owner = await account(session, client)
+    ids = []
+    for weeks_ago in (0, 1, 30, 120):
+        found = await published_achievement(client, owner, title=f"储能电站热管理{weeks_ago}")
+        ids.append(found["id"])
+        at = START - timedelta(weeks=weeks_ago)
+        await session.execute(
+            update(Achievement).where(Achievement.id == found["id"]).values(published_at=at)
+        )
+    await session.commit()
+    assert await _all_pages(client, q="储能", sort="newest") == ids
+    ranked = await _all_pages(client, q="储能", sort="relevance")  # equal ranks: newest id first
+    assert ranked == sorted(ids, reverse=True)
+    draft = await client.post(
+        "/api/v1/achievements", json=achievement(title="储能草稿"), headers=owner.headers
+    )
+    mine = await client.get(
+        "/api/v1/achievements",
+        params={"q": "储能", "org_id": owner.org.id, "status": "draft", "sort": "newest"},
+        headers=owner.headers,
+    )
+    assert [a["id"] for a in mine.json()["items"]] == [draft.json()["id"]]
+
+
+async def test_relevance_prefers_a_record_about_the_term_to_one_that_mentions_it(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    owner = await account(session, client)
+    await published_achievement(
+        client, owner, title="柔性夹爪", keywords=["柔性", "夹爪"], summary="本成果涉及柔性夹爪"
+    )
+    await published_achievement(
+        client, owner, title="柔性陶瓷涂层", keywords=["陶瓷"], summary="耐高温防护"
+    )
+    assert await _titles(client, q="柔性") == ["柔性夹爪", "柔性陶瓷涂层"]
+
+
+async def test_a_character_split_off_a_query_word_must_join_its_neighbour(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """The segmenter splits 碳捕集 into 碳 + 捕集: 碳 must be the 碳 of 碳捕, not any 碳."""
+    owner = await account(session, client)
+    for title in ("二氧化碳捕集利用", "碳纤维废气捕集装置"):
+        await published_achievement(client, owner, title=title, keywords=[], summary="摘要")
+    assert await _titles(client, q="碳捕集") == ["二氧化碳捕集利用"]
+    assert sorted(await _titles(client, q="碳")) == ["二氧化碳捕集利用", "碳纤维废气捕集装置"]

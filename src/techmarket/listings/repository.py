@@ -2,31 +2,42 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Float,
+    Integer,
     Select,
+    String,
     and_,
+    any_,
     cast,
     exists,
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
+    true,
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from techmarket.models.listing import (
+    RECENCY_TIER,
+    TIER_EPOCH,
+    TIER_LENGTH,
+    UNPUBLISHED_TIER,
     Achievement,
     AchievementEvent,
     AchievementStatus,
@@ -34,6 +45,7 @@ from techmarket.models.listing import (
     DemandResponse,
     DemandStatus,
     ResponseStatus,
+    recency_tier,
 )
 from techmarket.models.org import Organisation, OrgKind, OrgStatus, User
 
@@ -64,13 +76,9 @@ def _price_column(model: Listing) -> Any:
     return Achievement.asking_price_fen if model is Achievement else Demand.budget_max_fen
 
 
-def _order(model: Listing, query: SearchQuery, rank: Any) -> tuple[list[Any], list[Any], Any]:
+def _order(model: Listing, query: SearchQuery) -> tuple[list[Any], list[Any], Any]:
     """ORDER BY terms, the keyset values to select, and the keyset condition."""
     after = query.after
-    if query.sort == "relevance" and rank is not None:
-        keys = [rank, model.id]
-        cond = tuple_(rank, model.id) < tuple_(*after) if after else None
-        return [rank.desc(), model.id.desc()], keys, cond
     if query.sort in ("price_asc", "price_desc"):
         price = _price_column(model)
         ascending = query.sort == "price_asc"
@@ -98,36 +106,124 @@ def _order(model: Listing, query: SearchQuery, rank: Any) -> tuple[list[Any], li
 
 # Relevance is ranked among at most this many of the newest matches: ranking reads each
 # match's whole search vector, and a broad term can match a hundred thousand records.
-RELEVANCE_WINDOW = 1000
+RELEVANCE_WINDOW = 300
+# A probe of more recency tiers than this costs the index more than reading all the
+# matches of a term that is still missing matches after that many tiers (a rare one).
+MAX_TIERS_PER_PROBE = 12
+# Matches needed before their rate sizes the next probe (fewer: the tiers grow eightfold).
+EVIDENCE = 10
 
 
 async def search(
     session: AsyncSession, model: Listing, query: SearchQuery
 ) -> list[tuple[Any, list[Any]]]:
     """Matching rows with the keyset values that a cursor after them needs."""
-    rank = None
     conditions = list(query.conditions)
     if query.tsquery:
         tsquery = cast(literal(query.tsquery), TSQUERY)
         conditions.append(model.search.op("@@")(tsquery))
-        rank = cast(func.ts_rank_cd(model.search, tsquery), Float)
-    order, keys, after = _order(model, query, rank)
-    stmt: Select[Any] = select(model, *keys)
-    if rank is not None and query.sort == "relevance":
-        window = (
-            select(model.id)
-            .where(*conditions)
-            .order_by(model.published_at.desc(), model.id.desc())
-            .limit(RELEVANCE_WINDOW)
-            .subquery()
-        )
-        stmt = stmt.join(window, window.c.id == model.id)
-        conditions = []
+        if query.sort == "relevance":
+            return await _by_relevance(session, model, tsquery, conditions, query)
+    order, keys, after = _order(model, query)
     if after is not None:
         conditions.append(after)
-    stmt = stmt.where(*conditions).order_by(*order).limit(query.limit)
-    rows = (await session.execute(stmt)).all()
+    stmt = select(model, *keys).where(*conditions).order_by(*order)
+    if query.tsquery and query.sort == "newest":
+        below = query.after[0] if query.after else None
+        rows = await _newest_first(session, model, stmt, query.limit, below)
+    else:
+        rows = list((await session.execute(stmt.limit(query.limit))).all())
     return [(row[0], [_jsonable(v) for v in row[1:]]) for row in rows]
+
+
+async def _by_relevance(
+    session: AsyncSession, model: Listing, tsquery: Any, conditions: list[Any], query: SearchQuery
+) -> list[tuple[Any, list[Any]]]:
+    """The best ranked of the newest matches (``RELEVANCE_WINDOW`` of them), best first.
+    Ranking reads a record's whole search vector: only the window's records are ranked."""
+    newest = select(model.id).where(*conditions)
+    newest = newest.order_by(model.published_at.desc(), model.id.desc())
+    window = [i for (i,) in await _newest_first(session, model, newest, RELEVANCE_WINDOW, None)]
+    rank = cast(func.ts_rank_cd(model.search, tsquery), Float)
+    stmt = select(model, rank, model.id).where(model.id == any_(literal(window, ARRAY(BigInteger))))
+    if query.after:
+        stmt = stmt.where(tuple_(rank, model.id) < tuple_(*query.after))
+    stmt = stmt.order_by(rank.desc(), model.id.desc()).limit(query.limit)
+    return [(row[0], list(row[1:])) for row in (await session.execute(stmt)).all()]
+
+
+async def _newest_first(
+    session: AsyncSession, model: Listing, stmt: Select[Any], limit: int, below: datetime | None
+) -> list[Any]:
+    """The first ``limit`` rows of ``stmt`` (a full-text search ordered newest first),
+    published at ``below`` or before (None: from the top, unpublished ones first).
+
+    The search index finds a term's matches within given recency tiers without reading
+    the others, so a broad term costs the few tiers that hold its newest matches: each
+    probe reads as many older tiers as the matches per week seen so far say are still
+    needed. A term so rare that many tiers are needed has few matches in all: then the
+    rest are read at once, without tiers (which cost the index a lookup each)."""
+    tiers_of: Any = literal_column(RECENCY_TIER)
+    newest, oldest = await _published_ends(session, model)
+    found: list[Any] = []
+    tiers = [UNPUBLISHED_TIER] if below is None else []
+    if newest is None or oldest is None:  # nothing published: only the unpublished tier
+        probe = stmt.where(tiers_of.op("&&")(literal(tiers, ARRAY(Integer))))
+        return list((await session.execute(probe.limit(limit))).all())
+    since = newest if below is None else min(below, newest)
+    first = recency_tier(since)
+    top, span, last = first, 1, recency_tier(oldest)
+    while True:
+        low = max(top - span + 1, last)
+        tiers.extend(range(top, low - 1, -1))
+        probe = stmt.where(tiers_of.op("&&")(literal(tiers, ARRAY(Integer))))
+        found.extend((await session.execute(probe.limit(limit - len(found)))).all())
+        if len(found) >= limit or low <= last:
+            return found
+        if len(found) >= EVIDENCE:  # a fifth more than the rate so far says is missing
+            covered = since - (TIER_EPOCH + low * TIER_LENGTH)
+            wanted = covered * (limit - len(found)) * 1.2 / len(found)
+            span = max(1, math.ceil(wanted / TIER_LENGTH))
+        else:
+            span = 8 * (top - low + 1)
+        top, tiers = low - 1, []
+        if span > MAX_TIERS_PER_PROBE:
+            if first - top < MAX_TIERS_PER_PROBE:
+                span = MAX_TIERS_PER_PROBE
+            else:  # rare over many tiers: the rest of its matches are few, read at once
+                probe = stmt.where(model.published_at < TIER_EPOCH + (top + 1) * TIER_LENGTH)
+                rest = (await session.execute(probe.limit(limit - len(found)))).all()
+                return found + list(rest)
+
+
+async def _published_ends(
+    session: AsyncSession, model: Listing
+) -> tuple[datetime | None, datetime | None]:
+    """When the newest and the oldest record (in any status now) was published: two
+    reads of the (status, published_at) index per status."""
+    values = [s.value for s in (AchievementStatus if model is Achievement else DemandStatus)]
+    statuses = (
+        func.unnest(literal(values, ARRAY(String))).table_valued("status").render_derived(name="s")
+    )
+
+    def first(order: Any) -> Any:
+        return (
+            select(model.published_at.label("at"))
+            .where(model.status == statuses.c.status, model.published_at.is_not(None))
+            .order_by(order)
+            .limit(1)
+            .lateral()
+        )
+
+    last, earliest = first(model.published_at.desc()), first(model.published_at.asc())
+    ends = (
+        select(func.max(last.c.at), func.min(earliest.c.at))
+        .select_from(statuses)
+        .join(last, true())
+        .join(earliest, true())
+    )
+    newest, oldest = (await session.execute(ends)).one()
+    return newest, oldest
 
 
 def _jsonable(value: Any) -> Any:

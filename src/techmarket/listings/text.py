@@ -49,15 +49,19 @@ def terms(text: str) -> list[str]:
 
 
 def tsvector_literal(fields: Iterable[tuple[str, str]]) -> str:
-    """A ``tsvector`` literal from (weight, text) pairs, weights ``A``–``D``."""
-    lexemes: dict[str, tuple[int, str]] = {}
+    """A ``tsvector`` literal from (weight, text) pairs, weights ``A``–``D``. A term keeps
+    one position in each field it is in (its first there), so a record that names a term
+    in its title, keywords and summary ranks above one whose title merely mentions it."""
+    lexemes: dict[str, list[str]] = {}
     position = 0
     for weight, text in fields:
+        here: set[str] = set()
         for term in terms(text):
             position = min(position + 1, MAX_POSITION)
-            if term not in lexemes or lexemes[term][1] > weight:
-                lexemes[term] = (position, weight)
-    return " ".join(f"{_quote(t)}:{p}{w}" for t, (p, w) in lexemes.items())
+            if term not in here:
+                here.add(term)
+                lexemes.setdefault(term, []).append(f"{position}{weight}")
+    return " ".join(f"{_quote(t)}:{','.join(p)}" for t, p in lexemes.items())
 
 
 def tsquery_literal(query: str) -> str | None:
@@ -67,7 +71,7 @@ def tsquery_literal(query: str) -> str | None:
     for word in dict.fromkeys(words(query)):
         if _CJK.fullmatch(word):
             if len(word) == 1:
-                clauses.append(f"{_quote(word)}:*")  # a single character: a bigram prefix
+                clauses.append(_single(word, query))
             elif len(word) == 2:
                 clauses.append(_quote(word))
             else:
@@ -75,7 +79,20 @@ def tsquery_literal(query: str) -> str | None:
                 clauses.append(f"({_quote(word)} | ({grams}))")
         else:
             clauses.append(f"{_quote(word)}:*")
-    return " & ".join(clauses) if clauses else None
+    return " & ".join(dict.fromkeys(clauses)) if clauses else None
+
+
+def _single(char: str, query: str) -> str:
+    """A single Chinese character of the query: split off a longer run of it (碳 of 碳捕集),
+    the bigrams joining it to its neighbours there (any record holding the run holds them,
+    and the index finds them directly); standing alone, any bigram it begins (a prefix,
+    which the index must gather from every such bigram)."""
+    for run in _CJK.findall(query.lower()):
+        at = run.find(char)
+        if at >= 0 and len(run) > 1:
+            grams = [run[i : i + 2] for i in (at - 1, at) if 0 <= i <= len(run) - 2]
+            return "(" + " | ".join(_quote(g) for g in grams) + ")"
+    return f"{_quote(char)}:*"
 
 
 # Words that say nothing about the technology itself (requests, boilerplate).

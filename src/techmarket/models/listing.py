@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -24,6 +24,25 @@ from sqlalchemy.orm import Mapped, mapped_column
 from techmarket.db import Base
 from techmarket.listings.taxonomy import CooperationMode, Industry, IpType
 from techmarket.models.org import _enum
+
+# A listing's recency tier: the week it was published in, counted from 2000 (unpublished
+# ones: the newest tier). The search indexes pair each record's words with its tier, so
+# the newest matches of a broad term are read a few tiers at a time, not all of them.
+TIER_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+TIER_LENGTH = timedelta(weeks=1)
+UNPUBLISHED_TIER = 2**31 - 1
+# The same expression in the index and in the queries, constants inline, so they match.
+RECENCY_TIER = (
+    "(ARRAY[COALESCE(floor(extract(epoch FROM published_at - '2000-01-01 00:00:00+00'"
+    "::timestamptz) / 604800)::integer, 2147483647)])"
+)
+
+
+def recency_tier(published_at: datetime | None) -> int:
+    """The tier RECENCY_TIER gives a record published at ``published_at``."""
+    if published_at is None:
+        return UNPUBLISHED_TIER
+    return (published_at - TIER_EPOCH) // TIER_LENGTH
 
 
 class AchievementStatus(StrEnum):
@@ -77,13 +96,13 @@ class Achievement(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    search: Mapped[str] = mapped_column(TSVECTOR)
+    search: Mapped[str] = mapped_column(TSVECTOR, deferred=True)  # read only by the database
 
     __table_args__ = (
         CheckConstraint("trl BETWEEN 1 AND 9", name="trl_range"),
         CheckConstraint("asking_price_fen IS NULL OR asking_price_fen > 0", name="price_positive"),
         CheckConstraint("region_code ~ '^[0-9]{6}$'", name="region_code_digits"),
-        Index("ix_achievements_search", "search", postgresql_using="gin"),
+        Index("ix_achievements_search", "search", text(RECENCY_TIER), postgresql_using="gin"),
         Index("ix_achievements_org_id_status", "org_id", "status"),
         Index("ix_achievements_published", "status", "published_at", "id"),
         Index("ix_achievements_industry_status", "industry", "status", "published_at"),
@@ -140,7 +159,7 @@ class Demand(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    search: Mapped[str] = mapped_column(TSVECTOR)
+    search: Mapped[str] = mapped_column(TSVECTOR, deferred=True)  # read only by the database
 
     __table_args__ = (
         CheckConstraint(
@@ -149,7 +168,7 @@ class Demand(Base):
         ),
         CheckConstraint("NOT is_challenge OR reward_fen > 0", name="challenge_reward"),
         CheckConstraint("region_code ~ '^[0-9]{6}$'", name="region_code_digits"),
-        Index("ix_demands_search", "search", postgresql_using="gin"),
+        Index("ix_demands_search", "search", text(RECENCY_TIER), postgresql_using="gin"),
         Index("ix_demands_org_id_status", "org_id", "status"),
         Index("ix_demands_published", "status", "published_at", "id"),
         Index("ix_demands_deadline", "status", "deadline"),
