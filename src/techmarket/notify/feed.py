@@ -17,7 +17,7 @@ from techmarket import metrics
 from techmarket.clock import Clock
 from techmarket.ledger import repository as ledger
 from techmarket.ledger.canonical import decode_entry
-from techmarket.notify import inbox, trades
+from techmarket.notify import agreements, approvals, inbox, mandates, poc, trades
 from techmarket.notify import repository as repo
 from techmarket.notify.inbox import Draft
 
@@ -31,6 +31,25 @@ Teller = Callable[[AsyncSession, int, dict[str, Any]], Awaitable[Sequence[Draft]
 
 TELLERS: Mapping[str, Teller] = {
     "trade.bid_accepted": trades.outbid,
+    "trade.extended": trades.extended,
+    "trade.closed": trades.closed,
+    "trade.registered": trades.registered,
+    "trade.deposit": trades.deposit,
+    "trade.offer": agreements.offer,
+    "trade.notice_opened": agreements.notice_opened,
+    "trade.objection_raised": agreements.objection_raised,
+    "trade.objection_resolved": agreements.objection_resolved,
+    "trade.submitted": approvals.trade_submitted,
+    "achievement.submitted": approvals.achievement_submitted,
+    "org.registered": approvals.org_registered,
+    "mandate.offered": mandates.offered,
+    "mandate.accepted": mandates.accepted,
+    "mandate.revoked": mandates.revoked,
+    "poc.applied": poc.applied,
+    "poc.screened": poc.screened,
+    "poc.planned": poc.planned,
+    "poc.milestone_judged": poc.judged,
+    "poc.closed": poc.closed,
 }
 
 
