@@ -58,18 +58,14 @@ async def test_preferences_per_kind_default_until_chosen(
 ) -> None:
     me = await account(session, client)
     url = "/api/v1/notifications/preferences"
-    before = {p["kind"]: p for p in (await client.get(url, headers=me.headers)).json()}
-    assert before["outbid"] == {
-        "kind": "outbid",
-        "label": "出价被超过",
-        "email": True,
-        "default": True,
-    }
-    assert before["extended"]["email"] is False
+    before = (await client.get(url, headers=me.headers)).json()
+    assert before["labels"]["outbid"] == "出价被超过"
+    assert before["email"]["outbid"] is before["defaults"]["outbid"] is True
+    assert before["email"]["extended"] is False
     chosen = await client.put(
         url, json={"email": {"outbid": False, "extended": True}}, headers=me.headers
     )
-    after = {p["kind"]: p["email"] for p in chosen.json()}
+    after = chosen.json()["email"]
     assert (after["outbid"], after["extended"], after["closed"]) == (False, True, True)
     unknown = await client.put(url, json={"email": {"gossip": True}}, headers=me.headers)
     assert unknown.status_code == 422

@@ -12,9 +12,9 @@ from techmarket.deps import Authenticated, Now
 from techmarket.notify import inbox
 from techmarket.notify.kinds import ABOUT
 from techmarket.notify.schemas import (
-    KindPreference,
     MarkedRead,
     NotificationRead,
+    Preferences,
     PreferencesUpdate,
     UnreadCount,
 )
@@ -61,23 +61,23 @@ async def read_one(
     return UnreadCount(unread=await inbox.unread(session, principal.user.id))
 
 
-async def _preferences(session: AsyncSession, user_id: int) -> list[KindPreference]:
-    email = await inbox.preferences(session, user_id)
-    return [
-        KindPreference(kind=kind, label=about.label, email=email[kind], default=about.email)
-        for kind, about in ABOUT.items()
-    ]
+async def _preferences(session: AsyncSession, user_id: int) -> Preferences:
+    return Preferences(
+        email=await inbox.preferences(session, user_id),
+        labels={kind: about.label for kind, about in ABOUT.items()},
+        defaults={kind: about.email for kind, about in ABOUT.items()},
+    )
 
 
-@router.get("/preferences", response_model=list[KindPreference])
-async def get_preferences(session: Session, principal: Authenticated) -> list[KindPreference]:
+@router.get("/preferences", response_model=Preferences)
+async def get_preferences(session: Session, principal: Authenticated) -> Preferences:
     """Per kind, whether it is e-mailed to the caller."""
     return await _preferences(session, principal.user.id)
 
 
-@router.put("/preferences", response_model=list[KindPreference])
+@router.put("/preferences", response_model=Preferences)
 async def put_preferences(
     data: PreferencesUpdate, session: Session, principal: Authenticated
-) -> list[KindPreference]:
+) -> Preferences:
     await inbox.choose(session, principal.user.id, data.email)
     return await _preferences(session, principal.user.id)

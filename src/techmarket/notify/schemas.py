@@ -31,11 +31,13 @@ class MarkedRead(BaseModel):
     marked: int = Field(description="how many notifications were unread and now are read")
 
 
-class KindPreference(BaseModel):
-    kind: Kind
-    label: str = Field(description="the kind's name, in Chinese")
-    email: bool = Field(description="e-mailed (the in-app inbox always receives every kind)")
-    default: bool = Field(description="whether the kind is e-mailed unless one chooses")
+class Preferences(BaseModel):
+    """Per kind: whether it is e-mailed to the caller (the in-app inbox always receives
+    every kind), its Chinese name, and whether it is e-mailed unless one chooses."""
+
+    email: dict[Kind, bool]
+    labels: dict[Kind, str]
+    defaults: dict[Kind, bool]
 
 
 class PreferencesUpdate(BaseModel):
