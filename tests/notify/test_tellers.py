@@ -86,6 +86,7 @@ async def test_what_awaits_approval_is_told_to_the_tto_and_the_operator_only(
     created = await client.post("/api/v1/achievements", json=achievement(), headers=member.headers)
     url = f"/api/v1/achievements/{created.json()['id']}"
     assert (await client.post(f"{url}/submit", headers=member.headers)).status_code == 200
+    await feed.step(sessionmaker, clock)  # told while it waits
     assert (await client.post(f"{url}/approve", headers=tto.headers)).status_code == 200
     auction: dict[str, Any] = {
         "achievement_id": created.json()["id"],

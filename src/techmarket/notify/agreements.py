@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.accounts.policy import Action
-from techmarket.models.trade import Objection, Offer, Trade
+from techmarket.models.trade import Objection, ObjectionStatus, Offer, Trade
 from techmarket.notify import audience
 from techmarket.notify.audience import Message, drafts
 from techmarket.notify.inbox import Draft
@@ -66,6 +66,9 @@ async def objection_raised(
         await _parties(session, trade),
         index,
     )
+    objection = await session.get(Objection, data["objection_id"])
+    if objection is None or objection.status != ObjectionStatus.raised:
+        return told  # ruled already: nothing awaits the operator
     queue = Message(
         Kind.approval,
         f"trade/{trade.id}",

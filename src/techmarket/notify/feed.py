@@ -72,6 +72,12 @@ async def step(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> 
         return len(entries)
 
 
+async def catch_up(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+    """Tell everything not yet told (the demo, once loaded, has its first notifications)."""
+    while await step(sessionmaker, clock):
+        pass
+
+
 async def run_forever(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> None:
     """Tell entries as they come until cancelled: at once while there are more, else
     every POLL_INTERVAL. A failing step is logged and retried; nothing is skipped."""

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.accounts.policy import Action
+from techmarket.brokers.rules import MandateStatus
 from techmarket.models.mandate import Mandate
 from techmarket.models.org import Organisation
 from techmarket.notify import audience
@@ -25,10 +26,12 @@ async def _tell(
     title: str,
     body: str,
     action: Action,
+    *,
+    while_offered: bool = False,
 ) -> Sequence[Draft]:
     mandate = await session.get(Mandate, mandate_id)
-    if mandate is None:
-        return []
+    if mandate is None or (while_offered and mandate.status != MandateStatus.offered):
+        return []  # (an offer answered before the feed told it awaits no one)
     org_id = mandate.agency_org_id if to_agency else mandate.client_org_id
     other = await session.get(
         Organisation, mandate.client_org_id if to_agency else mandate.agency_org_id
@@ -45,7 +48,14 @@ async def offered(session: AsyncSession, index: int, data: dict[str, Any]) -> Se
     """The agency's administrators, who accept it."""
     body = f"「{{who}}」向贵机构提出委托（#{data['mandate_id']}），请查看并接受。"
     return await _tell(
-        session, index, data["mandate_id"], True, "收到新的委托", body, Action.mandate_accept
+        session,
+        index,
+        data["mandate_id"],
+        True,
+        "收到新的委托",
+        body,
+        Action.mandate_accept,
+        while_offered=True,
     )
 
 
