@@ -50,6 +50,7 @@ async def test_a_new_embedded_database_gets_the_demo_and_keeps_it(
         "您的交易进入公示",
     ]
     assert told["admin@poc.demo.techmarket.cn"] == ["收到概念验证申请"] * 4
+    assert {"概念验证申请已入选", "概念验证已结题"} <= set(told["tto@zjut.demo.techmarket.cn"])
     assert told["admin@hzjz.demo.techmarket.cn"] == ["收到新的委托"]  # the one still offered
     assert told["broker@hzjz.demo.techmarket.cn"] == ["竞买报名成功"]  # it registered the client
 

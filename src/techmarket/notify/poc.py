@@ -1,5 +1,6 @@
-"""Who is told of a proof-of-concept project's steps: the centre of an application, the
-applicant of each step the centre takes (screening, plan, milestone verdicts, closing)."""
+"""Who is told of a proof-of-concept project's steps: the centre of an application; the
+applicant and the centre of each step the centre takes (screening, plan, milestone
+verdicts, closing), but not the user who took it."""
 
 from __future__ import annotations
 
@@ -25,29 +26,30 @@ async def _tell(
     title: str,
     body: str,
     *,
-    to_centre: bool = False,
+    applicant: bool = True,
 ) -> Sequence[Draft]:
+    """The centre's users who run projects and (unless not ``applicant``) the applicant's
+    who apply, but not the user who took the step."""
     project = await session.get(PocProject, data["project_id"])
     if project is None:
         return []
     achievement = await session.get(Achievement, project.achievement_id)
     name = achievement.title if achievement else f"项目 #{project.id}"
-    org_id, action = (
-        (project.centre_id, Action.poc_run)
-        if to_centre
-        else (project.applicant_id, Action.poc_apply)
-    )
     message = Message(
         Kind.poc, f"poc/{project.id}", title, body.format(name=name), f"/my/poc/{project.id}"
     )
-    users = await audience.of_orgs(session, [org_id], audience.may(action, org_id))
-    return drafts(message, users, index)
+    centre = project.centre_id
+    users = await audience.of_orgs(session, [centre], audience.may(Action.poc_run, centre))
+    if applicant:
+        applying = audience.may(Action.poc_apply, project.applicant_id)
+        users += await audience.of_orgs(session, [project.applicant_id], applying)
+    return drafts(message, [u for u in users if u != data["by_user_id"]], index)
 
 
 async def applied(session: AsyncSession, index: int, data: dict[str, Any]) -> Sequence[Draft]:
     """The centre, which screens it."""
     body = "「{name}」申请概念验证，请遴选。"
-    return await _tell(session, index, data, "收到概念验证申请", body, to_centre=True)
+    return await _tell(session, index, data, "收到概念验证申请", body, applicant=False)
 
 
 async def screened(session: AsyncSession, index: int, data: dict[str, Any]) -> Sequence[Draft]:
