@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -102,7 +102,8 @@ async def signing_due(
     deadline = trades.signing_deadline()
     reminded = exists().where(
         Notification.subject == func.concat("trade/", Trade.id),
-        Notification.kind == "signing",
+        # Written out, not bound, so that the partial index on reminders serves it.
+        Notification.kind == literal_column("'signing'"),
     )
     stmt = (
         trades.unsigned_deals()
