@@ -97,13 +97,13 @@ async def live(request: Request, principal: SignedIn) -> StreamingResponse:
     message, so a signed-out or deactivated user's stream ends."""
     listener: Listener = request.app.state.inbox_listener
     return StreamingResponse(
-        _events(request, listener, principal.user.id, session_token(request) or ""),
+        events(request, listener, principal.user.id, session_token(request) or ""),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
 
-async def _events(
+async def events(
     request: Request, listener: Listener, user_id: int, token: str
 ) -> AsyncIterator[str]:
     app = request.app
