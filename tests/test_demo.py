@@ -7,6 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from techmarket import demo
 from techmarket.clock import FixedClock
 from techmarket.models.mandate import Mandate
+from techmarket.models.notification import Notification
+from techmarket.models.org import User
 from techmarket.models.trade import Registration
 from techmarket.trading import repository as trades
 from tests.factories import make_org, make_user
@@ -32,6 +34,25 @@ async def test_a_new_embedded_database_gets_the_demo_and_keeps_it(
         found = await trades.deals(session, None, 100)
     licensed = [d["buyer"] for d in found if d["mode"] == "express_licence"]
     assert licensed == ["嘉兴绿能新能源科技有限公司"]
+    # The demo's people find notifications in their inbox on first start.
+    async with sessionmaker() as session:
+        rows = await session.execute(
+            select(User.email, Notification.title)
+            .join(Notification, Notification.user_id == User.id)
+            .order_by(Notification.id)
+        )
+        told: dict[str, list[str]] = {}
+        for email, title in rows:
+            told.setdefault(email, []).append(title)
+    assert told["buyer@weilai.demo.techmarket.cn"] == [
+        "竞买报名成功",
+        "收到新的报价",
+        "您的交易进入公示",
+    ]
+    assert told["admin@poc.demo.techmarket.cn"] == ["收到概念验证申请"] * 4
+    assert {"概念验证申请已入选", "概念验证已结题"} <= set(told["tto@zjut.demo.techmarket.cn"])
+    assert told["admin@hzjz.demo.techmarket.cn"] == ["收到新的委托"]  # the one still offered
+    assert told["broker@hzjz.demo.techmarket.cn"] == ["竞买报名成功"]  # it registered the client
 
 
 async def test_the_demo_shows_agencies_with_brokers_and_mandates_in_each_state(

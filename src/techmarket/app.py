@@ -26,7 +26,8 @@ from techmarket.ledger import keys as ledger_keys
 from techmarket.ledger.router import router as ledger_router
 from techmarket.ledger.tile_cache import TileCache
 from techmarket.listings.router import router as listings_router
-from techmarket.notify import feed
+from techmarket.notify import feed, live
+from techmarket.notify.router import router as notify_router
 from techmarket.poc.router import router as poc_router
 from techmarket.shutdown import Stopping
 from techmarket.subscriptions.router import router as subscriptions_router
@@ -90,6 +91,8 @@ def create_app(
                 )
             app.state.broadcaster = PostgresBroadcaster(url)
             await app.state.broadcaster.start()
+            app.state.inbox_listener = live.Listener(url)
+            await app.state.inbox_listener.start()
         app.state.desk = Desk(app.state.sessionmaker, app.state.clock)
         jobs: list[asyncio.Task[None]] = []
         try:  # a refused demo stops the start, and what started is stopped below
@@ -131,6 +134,7 @@ def create_app(
                     await job
             if own_engine:
                 await app.state.broadcaster.stop()
+                await app.state.inbox_listener.stop()
                 await app.state.engine.dispose()
             if embedded:
                 embedded.stop()
@@ -176,6 +180,7 @@ def create_app(
     app.include_router(brokers_router)
     app.include_router(delivery_router)
     app.include_router(subscriptions_router)
+    app.include_router(notify_router)
     web.install(app)  # the pages, and page errors as pages (replacing errors' handlers there)
     errors.install_openapi(app)
     return app

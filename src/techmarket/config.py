@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     signing_period: timedelta = Field(
         default=timedelta(days=30), description="for a winner to record the contract (P30D)"
     )
+    signing_reminder: timedelta = Field(
+        default=timedelta(days=3),
+        description="how long before a deal's signing deadline both parties are reminded",
+    )
     competing_auction_period: timedelta = Field(
         default=timedelta(days=1),
         description="how long the auction runs that competing offers on a notice turn it into",
@@ -154,13 +158,21 @@ class Settings(BaseSettings):
             raise ValueError("must be a PostgreSQL URL (postgresql://… or postgresql+asyncpg://…)")
         return url
 
-    @field_validator("notice_period", "signing_period", "competing_auction_period", mode="before")
+    @field_validator(
+        "notice_period",
+        "signing_period",
+        "signing_reminder",
+        "competing_auction_period",
+        mode="before",
+    )
     @classmethod
     def _iso_duration(cls, value: Any) -> Any:
         # Only ISO 8601 text: a bare number ("15") would be read as seconds.
         return periods.parse(value) if isinstance(value, str) else value
 
-    @field_validator("notice_period", "signing_period", "competing_auction_period")
+    @field_validator(
+        "notice_period", "signing_period", "signing_reminder", "competing_auction_period"
+    )
     @classmethod
     def _bounded(cls, period: timedelta) -> timedelta:
         if not MIN_PERIOD <= period <= MAX_PERIOD:

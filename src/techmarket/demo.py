@@ -19,6 +19,7 @@ from techmarket.accounts import repository as repo
 from techmarket.accounts.credit_code import check_character
 from techmarket.accounts.passwords import hash_password
 from techmarket.accounts.policy import Principal
+from techmarket.clock import FixedClock
 from techmarket.config import get_settings
 from techmarket.listings import achievements, demands
 from techmarket.listings import repository as listings
@@ -27,6 +28,7 @@ from techmarket.listings.schemas import AchievementCreate, DemandCreate
 from techmarket.listings.taxonomy import IpType
 from techmarket.models.listing import Achievement, AchievementStatus, Demand
 from techmarket.models.org import Organisation, OrgKind, OrgStatus, Role, User
+from techmarket.notify import feed
 from techmarket.trading import agreements, lifecycle
 from techmarket.trading.schemas import AuctionCreate, ListedCreate
 
@@ -200,6 +202,7 @@ async def load(
     async with sessionmaker.begin() as session:
         await _listings(session, now)
         await demo_poc.load(session, now)
+    await feed.catch_up(sessionmaker, FixedClock(now))
     return logins
 
 

@@ -18,6 +18,7 @@ from techmarket.accounts.repository import forget_old_failures
 from techmarket.clock import Clock
 from techmarket.listings.repository import expire_demands
 from techmarket.models.trade import Trade, TradeStatus
+from techmarket.notify.signing import remind_signing
 from techmarket.subscriptions.digest import send_digests
 from techmarket.trading import closing, competing
 from techmarket.trading import repository as trades
@@ -49,7 +50,7 @@ FORFEIT_DEPOSITS = TradeJob("forfeit deposit", trades.next_signing_lapsed, closi
 
 TRADE_JOBS = (END_LISTINGS, CLOSE_AUCTIONS, CONCLUDE_AGREEMENTS, FORFEIT_DEPOSITS)
 # Set-wise chores, each in one transaction of its own.
-CHORES = (expire_demands, forget_old_failures, send_digests)
+CHORES = (expire_demands, forget_old_failures, remind_signing, send_digests)
 
 
 async def run(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, job: TradeJob) -> int:

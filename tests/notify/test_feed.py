@@ -43,11 +43,12 @@ async def test_the_outbid_are_told_once_by_two_processes_at_once(
     assert await feed.step(committed, FixedClock(NOW)) == 0  # nothing left to tell
 
     async with committed() as session:
-        rows = (await session.execute(select(Notification).order_by(Notification.id))).scalars()
+        outbid = select(Notification).where(Notification.kind == "outbid")
+        rows = (await session.execute(outbid.order_by(Notification.id))).scalars()
         told_whom = [(n.user_id, n.kind, n.link) for n in rows]
         # a raising its own bid outbids no one; b outbid a, then a outbid b
         assert told_whom == [
             (a.user.id, "outbid", f"/trades/{trade_id}"),
             (b.user.id, "outbid", f"/trades/{trade_id}"),
         ]
-        assert await session.scalar(select(func.count()).select_from(Notification)) == 2
+        assert await session.scalar(select(func.count()).select_from(outbid.subquery())) == 2

@@ -20,6 +20,9 @@ TRANSITIONS: dict[OrgStatus, frozenset[OrgStatus]] = {
     OrgStatus.rejected: frozenset(),
 }
 
+# Ledger event type of a registration: a new organisation, pending review.
+REGISTERED = "org.registered"
+
 # Ledger event type of a review that moves an organisation to a status.
 EVENT = {
     OrgStatus.verified: "org.verified",

@@ -17,6 +17,9 @@ class OrgReviews:
 
     def feed(self, index: int, body: dict[str, Any]) -> None:
         data = body["data"]
+        if body["type"] == lifecycle.REGISTERED:
+            self._registered(index, data)
+            return
         try:
             org_id, before, to = data["org_id"], OrgStatus(data["from"]), OrgStatus(data["to"])
         except (KeyError, ValueError, TypeError) as exc:
@@ -29,6 +32,13 @@ class OrgReviews:
         if not lifecycle.allowed(before, to):
             raise RuleViolation(index, f"org {org_id} cannot go from {before} to {to}")
         self.status[org_id] = to
+
+    def _registered(self, index: int, data: dict[str, Any]) -> None:
+        """A registration comes first, once: the organisation is pending."""
+        org_id = data.get("org_id")
+        if not isinstance(org_id, int) or org_id in self.status or data.get("to") != "pending":
+            raise RuleViolation(index, f"org {org_id} registered twice, or not pending")
+        self.status[org_id] = OrgStatus.pending
 
     def finish(self) -> None:
         pass

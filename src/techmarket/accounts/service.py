@@ -89,6 +89,15 @@ async def register(
     )
     session.add(org)
     await session.flush()
+    # Awaiting review (the operator is told of it from the ledger); its name and codes
+    # go on the ledger when it is verified.
+    await ledger.append(
+        session,
+        lifecycle.REGISTERED,
+        f"org/{org.id}",
+        {"org_id": org.id, "kind": org.kind.value, "to": OrgStatus.pending.value},
+        now,
+    )
     return org, await add_admin(session, org, data.admin, now)
 
 

@@ -11,11 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.delivery import repository as repo
 from techmarket.models.notification import Notification
-from techmarket.notify.kinds import Kind
+from techmarket.notify.kinds import ABOUT
 
-# The kinds e-mailed to a user who has not chosen: every kind, until notify/kinds.py
-# says per kind.
-EMAILED_BY_DEFAULT: tuple[str, ...] = tuple(Kind)
+# The kinds e-mailed to a user who has not chosen.
+EMAILED_BY_DEFAULT: tuple[str, ...] = tuple(str(k) for k, about in ABOUT.items() if about.email)
 
 
 async def enqueue(session: AsyncSession, told: Sequence[Notification], now: datetime) -> None:

@@ -229,7 +229,16 @@ async def submit(
     achievement = await load(session, principal, achievement_id, lock=True)
     authorize(principal, Action.listing_manage, achievement.org_id)
     if principal.org.kind in lifecycle.NEEDS_TTO_APPROVAL:
-        return achievement, await _move(session, principal, achievement, S.pending_approval, now)
+        await _move(session, principal, achievement, S.pending_approval, now)
+        # Its TTO is told from the ledger; what it is stays private until publication.
+        submitted = await ledger.append(
+            session,
+            "achievement.submitted",
+            f"achievement/{achievement.id}",
+            {"achievement_id": achievement.id, "org_id": achievement.org_id},
+            now,
+        )
+        return achievement, submitted
     index = await _move(
         session, principal, achievement, S.published, now, ledger_types=("achievement.published",)
     )

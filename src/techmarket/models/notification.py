@@ -45,6 +45,8 @@ class Notification(Base):
         UniqueConstraint("user_id", "key", name="uq_notifications_user_key"),
         Index("ix_notifications_user_id_desc", "user_id", "id"),
         Index("ix_notifications_unread", "user_id", postgresql_where="read_at IS NULL"),
+        # The scheduler's look for deals whose parties were reminded to sign.
+        Index("ix_notifications_signing_subject", "subject", postgresql_where="kind = 'signing'"),
     )
 
 

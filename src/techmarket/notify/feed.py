@@ -17,7 +17,7 @@ from techmarket import metrics
 from techmarket.clock import Clock
 from techmarket.ledger import repository as ledger
 from techmarket.ledger.canonical import decode_entry
-from techmarket.notify import inbox, trades
+from techmarket.notify import agreements, approvals, inbox, mandates, poc, trades
 from techmarket.notify import repository as repo
 from techmarket.notify.inbox import Draft
 from techmarket.subscriptions import push
@@ -32,6 +32,25 @@ Teller = Callable[[AsyncSession, int, dict[str, Any]], Awaitable[Sequence[Draft]
 
 TELLERS: Mapping[str, Teller] = {
     "trade.bid_accepted": trades.outbid,
+    "trade.extended": trades.extended,
+    "trade.closed": trades.closed,
+    "trade.registered": trades.registered,
+    "trade.deposit": trades.deposit,
+    "trade.offer": agreements.offer,
+    "trade.notice_opened": agreements.notice_opened,
+    "trade.objection_raised": agreements.objection_raised,
+    "trade.objection_resolved": agreements.objection_resolved,
+    "trade.submitted": approvals.trade_submitted,
+    "achievement.submitted": approvals.achievement_submitted,
+    "org.registered": approvals.org_registered,
+    "mandate.offered": mandates.offered,
+    "mandate.accepted": mandates.accepted,
+    "mandate.revoked": mandates.revoked,
+    "poc.applied": poc.applied,
+    "poc.screened": poc.screened,
+    "poc.planned": poc.planned,
+    "poc.milestone_judged": poc.judged,
+    "poc.closed": poc.closed,
     "achievement.published": push.achievement_published,
     "demand.published": push.demand_published,
     "trade.opened": push.trade_opened,
@@ -55,6 +74,12 @@ async def step(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> 
         if entries:
             await repo.move_feed(session, entries[-1].idx + 1)
         return len(entries)
+
+
+async def catch_up(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+    """Tell everything not yet told (the demo, once loaded, has its first notifications)."""
+    while await step(sessionmaker, clock):
+        pass
 
 
 async def run_forever(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> None:

@@ -1,34 +1,132 @@
-"""Who is told of a trade's events, and what."""
+"""Who is told of an auction's or a listing's events, and what: the bidders (and the
+brokers who bid for them) and the seller, each as the trade's page shows it to them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from techmarket.models.listing import Achievement
+from techmarket.models.trade import Registration, Trade, TradeMode
+from techmarket.notify import audience
 from techmarket.notify import repository as repo
+from techmarket.notify.audience import Message, drafts
 from techmarket.notify.inbox import Draft
 from techmarket.notify.kinds import Kind
-from techmarket.web.display import yuan
+from techmarket.trading import lifecycle
+from techmarket.web.display import local_time, yuan
+
+
+async def trade_and_title(session: AsyncSession, trade_id: int) -> tuple[Trade, str]:
+    trade = await session.get(Trade, trade_id)
+    assert trade is not None, f"trade {trade_id} is on the ledger"
+    achievement = await session.get(Achievement, trade.achievement_id)
+    return trade, achievement.title if achievement else f"交易 #{trade_id}"
+
+
+def seeing(trade: Trade) -> audience.Check:
+    """Those who may see the trade, as its page decides."""
+    return lambda principal: lifecycle.visible(principal, trade)
+
+
+async def _bidder(
+    session: AsyncSession, trade: Trade, org_id: int, broker_user_id: int | None
+) -> list[int]:
+    """A bidding organisation's users, and the broker who acted for it."""
+    check = seeing(trade)
+    return [
+        *await audience.of_orgs(session, [org_id], check),
+        *await audience.brokers(session, [broker_user_id], check),
+    ]
+
+
+def _message(kind: Kind, trade: Trade, title: str, body: str) -> Message:
+    return Message(kind, f"trade/{trade.id}", title, body, f"/trades/{trade.id}")
 
 
 async def outbid(session: AsyncSession, index: int, data: dict[str, Any]) -> Sequence[Draft]:
     """The organisation that led until this bid, if another now leads."""
     trade_id = data["trade_id"]
     before = await repo.leader_before(session, trade_id, index)
-    if before is None or before == await repo.leader_before(session, trade_id, index + 1):
+    after = await repo.leader_before(session, trade_id, index + 1)
+    if before is None or after is None or before[0] == after[0]:
         return []
-    return [
-        Draft(
-            user_id=user_id,
-            kind=Kind.outbid,
-            subject=f"trade/{trade_id}",
-            title="您的出价已被超过",
-            body=f"交易 #{trade_id} 的最高出价现为 {yuan(data['amount_fen'])}。",
-            link=f"/trades/{trade_id}",
-            key=f"ledger/{index}",
-            ledger_index=index,
-        )
-        for user_id in await repo.active_users(session, before)
-    ]
+    trade, name = await trade_and_title(session, trade_id)
+    body = f"「{name}」的最高出价现为 {yuan(data['amount_fen'])}。"
+    message = _message(Kind.outbid, trade, "您的出价已被超过", body)
+    return drafts(message, await _bidder(session, trade, *before), index)
+
+
+async def extended(session: AsyncSession, index: int, data: dict[str, Any]) -> Sequence[Draft]:
+    """The leader, whose win moves away: a bid near the end extended the auction."""
+    leader = await repo.leader_before(session, data["trade_id"], index)
+    if leader is None:
+        return []
+    trade, name = await trade_and_title(session, data["trade_id"])
+    ends_at = local_time(datetime.fromisoformat(data["ends_at"]))
+    body = f"您领先的「{name}」已延时，现于 {ends_at}（北京时间）结束。"
+    message = _message(Kind.extended, trade, "您领先的拍卖已延时", body)
+    return drafts(message, await _bidder(session, trade, *leader), index)
+
+
+async def closed(session: AsyncSession, index: int, data: dict[str, Any]) -> Sequence[Draft]:
+    """Every bidder (won or not) and the seller, with the result each may know: the
+    price and the winner's alias are public from the close."""
+    trade, name = await trade_and_title(session, data["trade_id"])
+    registrations = await repo.registrations(session, trade.id)
+    sold = data["result"] == "sold"
+    price = yuan(data["final_price_fen"])
+    told: list[Draft] = []
+    for r in registrations:
+        if r.alias == data["winner_alias"]:
+            title, body = "您已竞得", f"您以 {price} 竞得「{name}」，请在签约期限内登记合同。"
+        elif sold:
+            title, body = "竞价已结束，您未竞得", f"「{name}」以 {price} 成交，您的保证金将退还。"
+        else:
+            title, body = "竞价已结束，流拍", f"「{name}」未成交（流拍），您的保证金将退还。"
+        users = await _bidder(session, trade, r.org_id, r.broker_user_id)
+        told += drafts(_message(Kind.closed, trade, title, body), users, index)
+    if sold:
+        title, body = "您的交易已成交", f"「{name}」以 {price} 成交，请与买方登记合同。"
+    else:
+        title, body = "您的交易未成交", f"「{name}」未成交（流拍），成果可重新挂出。"
+    sellers = await audience.of_orgs(session, [trade.seller_org_id], seeing(trade))
+    return told + list(drafts(_message(Kind.closed, trade, title, body), sellers, index))
+
+
+async def _registration(session: AsyncSession, trade_id: int, alias: str) -> Registration:
+    found = next((r for r in await repo.registrations(session, trade_id) if r.alias == alias), None)
+    assert found is not None, f"alias {alias} of trade {trade_id} is registered"
+    return found
+
+
+async def registered(session: AsyncSession, index: int, data: dict[str, Any]) -> Sequence[Draft]:
+    """The organisation that registered to bid (or its intent to buy), and its broker."""
+    trade, name = await trade_and_title(session, data["trade_id"])
+    r = await _registration(session, trade.id, data["alias"])
+    what = "购买意向已登记" if trade.mode == TradeMode.listed else "竞买报名成功"
+    body = f"「{name}」：您的竞买号为 {r.alias}，保证金 {yuan(r.deposit_fen)} 已冻结。"
+    users = await _bidder(session, trade, r.org_id, r.broker_user_id)
+    return drafts(_message(Kind.registered, trade, what, body), users, index)
+
+
+DEPOSIT_MOVES = {
+    "released": "已退还",
+    "applied": "已抵作价款",
+    "forfeited": "因未按期登记合同被没收",
+}
+
+
+async def deposit(session: AsyncSession, index: int, data: dict[str, Any]) -> Sequence[Draft]:
+    """The organisation whose deposit moved (held is told as the registration)."""
+    move = DEPOSIT_MOVES.get(data["deposit"])
+    if move is None:
+        return []
+    trade, name = await trade_and_title(session, data["trade_id"])
+    r = await _registration(session, trade.id, data["alias"])
+    body = f"「{name}」：竞买号 {r.alias} 的保证金 {yuan(data['deposit_fen'])} {move}。"
+    users = await _bidder(session, trade, r.org_id, r.broker_user_id)
+    return drafts(_message(Kind.deposit, trade, f"保证金{move}", body), users, index)

@@ -24,7 +24,6 @@ from techmarket.errors import Conflict, InvalidInput, NotFound
 from techmarket.ledger import commitment
 from techmarket.ledger import service as ledger
 from techmarket.listings import achievements
-from techmarket.listings import lifecycle as listing_lifecycle
 from techmarket.listings import repository as listings_repo
 from techmarket.listings.demands import ResponseNotFound
 from techmarket.models.listing import AchievementStatus, Demand, ResponseStatus
@@ -43,7 +42,7 @@ from techmarket.trading.lifecycle import (
     TradeNotFound,
     load,
     mandate_objects,
-    open_trade,
+    open_or_submit,
     record_event,
     release_deposits,
 )
@@ -266,9 +265,7 @@ async def create(
     session.add(trade)
     await session.flush()
     await achievements.move_into_trade(session, principal, listed, now)
-    if principal.org.kind in listing_lifecycle.NEEDS_TTO_APPROVAL:
-        return trade, None
-    return trade, await open_trade(session, trade, now)
+    return trade, await open_or_submit(session, principal, trade, now)
 
 
 async def from_response(

@@ -16,7 +16,6 @@ from techmarket.accounts.policy import Action, Principal, WrongKind, authorize
 from techmarket.errors import Conflict, DomainError, NotFound
 from techmarket.ledger import commitment
 from techmarket.listings import achievements
-from techmarket.listings import lifecycle as listing_lifecycle
 from techmarket.listings import repository as listings
 from techmarket.models.listing import Achievement, AchievementStatus
 from techmarket.models.trade import Contract, PaymentTerms, Trade, TradeMode, TradeStatus
@@ -94,9 +93,7 @@ async def offer(
     )
     session.add(trade)
     await session.flush()
-    if principal.org.kind in listing_lifecycle.NEEDS_TTO_APPROVAL:
-        return trade, None
-    return trade, await lifecycle.open_trade(session, trade, now)
+    return trade, await lifecycle.open_or_submit(session, principal, trade, now)
 
 
 async def load_offer(

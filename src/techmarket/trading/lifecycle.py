@@ -182,6 +182,27 @@ async def open_trade(session: AsyncSession, trade: Trade, now: datetime) -> int:
     )
 
 
+async def open_or_submit(
+    session: AsyncSession, principal: Principal, trade: Trade, now: datetime
+) -> int:
+    """A new trade opens, or at universities and institutes waits for its TTO, who is told
+    of it from the ledger: the entry says only what awaits approval (its terms are not
+    public before)."""
+    if principal.org.kind not in listing_lifecycle.NEEDS_TTO_APPROVAL:
+        return await open_trade(session, trade, now)
+    return await record_event(
+        session,
+        trade,
+        "trade.submitted",
+        {
+            "achievement_id": trade.achievement_id,
+            "seller_org_id": trade.seller_org_id,
+            "mode": str(trade.mode),
+        },
+        now,
+    )
+
+
 async def create(
     session: AsyncSession,
     principal: Principal,
@@ -237,9 +258,7 @@ async def create(
     session.add(trade)
     await session.flush()
     await achievements.move_into_trade(session, principal, achievement, now)
-    if principal.org.kind in listing_lifecycle.NEEDS_TTO_APPROVAL:
-        return trade, None
-    return trade, await open_trade(session, trade, now)
+    return trade, await open_or_submit(session, principal, trade, now)
 
 
 # Trades the TTO has not approved (yet, or ever): for the seller and the operator only.

@@ -73,8 +73,8 @@ class Auctions:
             if kind == "trade.converted" and data.get("from") == "agreement":
                 self._adopt(trade_id, data)
             return  # ``Agreements`` follows it (and checks the conversion)
-        if kind in ("trade.approved", "trade.rejected"):
-            return  # before opening: the TTO's decision
+        if kind in ("trade.submitted", "trade.approved", "trade.rejected"):
+            return  # before opening: to the TTO, and the TTO's decision
         # A take of an express licence opens (and concludes) a deal of its own.
         if kind in ("trade.opened", "trade.express_taken") and data["mode"] not in (
             "auction",

@@ -541,25 +541,34 @@ async def next_signing_lapsed(
     session: AsyncSession, now: datetime, skip: Collection[int]
 ) -> Trade | None:
     """An auction or listing deal whose signing period ended without a contract."""
+    stmt = (
+        unsigned_deals().where(signing_deadline() <= now, _not_in(skip)).order_by(Trade.closed_at)
+    )
+    return await _first_unlocked(session, stmt)
+
+
+def signing_deadline() -> ColumnElement[datetime | None]:
+    """When a deal's winner must have recorded the contract."""
     # Terms give the period as ISO 8601 text, which PostgreSQL reads as an interval (trades
     # opened before periods were durations gave whole days).
     signing_period = func.coalesce(
         cast(Trade.terms["signing_period"].astext, INTERVAL),
         func.make_interval(0, 0, 0, Trade.terms["signing_days"].as_integer()),
     )
-    stmt = (
+    return Trade.closed_at + signing_period
+
+
+def unsigned_deals() -> Select[Trade]:
+    """The auction and listing deals still waiting for their contract."""
+    return (
         select(Trade)
         .outerjoin(Contract, Contract.trade_id == Trade.id)
         .where(
             Trade.status == TradeStatus.sold,
             Trade.mode.in_(ENDING),
             Contract.trade_id.is_(None),
-            Trade.closed_at + signing_period <= now,
-            _not_in(skip),
         )
-        .order_by(Trade.closed_at)
     )
-    return await _first_unlocked(session, stmt)
 
 
 async def trade_entries_after(

@@ -23,6 +23,7 @@ from techmarket.web import (
     error_pages,
     express,
     home,
+    inbox,
     ledger,
     mandates,
     my_achievements,
@@ -49,6 +50,7 @@ from techmarket.web.templating import STATIC
 AREAS = (
     home.router,
     account.router,
+    inbox.router,
     ledger.router,
     operator.router,
     my_achievements.router,

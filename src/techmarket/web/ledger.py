@@ -31,15 +31,18 @@ SUBJECT_PAGES = {
 
 # What each kind of entry records, in Chinese (the type itself is shown beside it).
 EVENT_LABELS = {
+    "org.registered": "机构注册，待认证",
     "org.verified": "机构通过认证",
     "org.rejected": "机构认证未通过",
     "org.suspended": "机构被暂停",
+    "achievement.submitted": "成果提交内部审批",
     "achievement.approved": "成果通过内部审批",
     "achievement.published": "成果发布",
     "achievement.withdrawn": "成果撤回或下架",
     "demand.published": "需求发布",
     "response.accepted": "揭榜方案被采纳",
     "trade.opened": "交易开始",
+    "trade.submitted": "交易提交内部审批",
     "trade.approved": "交易通过内部审批",
     "trade.rejected": "交易未获批准",
     "trade.registered": "报名竞买",

@@ -103,6 +103,7 @@ DOMAIN: dict[str, str] = {
     # proof of concept
     "poc_centre_not_found": "未找到该概念验证中心（须经平台认证）。",
     "poc_project_not_found": "未找到该概念验证项目。",
+    "notification_not_found": "未找到该通知。",
     "poc_milestone_not_found": "该项目没有这个里程碑。",
     "poc_achievement_not_public": "只有已发布的成果可以申请概念验证。",
     "poc_already_open": "该成果已有进行中的概念验证项目。",

@@ -20,6 +20,7 @@ from techmarket.db import Session, unit_of_work
 from techmarket.deps import Now
 from techmarket.errors import NotAuthenticated
 from techmarket.models.org import OrgKind
+from techmarket.notify import inbox
 from techmarket.types import INT64_MAX
 from techmarket.web.csrf import SESSION_COOKIE, https
 
@@ -39,9 +40,10 @@ class SignedInAs:
     roles: frozenset[str]
     may: frozenset[str]  # the actions its pages offer (policy.open_to)
     mandate_id: int | None = None  # a broker acting for the organisation shown
+    unread: int = 0  # notifications not read (the header's badge)
 
     @classmethod
-    def of(cls, principal: Principal) -> SignedInAs:
+    def of(cls, principal: Principal, unread: int = 0) -> SignedInAs:
         return cls(
             user_id=principal.user.id,
             name=principal.user.display_name,
@@ -53,6 +55,7 @@ class SignedInAs:
             roles=principal.roles,
             may=frozenset(open_to(principal)),
             mandate_id=principal.mandate.id if principal.mandate else None,
+            unread=unread,
         )
 
 
@@ -108,7 +111,11 @@ async def _principal(session: Session, request: Request, now: Now) -> Principal 
             principal = None
     if principal is not None and (mandate := acting_under(request)) is not None:
         principal = await mandates.act_under(session, principal, mandate, now)
-    request.state.signed_in_as = SignedInAs.of(principal) if principal else None
+    request.state.signed_in_as = (
+        SignedInAs.of(principal, await inbox.unread(session, principal.user.id))
+        if principal
+        else None
+    )
     return principal
 
 

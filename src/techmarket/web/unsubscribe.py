@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from techmarket.db import Session
 from techmarket.delivery import service
+from techmarket.notify.kinds import ABOUT, Kind
 from techmarket.web.templating import render
 
 router = APIRouter()
@@ -26,10 +27,14 @@ def _key(request: Request) -> bytes:
 @router.get("/unsubscribe/{token}")
 async def confirm(request: Request, token: str, session: Session) -> HTMLResponse:
     _, kind = await service.unsubscribed(session, _key(request), token)
-    return render(request, "unsubscribe.html", {"kind_label": kind, "done": False})
+    return render(
+        request, "unsubscribe.html", {"kind_label": ABOUT[Kind(kind)].label, "done": False}
+    )
 
 
 @router.post("/unsubscribe/{token}")
 async def unsubscribe(request: Request, token: str, session: Session) -> HTMLResponse:
     kind = await service.unsubscribe_email(session, _key(request), token)
-    return render(request, "unsubscribe.html", {"kind_label": kind, "done": True})
+    return render(
+        request, "unsubscribe.html", {"kind_label": ABOUT[Kind(kind)].label, "done": True}
+    )

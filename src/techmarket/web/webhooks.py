@@ -16,7 +16,7 @@ from techmarket.delivery import service
 from techmarket.delivery.schemas import WebhookCreate
 from techmarket.deps import AppSettings, Now
 from techmarket.errors import DomainError
-from techmarket.notify.kinds import Kind
+from techmarket.notify.kinds import ABOUT
 from techmarket.types import Id, Line
 from techmarket.web import forms
 from techmarket.web.sessions import SignedIn
@@ -26,13 +26,11 @@ router = APIRouter()
 
 SHOWN = 200  # endpoints on the page
 LOG_PAGE = 50
-# The kinds' names for people (notify/kinds.py names every kind once it has them).
-KIND_NAMES = {Kind.outbid: "出价被超过", Kind.closed: "拍卖或挂牌结束"}
 STATUS_NAMES = {"pending": "待重试", "sent": "已送达", "failed": "已放弃"}
 
 
 def _kinds() -> list[tuple[str, str]]:
-    return [(str(k), KIND_NAMES.get(k, str(k))) for k in Kind]
+    return [(str(k), about.label) for k, about in ABOUT.items()]
 
 
 async def _listing(session: Session, principal: Principal) -> dict[str, Any]:
