@@ -14,6 +14,7 @@ import aiosmtplib
 
 from techmarket.delivery.rules import SENT, Outcome, Status
 from techmarket.models.notification import Notification
+from techmarket.web import reasons
 
 TIMEOUT = 10.0  # seconds for each SMTP exchange
 
@@ -68,15 +69,19 @@ def compose(letter: Letter) -> EmailMessage:
     message["Auto-Submitted"] = "auto-generated"
     message["List-Unsubscribe"] = f"<{letter.unsubscribe}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    why = [reasons.text(r) for r in n.reasons]
     message.set_content(
-        f"{n.title}\n\n{n.body}\n\n查看详情：{letter.link}\n\n"
-        f"不再接收此类邮件：{letter.unsubscribe}\n"
+        f"{n.title}\n\n{n.body}\n\n"
+        + "".join(f"· {w}\n" for w in why)
+        + f"\n查看详情：{letter.link}\n\n不再接收此类邮件：{letter.unsubscribe}\n"
     )
+    listed = "".join(f"<li>{escape(w)}</li>" for w in why)
     message.add_alternative(
         f"""<!doctype html>
 <html lang="zh-CN"><body>
 <h1 style="font-size:18px">{escape(n.title)}</h1>
 <p>{escape(n.body)}</p>
+{f"<ul>{listed}</ul>" if listed else ""}
 <p><a href="{escape(letter.link)}">查看详情</a></p>
 <p style="color:#666;font-size:12px"><a href="{escape(letter.unsubscribe)}">不再接收此类邮件</a></p>
 </body></html>

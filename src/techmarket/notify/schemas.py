@@ -9,6 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from techmarket.notify.kinds import Kind
 
 
+class PushReason(BaseModel):
+    code: str = Field(
+        description="a matching reason's code, as matches give them, or your_achievement / "
+        "your_demand: which of the recipient's own listings it matched"
+    )
+    detail: str
+
+
 class NotificationRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -19,6 +27,9 @@ class NotificationRead(BaseModel):
     body: str
     link: str = Field(description="the page of what it is about")
     ledger_index: int | None = Field(description="the ledger entry it tells of, if one")
+    reasons: list[PushReason] = Field(
+        description="why a pushed listing matched (the matching engine's reasons); else empty"
+    )
     created_at: datetime
     read_at: datetime | None
 

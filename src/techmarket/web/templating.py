@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from techmarket.web import csrf, display, labels, places
+from techmarket.web import csrf, display, labels, places, reasons
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -56,6 +56,7 @@ environment.filters.update(
 )
 environment.globals.update(nav=NAV, options=labels.options, page_url=display.page_url)
 environment.filters["place"] = places.name  # region codes as names (行政区划)
+environment.filters["reason"] = reasons.text  # why a listing matched
 templates = Jinja2Templates(env=environment)
 
 
