@@ -98,7 +98,16 @@ async def _staff(admin: Page, researcher: DemoLogin) -> None:
     # A university responds to demands and posts none: its pages offer what it may do.
     areas = admin.get_by_role("navigation", name="本机构").get_by_role("link")
     await expect(areas).to_have_text(
-        ["科技成果", "批量导入", "揭榜方案", "用户与角色", "安心屋（审批）", "概念验证"]
+        [
+            "科技成果",
+            "批量导入",
+            "揭榜方案",
+            "订阅与推送",
+            "用户与角色",
+            "Webhook",
+            "安心屋（审批）",
+            "概念验证",
+        ]
     )
     await screenshot(admin, "journey-3-users")
 
@@ -142,7 +151,9 @@ async def _approve(tto: Page) -> None:
 async def _publish_demand(owner: Page) -> int:
     await _follow(owner, "我的机构", "banner")
     areas = owner.get_by_role("navigation", name="本机构").get_by_role("link")
-    await expect(areas).to_have_text(["科技成果", "批量导入", "企业需求", "用户与角色"])
+    await expect(areas).to_have_text(
+        ["科技成果", "批量导入", "企业需求", "订阅与推送", "用户与角色", "Webhook"]
+    )
     await _follow(owner, "企业需求", "本机构")
     await _follow(owner, "发布新需求")
     await owner.get_by_label("需求名称").fill(DEMAND)
