@@ -47,7 +47,11 @@ class Market:
 
 
 async def many_auctions(
-    engine: AsyncEngine, auctions: int, bidders: int, ends_at: datetime, deposit_fen: int = 0
+    engine: AsyncEngine,
+    auctions: int,
+    bidders: int,
+    ends_at: datetime,
+    extension_seconds: int = 300,
 ) -> Market:
     """A seller, ``bidders`` verified bidders with bearer tokens, and ``auctions`` open
     auctions ending at ``ends_at``; bidder i registered in auction i mod ``auctions``."""
@@ -107,7 +111,8 @@ async def many_auctions(
                     achievement_id=listed.id,
                     start_price_fen=STEP,
                     increment_fen=STEP,
-                    deposit_fen=deposit_fen,
+                    deposit_fen=0,
+                    extension_seconds=extension_seconds,
                     registration_deadline=ends_at,
                     starts_at=now,
                     ends_at=ends_at,
@@ -150,7 +155,9 @@ async def bidding(bases: list[str], market: Market, seconds: float, pace: float)
                 sent = time.perf_counter()
                 micros = (time.monotonic_ns() - T0) // 1000
                 amount = STEP * (micros * everyone + seed + 1)
-                await ws.send(json.dumps({"type": "bid", "request_id": request, "amount_fen": amount}))
+                await ws.send(
+                    json.dumps({"type": "bid", "request_id": request, "amount_fen": amount})
+                )
                 answer = f'"request_id":"{request}"'
                 async for raw in ws:  # the auction's broadcasts come too: skip them cheaply
                     if answer in raw:
@@ -174,14 +181,18 @@ async def check_exactly_once(engine: AsyncEngine, acks: list[tuple[int, int, int
     async with engine.connect() as conn:
         size, count, top = (
             await conn.execute(
-                text("SELECT h.size, count(e.idx), max(e.idx) FROM ledger_head h, ledger_entries e GROUP BY h.size")
+                text(
+                    "SELECT h.size, count(e.idx), max(e.idx)"
+                    " FROM ledger_head h, ledger_entries e GROUP BY h.size"
+                )
             )
         ).one()
         assert count == size and top == size - 1, f"ledger of {size} has {count} entries"
         rows = await conn.execute(
             text(
-                "SELECT idx, subject, (convert_from(canonical, 'UTF8')::jsonb #>> '{data,seq}')::bigint "
-                "FROM ledger_entries WHERE type = 'trade.bid_accepted'"
+                "SELECT idx, subject,"
+                " (convert_from(canonical, 'UTF8')::jsonb #>> '{data,seq}')::bigint"
+                " FROM ledger_entries WHERE type = 'trade.bid_accepted'"
             )
         )
         where: dict[tuple[str, int], list[int]] = {}
@@ -256,8 +267,13 @@ async def main(auctions: int, bidders: int, seconds: int, clients: int) -> None:
         assert embedded is not None, "pgbench needs the embedded server's binaries"
         url = engine.url.render_as_string(hide_password=False)
         started = time.perf_counter()
-        market = await many_auctions(engine, auctions, bidders, datetime.now(UTC) + timedelta(days=1))
-        print(f"set up {auctions} auctions, {bidders} bidders in {time.perf_counter() - started:.0f} s")
+        market = await many_auctions(
+            engine, auctions, bidders, datetime.now(UTC) + timedelta(days=1)
+        )
+        print(
+            f"set up {auctions} auctions, {bidders} bidders "
+            f"in {time.perf_counter() - started:.0f} s"
+        )
         with serving(url, 2) as bases:
             full = await bidding(bases, market, seconds, PACE)
             rate = full.accepted / seconds
@@ -274,10 +290,16 @@ async def main(auctions: int, bidders: int, seconds: int, clients: int) -> None:
                 f"ack latency {percentiles(half.latencies)}  (goal p99 <= 50 ms)"
             )
         await check_exactly_once(engine, full.acks + half.acks)
-        print(f"checked: each of {len(full.acks) + len(half.acks)} acked bids in the ledger exactly once")
+        print(
+            f"checked: each of {len(full.acks) + len(half.acks)} acked bids "
+            "in the ledger exactly once"
+        )
         # Last: pgbench writes rows of its own into the trades and the ledger.
         tps = pgbench(url, embedded.bin_dir, market.trades, clients, seconds)
-        print(f"pgbench, one bid's transaction over {auctions} auctions, {clients} clients: {tps:.0f} tps")
+        print(
+            f"pgbench, one bid's transaction over {auctions} auctions, "
+            f"{clients} clients: {tps:.0f} tps"
+        )
         print(f"ratio  accepted bids/s / pgbench tps: {rate / tps:.2f}  (goal >= 2)")
 
 

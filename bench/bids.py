@@ -276,8 +276,9 @@ async def fan_out(
     committed_at: dict[int, float] = {}
 
     def commit_seen(_conn: object, _pid: int, _channel: str, payload: str) -> None:
-        for msg in json.loads(payload)["messages"]:
-            committed_at.setdefault(msg["seq"], time.time())
+        for group in json.loads(payload):
+            for msg in group["messages"]:
+                committed_at.setdefault(msg["seq"], time.time())
 
     listener = await asyncpg.connect(
         make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)

@@ -62,18 +62,18 @@ async def test_bids_arriving_while_a_batch_runs_are_placed_in_order_together_in_
     orders = [BidOrder(b, START_PRICE + STEP * i) for i, b in enumerate(bidders)]
     batches: list[int] = []
     first_runs, others_queued = asyncio.Event(), asyncio.Event()
-    place_bids = bidding.place_bids
+    place_batches = bidding.place_batches
 
     async def slow_first_batch(
-        session: AsyncSession, trade_id: int, batch: list[BidOrder], clock: Any
-    ) -> list[Any]:
-        batches.append(len(batch))
+        session: AsyncSession, batch: dict[int, list[BidOrder]], clock: Any
+    ) -> dict[int, list[Any]]:
+        batches.append(sum(len(orders) for orders in batch.values()))
         if len(batches) == 1:  # the first batch is running while the others arrive
             first_runs.set()
             await others_queued.wait()
-        return await place_bids(session, trade_id, batch, clock)
+        return await place_batches(session, batch, clock)
 
-    monkeypatch.setattr(bidding, "place_bids", slow_first_batch)
+    monkeypatch.setattr(bidding, "place_batches", slow_first_batch)
     first = asyncio.create_task(desk.place(trade_id, orders[0]))
     await first_runs.wait()
     rest = [asyncio.create_task(desk.place(trade_id, order)) for order in orders[1:]]
