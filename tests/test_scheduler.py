@@ -1,8 +1,9 @@
 """The periodic jobs: each due trade in its own transaction, a failing one left for later."""
 
 import asyncio
+import contextlib
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -195,3 +196,35 @@ async def test_two_processes_closing_the_same_due_auctions_close_each_exactly_on
         assert {subject: n for subject, n in closes} == {f"trade/{t}": 1 for t, _ in auctions}
         statuses = await session.execute(select(Trade.status).order_by(Trade.id))
         assert list(statuses.scalars()) == [TradeStatus.sold, TradeStatus.unsold] * 3
+
+
+class _RunningClock:
+    """Real time, shifted to start at ``at``."""
+
+    def __init__(self, at: datetime) -> None:
+        self._shift = at - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._shift
+
+
+async def test_an_auction_closes_at_its_end_not_a_whole_interval_later(
+    committed: async_sessionmaker[AsyncSession],
+) -> None:
+    trade_id, _ = await committed_auction(committed, 1)
+    clock = _RunningClock(ENDED - timedelta(seconds=0.5))  # due in half a second
+    running = asyncio.create_task(scheduler.run_forever(committed, clock, interval=3600))
+    try:
+        async with asyncio.timeout(10):
+            while True:  # the first run finds nothing due; the next comes at the end
+                async with committed() as session:
+                    trade = await session.get(Trade, trade_id)
+                    assert trade is not None
+                    if trade.status == TradeStatus.unsold:
+                        break
+                await asyncio.sleep(0.05)
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    assert trade.closed_at is not None and trade.closed_at >= ENDED

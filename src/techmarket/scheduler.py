@@ -95,7 +95,27 @@ async def run_due(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) 
 async def run_forever(
     sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, interval: float
 ) -> None:
-    """Catch up at start, then run every ``interval`` seconds until cancelled."""
+    """Catch up at start, then run every ``interval`` seconds until cancelled, and
+    sooner when an auction or a listing ends before then (its bids' grace past), so a
+    storm of auctions ending at once closes within seconds of its end, not an interval."""
     while True:
+        started = clock.now()
         await run_due(sessionmaker, clock)
-        await asyncio.sleep(interval)
+        await asyncio.sleep(await _until_next(sessionmaker, clock, interval, started))
+
+
+async def _until_next(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, interval: float, started: datetime
+) -> float:
+    """Seconds until the next run: ``interval``, or until the next end, its grace past."""
+    try:
+        async with sessionmaker() as session:
+            # Ends since this run started are due now; earlier ones it took (or left).
+            end = await trades.next_end(session, started - closing.BID_GRACE)
+    except Exception:  # the database went away: the next run will say so
+        log.exception("could not find the next end")
+        return interval
+    if end is None:
+        return interval
+    due = end + closing.BID_GRACE - clock.now()
+    return min(interval, max(due.total_seconds(), 0.0))
