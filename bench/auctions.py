@@ -236,7 +236,7 @@ INSERT INTO bid_requests (trade_id, user_id, key, org_id, outcome, at)
   FROM trade_registrations r JOIN users u ON u.org_id = r.org_id
   WHERE r.trade_id = :trade LIMIT 1
   ON CONFLICT DO NOTHING;
-SELECT pg_notify('trade_events_bench', '[{"trade_id":0,"messages":[]}]');
+SELECT pg_notify('trade_events', '[{"trade_id":0,"messages":[]}]');
 END;
 """
 

@@ -217,7 +217,7 @@ nodes AS (INSERT INTO ledger_nodes (level, idx, hash)
                        ARRAY[sha256(convert_to(:amount::text, 'UTF8'))]::bytea[]))
 UPDATE ledger_head SET size = size + 1, last_leaf_hash = sha256(convert_to(:amount::text, 'UTF8')),
   frontier = ARRAY[sha256(convert_to(:amount::text, 'UTF8'))] WHERE id = 1;
-SELECT pg_notify('trade_events', p) FROM unnest(ARRAY['{"trade_id":0,"messages":[]}']) AS p;
+SELECT pg_notify('trade_events', p) FROM unnest(ARRAY['[{"trade_id":0,"messages":[]}]']) AS p;
 INSERT INTO bids (trade_id, registration_id, alias, amount_fen, kind, seq, ledger_index, at)
   SELECT :trade, id, alias, :amount, 'bid', (SELECT seq + 1 FROM trades WHERE id = :trade),
          (SELECT size - 1 FROM ledger_head), now()
