@@ -283,7 +283,7 @@ async def main(auctions: int, bidders: int, seconds: int, clients: int) -> None:
                 f"{rate:.0f} accepted bids/s ({handled:.0f} handled, {full.refused} refused)"
             )
             print(f"  ack latency {percentiles(full.latencies)}")
-            half_pace = max(0.2, handled / 2 / bidders)
+            half_pace = handled / 2 / bidders
             half = await bidding(bases, market, seconds, half_pace)
             print(
                 f"half load: {(half.accepted + half.refused) / seconds:.0f} bids/s offered, "
