@@ -168,7 +168,7 @@ async def test_a_failed_batch_is_logged_as_its_trades_not_as_its_first_bidders(
     async def unreachable(*args: Any) -> None:
         raise ConnectionError("the database went away")
 
-    monkeypatch.setattr(bidding, "place_bids", unreachable)
+    monkeypatch.setattr(bidding, "place_batches", unreachable)
     desk = Desk(sessionmaker, clock)
     order = BidOrder(await enterprise(session), 1_000_000)
     with (

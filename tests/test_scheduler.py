@@ -1,18 +1,22 @@
 """The periodic jobs: each due trade in its own transaction, a failing one left for later."""
 
+import asyncio
+import contextlib
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from sqlalchemy import select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from techmarket import scheduler
 from techmarket.audit import rule_books
 from techmarket.clock import FixedClock
+from techmarket.db import make_engine, make_sessionmaker
 from techmarket.ledger.note import Verifier
 from techmarket.ledger.verify import verify_export
+from techmarket.models.ledger import LedgerEntry
 from techmarket.models.trade import Trade, TradeStatus
 from techmarket.trading import bidding, closing
 from techmarket.trading import repository as trades
@@ -162,3 +166,65 @@ async def test_a_job_or_chore_that_fails_stops_none_of_the_others(
         "scheduled job broken failed",
         "scheduled job broken_chore failed",
     ]
+
+
+async def test_two_processes_closing_the_same_due_auctions_close_each_exactly_once(
+    committed: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    auctions = [await committed_auction(committed, 1) for _ in range(6)]
+    for trade_id, (bidder,) in auctions[::2]:  # half of them sold
+        async with committed.begin() as session:
+            await bidding.place_bid(
+                session, bidder, trade_id, 1_000_000, None, None, BIDDING, FixedClock(BIDDING)
+            )
+    other_process = make_engine(engine.url.render_as_string(hide_password=False), pool_size=2)
+    clock = FixedClock(ENDED)
+    try:
+        done = await asyncio.gather(
+            scheduler.run(committed, clock, scheduler.CLOSE_AUCTIONS),
+            scheduler.run(make_sessionmaker(other_process), clock, scheduler.CLOSE_AUCTIONS),
+        )
+    finally:
+        await other_process.dispose()
+    assert sum(done) == len(auctions)
+    async with committed() as session:
+        closes = await session.execute(
+            select(LedgerEntry.subject, func.count())
+            .where(LedgerEntry.type == "trade.closed")
+            .group_by(LedgerEntry.subject)
+        )
+        assert {subject: n for subject, n in closes} == {f"trade/{t}": 1 for t, _ in auctions}
+        statuses = await session.execute(select(Trade.status).order_by(Trade.id))
+        assert list(statuses.scalars()) == [TradeStatus.sold, TradeStatus.unsold] * 3
+
+
+class _RunningClock:
+    """Real time, shifted to start at ``at``."""
+
+    def __init__(self, at: datetime) -> None:
+        self._shift = at - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._shift
+
+
+async def test_an_auction_closes_at_its_end_not_a_whole_interval_later(
+    committed: async_sessionmaker[AsyncSession],
+) -> None:
+    trade_id, _ = await committed_auction(committed, 1)
+    clock = _RunningClock(ENDED - timedelta(seconds=0.5))  # due in half a second
+    running = asyncio.create_task(scheduler.run_forever(committed, clock, interval=3600))
+    try:
+        async with asyncio.timeout(10):
+            while True:  # the first run finds nothing due; the next comes at the end
+                async with committed() as session:
+                    trade = await session.get(Trade, trade_id)
+                    assert trade is not None
+                    if trade.status == TradeStatus.unsold:
+                        break
+                await asyncio.sleep(0.05)
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    assert trade.closed_at is not None and trade.closed_at >= ENDED

@@ -1,5 +1,5 @@
-"""Periodic jobs that every serving process runs. Each due trade is handled in its own
-short transaction, locked with SKIP LOCKED, so several processes may run the jobs at once
+"""Periodic jobs that every serving process runs. Due trades are handled a few to a short
+transaction, each locked with SKIP LOCKED, so several processes may run the jobs at once
 and one trade that fails (logged, retried at the next run) holds up no other."""
 
 from __future__ import annotations
@@ -48,31 +48,44 @@ CLOSE_AUCTIONS = TradeJob(
 CONCLUDE_AGREEMENTS = TradeJob("conclude agreement", trades.next_notice_ended, competing.end_notice)
 FORFEIT_DEPOSITS = TradeJob("forfeit deposit", trades.next_signing_lapsed, closing.forfeit)
 
+# Due trades done in one transaction (one commit for them all; the ledger's head stays
+# locked from the first one's events to the commit, so not too many).
+BATCH = 20
 TRADE_JOBS = (END_LISTINGS, CLOSE_AUCTIONS, CONCLUDE_AGREEMENTS, FORFEIT_DEPOSITS)
 # Set-wise chores, each in one transaction of its own.
 CHORES = (expire_demands, forget_old_failures, remind_signing, send_digests)
 
 
 async def run(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, job: TradeJob) -> int:
-    """Do ``job`` to every trade due now, one transaction each; returns how many were
-    done. A trade that fails is rolled back alone, logged and left for the next run."""
+    """Do ``job`` to every trade due now, up to BATCH to a transaction; returns how many
+    were done. Once a batch fails, the run goes on one trade a transaction: a trade that
+    fails is rolled back alone, logged and left for the next run."""
     tried: set[int] = set()  # this run takes each trade once, done or failed
     done = 0
+    batch = BATCH
     while True:
-        trade_id = None
+        taken: list[int] = []
         try:
             async with sessionmaker.begin() as session:
                 now = clock.now()
-                trade = await job.next_due(session, now, tried)
-                if trade is None:
-                    return done
-                trade_id = trade.id
-                tried.add(trade_id)
-                await job.act(session, trade, now)
-            done += 1
+                while len(taken) < batch:
+                    trade = await job.next_due(session, now, tried.union(taken))
+                    if trade is None:
+                        break
+                    taken.append(trade.id)
+                    await job.act(session, trade, now)
+            if not taken:
+                return done
+            tried.update(taken)
+            done += len(taken)
         except Exception:
-            if trade_id is None:
+            if not taken:
                 raise  # finding due trades failed: nothing to skip, the run stops
+            if len(taken) > 1:  # one of them failed: each again, on its own
+                batch = 1
+                continue
+            (trade_id,) = taken
+            tried.add(trade_id)
             log.exception("could not %s %s", job.name, trade_id, extra={"trade_id": trade_id})
             metrics.job_failed(job.name)
 
@@ -97,7 +110,27 @@ async def run_due(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) 
 async def run_forever(
     sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, interval: float
 ) -> None:
-    """Catch up at start, then run every ``interval`` seconds until cancelled."""
+    """Catch up at start, then run every ``interval`` seconds until cancelled, and
+    sooner when an auction or a listing ends before then (its bids' grace past), so a
+    storm of auctions ending at once closes within seconds of its end, not an interval."""
     while True:
+        started = clock.now()
         await run_due(sessionmaker, clock)
-        await asyncio.sleep(interval)
+        await asyncio.sleep(await _until_next(sessionmaker, clock, interval, started))
+
+
+async def _until_next(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, interval: float, started: datetime
+) -> float:
+    """Seconds until the next run: ``interval``, or until the next end, its grace past."""
+    try:
+        async with sessionmaker() as session:
+            # Ends since this run started are due now; earlier ones it took (or left).
+            end = await trades.next_end(session, started - closing.BID_GRACE)
+    except Exception:  # the database went away: the next run will say so
+        log.exception("could not find the next end")
+        return interval
+    if end is None:
+        return interval
+    due = end + closing.BID_GRACE - clock.now()
+    return min(interval, max(due.total_seconds(), 0.0))

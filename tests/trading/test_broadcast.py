@@ -40,7 +40,7 @@ async def broadcaster(engine: AsyncEngine) -> AsyncIterator[broadcast.Broadcaste
 
 async def _notified(committed: async_sessionmaker[AsyncSession], trade_id: int, seq: int) -> None:
     async with committed.begin() as session:
-        await broadcast.notify(session, trade_id, [_bid(seq)])
+        await broadcast.notify(session, {trade_id: [_bid(seq)]})
 
 
 async def test_a_large_batch_arrives_whole_in_order_at_commit_and_only_to_its_trade(
@@ -49,7 +49,7 @@ async def test_a_large_batch_arrives_whole_in_order_at_commit_and_only_to_its_tr
     watching, elsewhere = broadcaster.subscribe(7), broadcaster.subscribe(8)
     sent = [_bid(seq) for seq in range(1, 301)]  # far beyond one notification's 8000 bytes
     async with committed.begin() as session:
-        await broadcast.notify(session, 7, sent)
+        await broadcast.notify(session, {7: sent})
         # One committed meanwhile reaches the listener, whose connection delivers in
         # commit order: once it is in, nothing of the open transaction has come before it.
         await _notified(committed, 7, 1000)
@@ -69,10 +69,10 @@ async def test_a_rolled_back_transaction_sends_nothing(
 ) -> None:
     watching = broadcaster.subscribe(7)
     async with committed() as session:
-        await broadcast.notify(session, 7, [_bid(1)])
+        await broadcast.notify(session, {7: [_bid(1)]})
         await session.rollback()
     async with committed.begin() as session:
-        await broadcast.notify(session, 7, [_bid(2)])
+        await broadcast.notify(session, {7: [_bid(2)]})
     assert [e.seq for e in await asyncio.wait_for(_events(watching), 10)] == [2]
 
 

@@ -6,17 +6,19 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+import asyncpg
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from techmarket.accounts.policy import Principal
 from techmarket.audit import rule_books
 from techmarket.clock import FixedClock
 from techmarket.db import make_engine, make_sessionmaker
+from techmarket.ledger import service as ledger
 from techmarket.models.ledger import LedgerEntry
 from techmarket.models.trade import Bid, BidRequest, Trade
-from techmarket.trading import bidding
+from techmarket.trading import bidding, broadcast
 from techmarket.trading import desk as desk_module
 from techmarket.trading.bidding import BidOrder, BidRefused
 from techmarket.trading.desk import BidsNotPlaced, Desk
@@ -62,18 +64,18 @@ async def test_bids_arriving_while_a_batch_runs_are_placed_in_order_together_in_
     orders = [BidOrder(b, START_PRICE + STEP * i) for i, b in enumerate(bidders)]
     batches: list[int] = []
     first_runs, others_queued = asyncio.Event(), asyncio.Event()
-    place_bids = bidding.place_bids
+    place_batches = bidding.place_batches
 
     async def slow_first_batch(
-        session: AsyncSession, trade_id: int, batch: list[BidOrder], clock: Any
-    ) -> list[Any]:
-        batches.append(len(batch))
+        session: AsyncSession, batch: dict[int, list[BidOrder]], clock: Any
+    ) -> dict[int, list[Any]]:
+        batches.append(sum(len(orders) for orders in batch.values()))
         if len(batches) == 1:  # the first batch is running while the others arrive
             first_runs.set()
             await others_queued.wait()
-        return await place_bids(session, trade_id, batch, clock)
+        return await place_batches(session, batch, clock)
 
-    monkeypatch.setattr(bidding, "place_bids", slow_first_batch)
+    monkeypatch.setattr(bidding, "place_batches", slow_first_batch)
     first = asyncio.create_task(desk.place(trade_id, orders[0]))
     await first_runs.wait()
     rest = [asyncio.create_task(desk.place(trade_id, order)) for order in orders[1:]]
@@ -279,3 +281,76 @@ async def test_on_drain_the_waiting_bids_are_placed_and_answered_and_new_ones_re
         START_PRICE + STEP * i for i in range(3)
     ]
     assert [e["index"] for e in ledgered] == [a["accepted"][0]["ledger_index"] for a in answers]
+
+
+async def test_a_batch_being_judged_holds_no_ledger_lock(
+    committed: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trade_id, (bidder,) = await committed_auction(committed, 1)
+    judging, go_on = asyncio.Event(), asyncio.Event()
+    unauthorised = bidding._unauthorised
+
+    async def slow_judging(*args: Any) -> Any:
+        judging.set()
+        await go_on.wait()
+        return await unauthorised(*args)
+
+    monkeypatch.setattr(bidding, "_unauthorised", slow_judging)
+    desk = Desk(committed, TickingClock())
+    placing = asyncio.create_task(desk.place(trade_id, BidOrder(bidder, START_PRICE)))
+    await judging.wait()
+    async with asyncio.timeout(10):  # were the ledger's head locked, this would wait for ever
+        async with committed.begin() as session:
+            other = await ledger.append(session, "test.meanwhile", "test/1", {}, START)
+    go_on.set()
+    placed = await placing
+    assert placed["accepted"][0]["ledger_index"] == other + 1  # numbered at its commit
+
+
+async def test_bids_waiting_on_several_trades_commit_together_in_one_notification(
+    committed: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (first, (a,)), (second, (b,)), (third, (c,)) = [
+        await committed_auction(committed, 1) for _ in range(3)
+    ]
+    heard: asyncio.Queue[list[dict[str, Any]]] = asyncio.Queue()
+    dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    listener = await asyncpg.connect(dsn)
+    await listener.add_listener(
+        broadcast.CHANNEL, lambda *args: heard.put_nowait(json.loads(args[-1]))
+    )
+    monkeypatch.setattr(desk_module, "TRANSACTIONS", 1)
+    running, go_on = asyncio.Event(), asyncio.Event()
+    place_batches = bidding.place_batches
+
+    async def slow_first_batch(
+        session: AsyncSession, batch: dict[int, list[BidOrder]], clock: Any
+    ) -> dict[int, list[Any]]:
+        if not running.is_set():  # the first batch runs while the others arrive
+            running.set()
+            await go_on.wait()
+        return await place_batches(session, batch, clock)
+
+    monkeypatch.setattr(bidding, "place_batches", slow_first_batch)
+    desk = Desk(committed, TickingClock())
+    try:
+        placing = [asyncio.create_task(desk.place(first, BidOrder(a, START_PRICE)))]
+        await running.wait()
+        placing += [
+            asyncio.create_task(desk.place(trade_id, BidOrder(bidder, START_PRICE)))
+            for trade_id, bidder in ((second, b), (third, c))
+        ]
+        await asyncio.sleep(0)  # they arrive: each task's first step queues its bid
+        go_on.set()
+        placed = [await p for p in placing]
+        notifications = [await asyncio.wait_for(heard.get(), 10) for _ in range(2)]
+    finally:
+        await listener.close()
+    assert [[group["trade_id"] for group in n] for n in notifications] == [
+        [first],
+        [second, third],  # one commit, one notification
+    ]
+    indexes = [p["accepted"][0]["ledger_index"] for p in placed]
+    assert indexes[2] == indexes[1] + 1

@@ -47,66 +47,84 @@ class TileNotFound(NotFound):
         self.headers["Cache-Control"] = "no-store"
 
 
+class Staged:
+    """An entry added to a transaction's appender: its index is known once it is written."""
+
+    def __init__(self, type_: str, subject: str, data: dict[str, Any], at: datetime) -> None:
+        self.type, self.subject, self.data, self.at = type_, subject, data, at
+        self._index: int | None = None
+
+    @property
+    def index(self) -> int:
+        assert self._index is not None, "the entry is not written yet"
+        return self._index
+
+
 class Appender:
-    """Entries appended in the caller's transaction and written in one statement: the head
-    row is locked at the first ``add`` and stays locked until that transaction ends, so the
-    chain has one order. Indexes are known at ``add``; nothing is stored before ``write``."""
+    """Entries of the caller's transaction: ``add`` stages them (no I/O), ``write`` writes
+    them in one statement. The head row is locked only by the first ``write`` and stays
+    locked until the transaction ends, so a caller does all its other work first and
+    writes last, just before commit: the lock is held for the write and the commit alone,
+    and commit order is index order (readers tail the ledger by index). Indexes, chain
+    links and hashes are assigned under the lock."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self._frontier: merkle.Frontier | None = None
         self._prev = GENESIS_PREV
-        self._entries: list[dict[str, Any]] = []
-        self._nodes: list[tuple[int, int, bytes]] = []
+        self._staged: list[Staged] = []
 
-    async def lock(self) -> None:
-        """Take the head's lock now (``add`` takes it if not yet taken): a time read after
-        this is no earlier than that of any entry before this transaction's."""
+    def add(self, type_: str, subject: str, data: dict[str, Any], at: datetime) -> Staged:
+        staged = Staged(type_, subject, data, at)
+        self._staged.append(staged)
+        return staged
+
+    async def write(self) -> None:
+        """Lock the head (if this appender has not yet), number, chain, hash and store the
+        staged entries; each ``Staged`` then knows its index."""
+        if not self._staged:
+            return
         if self._frontier is None:
             asked = time.perf_counter()
             head = await repo.lock_head(self.session)
             metrics.ledger_locked(self.session, time.perf_counter() - asked)
             self._frontier = merkle.Frontier(head.size, head.frontier)
             self._prev = head.last_leaf_hash.hex() if head.last_leaf_hash else GENESIS_PREV
-            self.session.expire(head)  # write() moves the row by SQL, not through the ORM
-
-    async def add(self, type_: str, subject: str, data: dict[str, Any], at: datetime) -> int:
-        await self.lock()
-        assert self._frontier is not None
-        index = self._frontier.size
-        raw = encode_entry(index, at, type_, subject, data, self._prev)
-        if len(raw) > tiles.MAX_ENTRY_BYTES:  # input limits keep entries far smaller
-            raise ValueError(f"a {len(raw)}-byte entry would not fit a tile's entry bundle")
-        leaf = merkle.leaf_hash(raw)
-        self._nodes += self._frontier.append(leaf)
-        self._prev = leaf.hex()
-        self._entries.append(
-            {
-                "idx": index,
-                "ts": at,
-                "type": type_,
-                "subject": subject,
-                "canonical": raw,
-                "leaf": leaf,
-            }
-        )
-        return index
-
-    async def write(self) -> None:
-        if self._entries:
-            assert self._frontier is not None
-            await repo.write_append(self.session, self._entries, self._nodes, self._frontier)
-            self._entries, self._nodes = [], []
+            self.session.expire(head)  # the write moves the row by SQL, not through the ORM
+        entries, nodes = [], []
+        for staged in self._staged:
+            staged._index = index = self._frontier.size
+            raw = encode_entry(
+                index, staged.at, staged.type, staged.subject, staged.data, self._prev
+            )
+            if len(raw) > tiles.MAX_ENTRY_BYTES:  # input limits keep entries far smaller
+                raise ValueError(f"a {len(raw)}-byte entry would not fit a tile's entry bundle")
+            leaf = merkle.leaf_hash(raw)
+            nodes += self._frontier.append(leaf)
+            self._prev = leaf.hex()
+            entries.append(
+                {
+                    "idx": index,
+                    "ts": staged.at,
+                    "type": staged.type,
+                    "subject": staged.subject,
+                    "canonical": raw,
+                    "leaf": leaf,
+                }
+            )
+        self._staged = []
+        await repo.write_append(self.session, entries, nodes, self._frontier)
 
 
 async def append(
     session: AsyncSession, type_: str, subject: str, data: dict[str, Any], at: datetime
 ) -> int:
-    """Append one event in the caller's transaction and return its index."""
+    """Append one event in the caller's transaction now and return its index (the head
+    stays locked until the transaction ends: call it last where you can)."""
     appender = Appender(session)
-    index = await appender.add(type_, subject, data, at)
+    staged = appender.add(type_, subject, data, at)
     await appender.write()
-    return index
+    return staged.index
 
 
 async def checkpoint(

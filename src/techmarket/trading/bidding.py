@@ -94,10 +94,23 @@ async def place_bid(
 
 @dataclass
 class _Placed:
-    """An accepted bid before its rows are flushed: the bids it caused and the standing after."""
+    """An accepted bid before its rows are written: the bids it caused (each with its
+    ledger entry, numbered once written) and the standing after."""
 
-    bids: list[Bid]
+    bids: list[tuple[Bid, ledger.Staged]]
     standing: dict[str, Any]
+
+
+@dataclass
+class _Judged:
+    """One trade's bids judged, in order: what each came to (an accepted bid, a refusal,
+    an earlier outcome of its key, or the position of the same key before it)."""
+
+    trade_id: int
+    orders: list[BidOrder]
+    placed: list[_Placed | dict[str, Any] | BidRefused | int]
+    first: dict[tuple[int, str], int]  # where each key first came in this batch
+    now: datetime
 
 
 async def place_bids(
@@ -105,62 +118,92 @@ async def place_bids(
 ) -> list[dict[str, Any] | BidRefused]:
     """Apply bids, one after another in the given order, under the trade's row lock (bids
     on one trade go one at a time), and write them all in this transaction. Each is judged
-    at its receipt time, however long it waited, by a bidder valid at this moment; the
-    ledger's time is read once the locks are held, so entries stay in time order. Each gets
+    at its receipt time, however long it waited, by a bidder valid at this moment. Each gets
     its outcome (final once the caller commits) or its refusal; a retried idempotency key
     gets the outcome it got before."""
+    return (await place_batches(session, {trade_id: orders}, clock))[trade_id]
+
+
+async def place_batches(
+    session: AsyncSession, orders: dict[int, list[BidOrder]], clock: Clock
+) -> dict[int, list[dict[str, Any] | BidRefused]]:
+    """``place_bids`` on several trades in one transaction (group commit): the trades
+    locked in id order (so two such transactions never wait on each other in a cycle), all
+    judged and their rows written, and only then the ledger written, its head lock taken
+    last, and one notification queued for all their watchers."""
+    journal = lifecycle.Journal(session)
+    judged = [await _judge(session, journal, t, orders[t], clock) for t in sorted(orders)]
+    await session.flush()  # the trades' and bidders' rows, before the ledger's lock
+    await journal.write()
+    for j in judged:
+        for p in j.placed:
+            if isinstance(p, _Placed):
+                for bid, entry in p.bids:
+                    bid.ledger_index = entry.index
+                    session.add(bid)
+    await session.flush()  # the bids' ids
+    return {j.trade_id: _outcomes(session, j) for j in judged}
+
+
+async def _judge(
+    session: AsyncSession,
+    journal: lifecycle.Journal,
+    trade_id: int,
+    orders: list[BidOrder],
+    clock: Clock,
+) -> _Judged:
     trade = await repo.get_trade(session, trade_id, lock=True)
     if trade is None:
         raise TradeNotFound()
     keys = {_key(o) for o in orders if o.key is not None}
     earlier = await repo.bid_requests(session, trade_id, keys)
     registrations = await repo.registrations(session, trade_id)
-    appender = ledger.Appender(session)
-    await appender.lock()
     now = clock.now()
     unauthorised = await _unauthorised(session, trade, orders, now)
-    events = lifecycle.TradeEvents(session, trade, now, appender)
-    placed: list[_Placed | dict[str, Any] | BidRefused | int] = []
-    first: dict[tuple[int, str], int] = {}  # where each key first came in this batch
+    events = lifecycle.TradeEvents(session, trade, now, journal)
+    judged = _Judged(trade_id, orders, [], {}, now)
     with session.no_autoflush:  # the rows are written together, once
         for i, order in enumerate(orders):
             key = _key(order) if order.key is not None else None
             if i in unauthorised:  # not an outcome of the bid: a retry is judged afresh
-                placed.append(unauthorised[i])
+                judged.placed.append(unauthorised[i])
             elif key in earlier:
-                placed.append(_replay(earlier[key]))
-            elif key in first:
-                placed.append(first[key])
+                judged.placed.append(_replay(earlier[key]))
+            elif key in judged.first:
+                judged.placed.append(judged.first[key])
             else:
                 if key is not None:
-                    first[key] = len(placed)
+                    judged.first[key] = len(judged.placed)
                 try:
-                    placed.append(await _bid(events, registrations, order))
+                    judged.placed.append(_bid(events, registrations, order))
                 except BidRefused as refused:
-                    placed.append(refused)
-        await events.done()
-    await session.flush()  # the bids' ids
+                    judged.placed.append(refused)
+    return judged
+
+
+def _outcomes(session: AsyncSession, judged: _Judged) -> list[dict[str, Any] | BidRefused]:
+    """Each order's outcome, its bids written; the outcome of each new key kept."""
     outcomes: list[dict[str, Any] | BidRefused] = []
-    for p in placed:
+    for p in judged.placed:
         if isinstance(p, _Placed):
             outcomes.append(_result(p))
         elif isinstance(p, int):  # the same key as an order before it
             outcomes.append(outcomes[p])
         else:
             outcomes.append(p)
-    for i in first.values():
-        given, order = outcomes[i], orders[i]
+    for i in judged.first.values():
+        given, order = outcomes[i], judged.orders[i]
         stored = (
             given if isinstance(given, dict) else {"refused": given.code, "detail": given.detail}
         )
         session.add(
             BidRequest(
-                trade_id=trade_id,
+                trade_id=judged.trade_id,
                 user_id=order.principal.user.id,
                 key=order.key,
                 org_id=order.principal.org.id,
                 outcome=stored,
-                at=now,
+                at=judged.now,
             )
         )
     return outcomes
@@ -214,12 +257,12 @@ def _result(placed: _Placed) -> dict[str, Any]:
             "kind": b.kind,
             "ledger_index": b.ledger_index,
         }
-        for b in placed.bids
+        for b, _ in placed.bids
     ]
     return {"accepted": accepted, **placed.standing}
 
 
-async def _bid(
+def _bid(
     events: lifecycle.TradeEvents, registrations: list[Registration], order: BidOrder
 ) -> _Placed:
     trade, now = events.trade, order.received_at or events.now
@@ -241,7 +284,7 @@ async def _bid(
     for step in outcome.accepted:
         # A broker placed its client's bid, not the proxy bids it drew from others.
         on_behalf = order.principal.on_behalf if step.bidder == mine.alias else {}
-        index = await events.record(
+        entry = events.record(
             "trade.bid_accepted",
             {
                 "alias": step.bidder,
@@ -252,21 +295,19 @@ async def _bid(
                 **on_behalf,
             },
         )
-        bid = Bid(
+        bid = Bid(  # written once the ledger has numbered its entry
             trade_id=trade.id,
             registration_id=by_alias[step.bidder].id,
             alias=step.bidder,
             amount_fen=step.amount_fen,
             kind=step.kind,
             seq=trade.seq,
-            ledger_index=index,
             at=now,
             **on_behalf,
         )
-        events.session.add(bid)
-        bids.append(bid)
+        bids.append((bid, entry))
     if outcome.extended_to is not None:
-        await events.record("trade.extended", {"ends_at": outcome.extended_to.isoformat()})
+        events.record("trade.extended", {"ends_at": outcome.extended_to.isoformat()})
     new = outcome.state
     assert new.price_fen is not None and new.leader is not None and new.ends_at is not None
     trade.price_fen, trade.leader_alias, trade.ends_at = new.price_fen, new.leader, new.ends_at

@@ -8,7 +8,7 @@ import asyncio
 import json
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
@@ -86,28 +86,37 @@ def message(
     return None
 
 
-async def notify(session: AsyncSession, trade_id: int, messages: list[dict[str, Any]]) -> None:
-    """Queue ``messages`` for every process; PostgreSQL delivers them at commit, in order,
-    as many notifications as its payload limit needs."""
+async def notify(session: AsyncSession, messages: Mapping[int, list[dict[str, Any]]]) -> None:
+    """Queue every trade's ``messages`` (by trade id) for every process in one
+    notification (as many as PostgreSQL's payload limit needs); PostgreSQL delivers them
+    at commit, in order. A notification is a JSON array of ``{"trade_id", "messages"}``."""
     payloads: list[str] = []
-    batch: list[str] = []
-    size = 0
-    for msg in messages:
-        encoded = encode(msg)
-        length = len(encoded.encode()) + 1  # and its separator
-        if batch and size + length > PAYLOAD_LIMIT:
-            payloads.append(_payload(trade_id, batch))
-            batch, size = [], 0
-        batch.append(encoded)
-        size += length
-    if batch:
-        payloads.append(_payload(trade_id, batch))
+    groups: list[str] = []  # of the payload being filled
+    size = 2  # its bytes: the brackets, and those of the groups and messages in it
+    for trade_id, trade_messages in messages.items():
+        encoded: list[str] = []
+        overhead = len(_group(trade_id, [])) + 1  # and its separator
+        for msg in trade_messages:
+            text = encode(msg)
+            length = len(text.encode()) + 1
+            if (groups or encoded) and size + overhead + length > PAYLOAD_LIMIT:
+                if encoded:  # the trade goes on in the next notification
+                    groups.append(_group(trade_id, encoded))
+                payloads.append(f"[{','.join(groups)}]")
+                groups, encoded, size = [], [], 2
+            encoded.append(text)
+            size += length
+        if encoded:
+            groups.append(_group(trade_id, encoded))
+            size += overhead
+    if groups:
+        payloads.append(f"[{','.join(groups)}]")
     if payloads:
         await repo.notify(session, CHANNEL, payloads)
 
 
-def _payload(trade_id: int, encoded: list[str]) -> str:
-    return f'[{{"trade_id":{trade_id},"messages":[{",".join(encoded)}]}}]'
+def _group(trade_id: int, encoded: list[str]) -> str:
+    return f'{{"trade_id":{trade_id},"messages":[{",".join(encoded)}]}}'
 
 
 class Resume(NamedTuple):

@@ -46,7 +46,7 @@ async def end_listing(session: AsyncSession, trade: Trade, now: datetime) -> Non
     trade.ends_at = datetime.fromisoformat(trade.terms["ends_at"])
     trade.status = TradeStatus.open
     events = TradeEvents(session, trade, now)
-    await events.record(
+    events.record(
         "trade.converted",
         {"terms": trade.terms, "aliases": sorted(r.alias for r in registrations)},
     )
@@ -71,7 +71,7 @@ async def _settle(
         trade.buyer_org_id = winner.org_id
     alias_of = {r.org_id: r.alias for r in registrations}
     events = TradeEvents(session, trade, now)
-    await events.record(
+    events.record(
         "trade.closed",
         {
             "result": "sold" if winner else "unsold",
@@ -89,7 +89,7 @@ async def _settle(
     for registration in registrations:
         won = registration is winner
         registration.deposit_status = DepositStatus.applied if won else DepositStatus.released
-        await events.record(
+        events.record(
             "trade.deposit",
             {
                 "alias": registration.alias,
@@ -113,11 +113,11 @@ async def forfeit(session: AsyncSession, trade: Trade, now: datetime) -> None:
     winner.deposit_status = DepositStatus.forfeited
     trade.status = TradeStatus.defaulted
     events = TradeEvents(session, trade, now)
-    await events.record(
+    events.record(
         "trade.deposit",
         {"alias": winner.alias, "deposit_fen": winner.deposit_fen, "deposit": "forfeited"},
     )
-    await events.record("trade.defaulted", {"alias": winner.alias})
+    events.record("trade.defaulted", {"alias": winner.alias})
     await events.done()
     await achievements.move_out_of_trade(session, trade.achievement_id, False, now)
     await session.flush()

@@ -168,7 +168,7 @@ async def end_notice(session: AsyncSession, trade: Trade, now: datetime) -> None
     trade.ends_at = datetime.fromisoformat(trade.terms["ends_at"])
     trade.leader_alias, trade.price_fen = competing.opening(offers)
     events = TradeEvents(session, trade, now)
-    index = await events.record(
+    converted = events.record(
         "trade.converted",
         {
             "from": "agreement",
@@ -182,6 +182,7 @@ async def end_notice(session: AsyncSession, trade: Trade, now: datetime) -> None
             "opening": {"alias": trade.leader_alias, "price_fen": trade.price_fen},
         },
     )
+    await events.done()
     # The highest offer is the auction's first bid: binding, in the room's list of bids.
     opener = next(r for _, r in found if r.alias == trade.leader_alias)
     session.add(
@@ -192,9 +193,8 @@ async def end_notice(session: AsyncSession, trade: Trade, now: datetime) -> None
             amount_fen=trade.price_fen,
             kind="bid",
             seq=trade.seq,
-            ledger_index=index,
+            ledger_index=converted.index,
             at=now,
         )
     )
-    await events.done()
     await session.flush()

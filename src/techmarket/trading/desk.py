@@ -1,9 +1,13 @@
 """The bidding desk of one process: bids arriving for a trade queue in arrival order and
-are placed in batches, one transaction each (group commit). A batch holds the trade's row
-lock once, whatever its size, so a hot auction is not limited to one commit per bid; every
-bid is still acknowledged only after its own rows and ledger entries have committed.
+are placed in batches (group commit), several trades to one transaction, a few
+transactions at once. A trade is in one running transaction at a time, its bids in
+arrival order; a transaction locks its trades' rows once, whatever the number of bids,
+and takes the ledger's head lock only at its end, so a thousand auctions are not limited
+to one commit per bid; every bid is still acknowledged only after its own rows and
+ledger entries have committed.
 
-Across processes the row lock keeps bids on one trade one batch at a time. HTTP bids are
+Across processes the row locks keep bids on one trade one batch at a time (trades are
+locked in id order, so two batches never wait on each other in a cycle). HTTP bids are
 placed in their request's own transaction, through the same bidding."""
 
 from __future__ import annotations
@@ -12,8 +16,8 @@ import asyncio
 import contextlib
 import copy
 import dataclasses
+import functools
 import logging
-from collections import defaultdict
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,6 +30,7 @@ from techmarket.trading import bidding
 
 MAX_BATCH = 200  # bids in one transaction
 MAX_WAITING = 1000  # bids waiting on one trade; beyond, a bid is refused rate_limited
+TRANSACTIONS = 4  # running at once: the next batches are judged while one commits
 
 log = logging.getLogger("techmarket.desk")
 
@@ -44,8 +49,11 @@ _Waiting = tuple[bidding.BidOrder, asyncio.Future[dict[str, Any]]]
 class Desk:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> None:
         self.sessionmaker, self.clock = sessionmaker, clock
-        self._waiting: dict[int, list[_Waiting]] = defaultdict(list)
-        self._workers: dict[int, asyncio.Task[None]] = {}
+        self._waiting: dict[int, list[_Waiting]] = {}  # by trade, oldest trade first
+        self._busy: set[int] = set()  # trades in a running transaction
+        self._running: set[asyncio.Task[None]] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._closed = False
         metrics.watch_desk(self)
 
@@ -56,14 +64,13 @@ class Desk:
             raise Closed()
         if order.received_at is None:
             order = dataclasses.replace(order, received_at=self.clock.now())
-        if len(self._waiting[trade_id]) >= MAX_WAITING:
+        waiting = self._waiting.setdefault(trade_id, [])
+        if len(waiting) >= MAX_WAITING:
             raise bidding.BidRefused("rate_limited", "too many bids waiting: retry shortly")
         placed: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._waiting[trade_id].append((order, placed))
-        if trade_id not in self._workers:  # it works for every bidder: its logs are the trade's
-            worker = self._work(trade_id)
-            context = logs.task_context(trade_id=trade_id)
-            self._workers[trade_id] = asyncio.create_task(worker, context=context)
+        waiting.append((order, placed))
+        self._idle.clear()
+        self._start()
         outcome = await placed  # a bidder who goes away cancels it: the bid is not placed
         metrics.bid_acked(order.received_at, self.clock.now())
         return outcome
@@ -75,48 +82,95 @@ class Desk:
     async def drain(self) -> None:
         """Take no more bids, and place those waiting: returns once each is answered."""
         self._closed = True
-        if self._workers:
-            await asyncio.wait(list(self._workers.values()))
+        await self._idle.wait()
 
     async def stop(self) -> None:
-        for worker in list(self._workers.values()):
-            worker.cancel()
+        for task in list(self._running):
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await worker
-
-    async def _work(self, trade_id: int) -> None:
-        """Place the trade's waiting bids, a batch at a time, until none wait."""
-        waiting = self._waiting[trade_id]
-        batch: list[_Waiting] = []
-        try:
-            while waiting:
-                batch = [w for w in waiting[:MAX_BATCH] if not w[1].done()]
-                del waiting[:MAX_BATCH]
-                if batch:
-                    await self._place(trade_id, batch)
-        finally:
-            for _, placed in batch + waiting:  # only when stopped mid-batch
+                await task
+        for waiting in self._waiting.values():
+            for _, placed in waiting:
                 placed.cancel()
-            del self._workers[trade_id], self._waiting[trade_id]
+        self._waiting.clear()
 
-    async def _place(self, trade_id: int, batch: list[_Waiting]) -> None:
-        metrics.DESK_BATCH.observe(len(batch))
+    def _start(self) -> None:
+        """Start transactions while fewer than TRANSACTIONS run and bids wait on trades
+        not in one already."""
+        while len(self._running) < TRANSACTIONS:
+            batch = self._next_batch()
+            if not batch:
+                break
+            self._busy.update(batch)
+            # It works for every bidder of the batch: no one's logging context.
+            task = asyncio.create_task(self._place(batch), context=logs.task_context())
+            self._running.add(task)
+            task.add_done_callback(functools.partial(self._finished, trades=list(batch)))
+        if not self._running:
+            self._idle.set()
+
+    def _next_batch(self) -> dict[int, list[_Waiting]]:
+        """Up to MAX_BATCH waiting bids, oldest trades first, of trades not in a batch."""
+        batch: dict[int, list[_Waiting]] = {}
+        room = MAX_BATCH
+        for trade_id, waiting in list(self._waiting.items()):
+            if trade_id in self._busy:
+                continue
+            taken = [w for w in waiting[:room] if not w[1].done()]
+            del waiting[:room]
+            if not waiting:
+                del self._waiting[trade_id]
+            if taken:
+                batch[trade_id] = taken
+                room -= len(taken)
+            if not room:
+                break
+        return batch
+
+    def _finished(self, task: asyncio.Task[None], trades: list[int]) -> None:
+        self._running.discard(task)
+        self._busy.difference_update(trades)
+        self._start()
+
+    async def _place(self, batch: dict[int, list[_Waiting]]) -> None:
+        """One transaction for the batch; if it fails, each trade's bids again in one of
+        their own, so one trade's failure is only its bidders' to hear."""
+        try:
+            if len(batch) > 1 and await self._try(batch):
+                return
+            for trade_id, waiting in batch.items():
+                with logs.context(trade_id=trade_id):
+                    await self._try({trade_id: waiting}, alone=True)
+        except asyncio.CancelledError:  # the process stops mid-batch
+            for waiting in batch.values():
+                for _, placed in waiting:
+                    placed.cancel()
+            raise
+
+    async def _try(self, batch: dict[int, list[_Waiting]], *, alone: bool = False) -> bool:
+        """Place the batch in one transaction and answer its bidders; False if it failed
+        (answered with the failure only when ``alone``)."""
+        metrics.DESK_BATCH.observe(sum(len(w) for w in batch.values()))
         try:
             async with unit_of_work(self.sessionmaker) as session:
-                orders = [order for order, _ in batch]
-                outcomes = await bidding.place_bids(session, trade_id, orders, self.clock)
+                orders = {t: [order for order, _ in waiting] for t, waiting in batch.items()}
+                outcomes = await bidding.place_batches(session, orders, self.clock)
         except Exception as exc:  # every bidder of the batch hears of it, each on its own
+            if not alone:
+                return False
             if not isinstance(exc, DomainError):
-                log.exception("placing %d bids on trade %s failed", len(batch), trade_id)
-            for _, placed in batch:
+                log.exception("placing %d bids failed", len(next(iter(batch.values()))))
+            for _, placed in next(iter(batch.values())):
                 if not placed.done():
                     own = copy.copy(exc) if isinstance(exc, DomainError) else BidsNotPlaced()
                     placed.set_exception(own)
-            return
-        for (_, placed), outcome in zip(batch, outcomes, strict=True):
-            if placed.done():
-                continue
-            if isinstance(outcome, bidding.BidRefused):
-                placed.set_exception(outcome)
-            else:
-                placed.set_result(outcome)
+            return True
+        for trade_id, waiting in batch.items():
+            for (_, placed), outcome in zip(waiting, outcomes[trade_id], strict=True):
+                if placed.done():
+                    continue
+                if isinstance(outcome, bidding.BidRefused):
+                    placed.set_exception(outcome)
+                else:
+                    placed.set_result(outcome)
+        return True

@@ -146,21 +146,18 @@ async def release_deposits(
         await record_event(session, trade, "trade.deposit", {**deposit, "deposit": "released"}, now)
 
 
+def _numbered(trade: Trade, data: dict[str, Any]) -> dict[str, Any]:
+    """A trade event's body: numbered in the trade's own sequence."""
+    trade.seq += 1
+    return {"trade_id": trade.id, "seq": trade.seq, **data}
+
+
 async def record_event(
-    session: AsyncSession,
-    trade: Trade,
-    type_: str,
-    data: dict[str, Any],
-    now: datetime,
-    appender: ledger.Appender | None = None,
+    session: AsyncSession, trade: Trade, type_: str, data: dict[str, Any], now: datetime
 ) -> int:
     """A trade event: numbered in the trade's own sequence and appended to the ledger in
-    the caller's transaction (through ``appender`` if given). Returns the ledger index."""
-    trade.seq += 1
-    body = {"trade_id": trade.id, "seq": trade.seq, **data}
-    if appender is not None:
-        return await appender.add(type_, f"trade/{trade.id}", body, now)
-    return await ledger.append(session, type_, f"trade/{trade.id}", body, now)
+    the caller's transaction now. Returns the ledger index."""
+    return await ledger.append(session, type_, f"trade/{trade.id}", _numbered(trade, data), now)
 
 
 async def open_trade(session: AsyncSession, trade: Trade, now: datetime) -> int:
@@ -406,32 +403,51 @@ def new_alias(taken: set[str]) -> str:
             return alias
 
 
+class Journal:
+    """The trade events of one transaction, on one trade or several: staged as they
+    happen, then ``write`` ledgers them all at once (the ledger's head lock is taken
+    there: write last, just before commit) and queues one notification for the watchers
+    of every trade it touched, which PostgreSQL delivers at commit."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.appender = ledger.Appender(session)
+        self._told: list[tuple[Trade, str, dict[str, Any], ledger.Staged]] = []
+
+    def record(
+        self, trade: Trade, event_type: str, data: dict[str, Any], now: datetime
+    ) -> ledger.Staged:
+        body = _numbered(trade, data)
+        staged = self.appender.add(event_type, f"trade/{trade.id}", body, now)
+        self._told.append((trade, event_type, body, staged))
+        return staged
+
+    async def write(self) -> None:
+        await self.appender.write()
+        messages: dict[int, list[dict[str, Any]]] = {}
+        for trade, event_type, body, staged in self._told:
+            msg = broadcast.message(event_type, body, staged.at, staged.index)
+            if msg is not None:
+                messages.setdefault(trade.id, []).append(msg)
+        self._told = []
+        await broadcast.notify(self.session, messages)
+
+
 class TradeEvents:
-    """The trade events of one operation: each ledgered as it happens (written together by
-    ``done``); the watchers' messages sent in one NOTIFY, which PostgreSQL delivers at
-    commit."""
+    """The events of one operation on one trade, in a journal of their own (written by
+    ``done``) or in the transaction's shared ``journal`` (written by its owner)."""
 
     def __init__(
-        self,
-        session: AsyncSession,
-        trade: Trade,
-        now: datetime,
-        appender: ledger.Appender | None = None,
+        self, session: AsyncSession, trade: Trade, now: datetime, journal: Journal | None = None
     ) -> None:
         self.session, self.trade, self.now = session, trade, now
-        self.appender = appender or ledger.Appender(session)
-        self.messages: list[dict[str, Any]] = []
+        self._own = journal is None
+        self.journal = journal or Journal(session)
 
-    async def record(self, event_type: str, data: dict[str, Any]) -> int:
-        index = await record_event(
-            self.session, self.trade, event_type, data, self.now, self.appender
-        )
-        msg = broadcast.message(event_type, {**data, "seq": self.trade.seq}, self.now, index)
-        if msg is not None:
-            self.messages.append(msg)
-        return index
+    def record(self, event_type: str, data: dict[str, Any]) -> ledger.Staged:
+        return self.journal.record(self.trade, event_type, data, self.now)
 
     async def done(self) -> None:
-        """Write the ledger entries and queue the messages."""
-        await self.appender.write()
-        await broadcast.notify(self.session, self.trade.id, self.messages)
+        """Write the events, unless the transaction's shared journal does."""
+        if self._own:
+            await self.journal.write()

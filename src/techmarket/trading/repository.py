@@ -119,6 +119,16 @@ async def next_ended(
     return await _first_unlocked(session, stmt)
 
 
+async def next_end(session: AsyncSession, after: datetime) -> datetime | None:
+    """The earliest (extended) end after ``after`` of an auction or a listing still open."""
+    stmt = select(func.min(Trade.ends_at)).where(
+        Trade.status.in_((TradeStatus.open, TradeStatus.listed)),
+        Trade.mode.in_(ENDING),
+        Trade.ends_at > after,
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
 async def awaiting_approval(
     session: AsyncSession, seller_org_id: int, limit: int
 ) -> list[tuple[Trade, str, str | None]]:

@@ -50,7 +50,7 @@ async def withdraw(
     index = await record_event(session, trade, "trade.withdrawn", data, now)
     # Whoever watches the auction room hears of it (at commit), like of a close.
     told = broadcast.message("trade.withdrawn", {"seq": trade.seq}, now, index)
-    await broadcast.notify(session, trade.id, [told] if told else [])
+    await broadcast.notify(session, {trade.id: [told] if told else []})
     await release_deposits(session, trade, registrations, now)
     await achievements.move_out_of_trade(
         session, trade.achievement_id, False, now, by=principal, reason="trade withdrawn"
