@@ -187,13 +187,14 @@ async def test_the_listener_is_down_while_its_connection_is_lost_and_reconnects_
     listener = PostgresBroadcaster(engine.url.render_as_string(hide_password=False))
     await listener.start()
     release = asyncio.Event()
-    listen_once = listener._listen_once
+    listening = listener._listening
+    listen_once = listening._listen_once
 
     async def after_release() -> None:  # it listens again when the test says so
         await release.wait()
         await listen_once()
 
-    listener._listen_once = after_release  # type: ignore[method-assign]
+    listening._listen_once = after_release  # type: ignore[method-assign]
     try:
         up = await scrape(client)
         async with engine.begin() as conn:

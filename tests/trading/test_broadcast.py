@@ -11,7 +11,8 @@ from sqlalchemy import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from websockets.frames import Frame, Opcode
 
-from techmarket.trading import broadcast, pg_broadcast
+from techmarket import listening as keepalive
+from techmarket.trading import broadcast
 from techmarket.trading.pg_broadcast import PostgresBroadcaster
 from tests.conftest import START
 
@@ -101,8 +102,8 @@ def _socket_file(url: URL) -> str | None:
 async def test_a_listener_that_stops_answering_is_given_up_and_what_it_missed_is_told(
     engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pg_broadcast, "KEEPALIVE_INTERVAL", 0.2)
-    monkeypatch.setattr(pg_broadcast, "KEEPALIVE_TIMEOUT", 0.5)
+    monkeypatch.setattr(keepalive, "KEEPALIVE_INTERVAL", 0.2)
+    monkeypatch.setattr(keepalive, "KEEPALIVE_TIMEOUT", 0.5)
     silent = asyncio.Event()  # the network drops everything, closing nothing (half-open)
 
     async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -5,25 +5,17 @@ listener per process wakes the pages those users have open."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import logging
 from collections import defaultdict
 from collections.abc import Collection
 
-import asyncpg
-from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from techmarket.listening import Listening
 from techmarket.trading import repository as trades
-
-log = logging.getLogger("techmarket.notify.live")
 
 CHANNEL = "notifications"
 USERS_PER_PAYLOAD = 500  # ids of up to 20 digits: well below PostgreSQL's 8000 bytes
-RECONNECT_DELAY = 0.5  # seconds between attempts to listen again
-KEEPALIVE_INTERVAL = 10.0  # seconds of silence before the connection is asked
-KEEPALIVE_TIMEOUT = 5.0
 
 
 async def announce(session: AsyncSession, user_ids: Collection[int]) -> None:
@@ -42,21 +34,20 @@ class Listener:
     connection every page is woken: it may have missed something)."""
 
     def __init__(self, database_url: str) -> None:
-        url = make_url(database_url).set(drivername="postgresql")
-        self._dsn = url.render_as_string(hide_password=False)
         self._pages: dict[int, set[asyncio.Event]] = defaultdict(set)
-        self._task: asyncio.Task[None] | None = None
-        self.ready = asyncio.Event()
+        self._listening = Listening(
+            database_url,
+            CHANNEL,
+            lambda payload: self._wake(json.loads(payload)),
+            lambda: self._wake(list(self._pages)),  # what came while no one listened
+        )
+        self.ready = self._listening.ready
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._listen())
-        await asyncio.wait_for(self.ready.wait(), timeout=30)
+        await self._listening.start()
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._listening.stop()
 
     def watch(self, user_id: int) -> asyncio.Event:
         woken = asyncio.Event()
@@ -72,34 +63,3 @@ class Listener:
         for user_id in user_ids:
             for woken in self._pages.get(user_id, ()):
                 woken.set()
-
-    def _deliver(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
-        self._wake(json.loads(payload))
-
-    async def _listen(self) -> None:
-        while True:
-            try:
-                await self._listen_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("LISTEN %s lost; reconnecting", CHANNEL)
-            finally:
-                self.ready.clear()
-            await asyncio.sleep(RECONNECT_DELAY)
-
-    async def _listen_once(self) -> None:
-        conn = await asyncpg.connect(self._dsn, timeout=KEEPALIVE_TIMEOUT)
-        lost = asyncio.Event()
-        conn.add_termination_listener(lambda _conn: lost.set())
-        try:
-            await conn.add_listener(CHANNEL, self._deliver)
-            self._wake(list(self._pages))  # what came while no one listened
-            self.ready.set()
-            while not lost.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(lost.wait(), KEEPALIVE_INTERVAL)
-                    break
-                await conn.fetchval("SELECT 1", timeout=KEEPALIVE_TIMEOUT)
-        finally:
-            conn.terminate()
