@@ -32,3 +32,19 @@ async def test_a_search_saved_as_a_subscription_is_listed(
     await check_a11y(page)
     await expect(page.get_by_role("status")).to_contain_text("订阅已删除")
     await expect(page.get_by_role("row", name="保存的搜索：医学影像")).to_have_count(0)
+
+
+async def test_a_subscription_made_in_the_form_takes_its_region_from_the_selects(
+    new_page: NewPage, demo_site: DemoSite
+) -> None:
+    page = await new_page()
+    await log_in(page, demo_site.login(BUYER))
+    await visit(page, "/my/subscriptions")
+    await page.get_by_label("名称").fill("杭州的新成果")
+    await page.get_by_label("推送内容").select_option(label="新发布的科技成果")
+    await page.get_by_label("省份").select_option(label="浙江省")
+    await page.get_by_label("城市").select_option(label="杭州市")  # filled by regions.js
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="保存订阅").click()
+    await check_a11y(page)
+    await expect(page.get_by_role("row", name="杭州的新成果")).to_contain_text("杭州市")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from techmarket.accounts.policy import Action, open_to
@@ -19,7 +19,7 @@ from techmarket.models.subscription import Target
 from techmarket.pagination import decode_cursor, encode_cursor
 from techmarket.subscriptions import service
 from techmarket.subscriptions.schemas import SubscriptionCreate
-from techmarket.web import entry, forms
+from techmarket.web import entry, forms, places
 from techmarket.web.listing_queries import AchievementQuery, DemandQuery
 from techmarket.web.sessions import SignedIn
 from techmarket.web.templating import render
@@ -46,11 +46,13 @@ async def _page(
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     found = await service.of_org(session, principal, decode_cursor(cursor), PAGE)
+    form = (extra or {}).get("form", {})
     may_switch = principal.verified and Action.standing_push in open_to(principal)
     return {
         "subscriptions": found,
         "next_cursor": encode_cursor(found[-1].id) if len(found) == PAGE else None,
         "standing": await service.standing_push(session, principal) if may_switch else None,
+        "regions": places.RegionSelects.of(_region(form)),
         **(extra or {}),
     }
 
@@ -67,10 +69,15 @@ async def list_subscriptions(
     return render(request, "my_subscriptions.html", context)
 
 
+def _region(values: dict[str, Any]) -> str | None:
+    return places.pick(values.get("province"), values.get("city"), values.get("district"))
+
+
 def _data(values: dict[str, Any]) -> dict[str, Any]:
     data = {
         **{k: values.get(k) for k in ("name", "target", "basis", "keywords", "industry")},
-        **{k: values.get(k) for k in ("region_code", "ip_type")},
+        "region_code": _region(values),
+        "ip_type": values.get("ip_type"),
         **{k: entry.fen(values.get(k)) for k in AMOUNTS},
         "digest": values.get("digest") == "true",
     }
@@ -80,8 +87,11 @@ def _data(values: dict[str, Any]) -> dict[str, Any]:
 @router.post("/my/subscriptions")
 async def create_subscription(
     request: Request, session: Session, principal: SignedIn, now: Now
-) -> RedirectResponse:
+) -> Response:
     values = await forms.read(request)
+    if "refine" in values:  # without script: show the cities of the province chosen
+        context = await _page(request, session, principal, None, {"form": values})
+        return render(request, "my_subscriptions.html", context)
     try:
         await service.create(
             session, principal, SubscriptionCreate.model_validate(_data(values)), now
@@ -126,6 +136,9 @@ async def save_search(
 ) -> RedirectResponse:
     """订阅此搜索: the search page posts its own query."""
     values = await forms.read(request)
+    if "refine" in values:  # without script: show the cities of the province chosen
+        context = await _page(request, session, principal, None, {"form": values})
+        return render(request, "my_subscriptions.html", context)
     try:
         await service.create(session, principal, _saved(values), now)
     except (DomainError, ValidationError) as exc:
