@@ -136,9 +136,6 @@ async def save_search(
 ) -> RedirectResponse:
     """订阅此搜索: the search page posts its own query."""
     values = await forms.read(request)
-    if "refine" in values:  # without script: show the cities of the province chosen
-        context = await _page(request, session, principal, None, {"form": values})
-        return render(request, "my_subscriptions.html", context)
     try:
         await service.create(session, principal, _saved(values), now)
     except (DomainError, ValidationError) as exc:
