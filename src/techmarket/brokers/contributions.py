@@ -49,6 +49,8 @@ async def record_deal(
     ledger entry staged in the transaction's ``appender`` (written by its owner)."""
     assert trade.buyer_org_id is not None
     acts = await repo.acted_on_trade(session, trade)
+    if not acts:  # most deals: no broker; spare the close a query
+        return
     found = {m.id: m for m in await repo.mandates(session, sorted({m for m, _, _ in acts}))}
     parties = (trade.seller_org_id, trade.buyer_org_id)
     sides: dict[int, dict[int, tuple[int, set[int]]]] = {}
