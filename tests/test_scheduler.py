@@ -3,11 +3,14 @@
 import asyncio
 import contextlib
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from techmarket import scheduler
@@ -20,6 +23,7 @@ from techmarket.models.ledger import LedgerEntry
 from techmarket.models.trade import Trade, TradeStatus
 from techmarket.trading import bidding, closing
 from techmarket.trading import repository as trades
+from techmarket.trading.lifecycle import Journal
 from tests.conftest import START
 from tests.factories import account
 from tests.ledger.helpers import export_lines, public_key
@@ -103,7 +107,9 @@ async def test_forfeiting_locks_only_the_deals_that_are_due(
             assert (await signing.execute(locked)).scalar_one() == not_due
             # … and another process's scheduler finds nothing: the due one is taken.
             assert await trades.next_signing_lapsed(signing, now, ()) is None
-        await closing.forfeit(forfeiting, found, now)
+        journal = Journal(forfeiting)
+        await closing.forfeit(forfeiting, found, now, journal)
+        await journal.write()
     async with committed() as session:
         statuses = dict(iter((await session.execute(select(Trade.id, Trade.status))).all()))
     assert statuses == {due: TradeStatus.defaulted, not_due: TradeStatus.sold}
@@ -228,3 +234,31 @@ async def test_an_auction_closes_at_its_end_not_a_whole_interval_later(
         with contextlib.suppress(asyncio.CancelledError):
             await running
     assert trade.closed_at is not None and trade.closed_at >= ENDED
+
+
+async def test_a_batch_of_closes_leaves_the_ledger_free_until_its_write(
+    committed: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bids wait on the ledger's head only for a batch's write and commit, not its closes."""
+    auctions = [await committed_auction(committed, 1) for _ in range(2)]
+    trade_id, (bidder,) = auctions[0]
+    async with committed.begin() as session:  # one sold, one unsold
+        await bidding.place_bid(
+            session, bidder, trade_id, 1_000_000, None, None, BIDDING, FixedClock(BIDDING)
+        )
+    free_after: list[bool] = []
+    close = scheduler.CLOSE_AUCTIONS.act
+
+    async def close_then_try_the_head(*args: Any) -> None:
+        await close(*args)
+        async with committed.begin() as other:
+            head = text("SELECT size FROM ledger_head FOR UPDATE NOWAIT")
+            try:
+                await other.execute(head)
+                free_after.append(True)
+            except DBAPIError:
+                free_after.append(False)
+
+    job = replace(scheduler.CLOSE_AUCTIONS, act=close_then_try_the_head)
+    assert await scheduler.run(committed, FixedClock(ENDED), job) == 2
+    assert free_after == [True, True]

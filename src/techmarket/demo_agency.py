@@ -112,7 +112,9 @@ async def _deal(session: AsyncSession, now: datetime, login: Login, spec: DemoDe
     await agreements.offer(session, offerer, trade.id, spec.price_fen, "按评估价成交", at)
     trade, _ = await agreements.accept(session, acceptor, trade.id, settings, at)
     at += settings.notice_period
-    await agreements.conclude(session, trade, at)
+    journal = lifecycle.Journal(session)
+    await agreements.conclude(session, trade, at, journal)
+    await journal.write()
     signed = (at + timedelta(days=3)).date()
     number = f"DEMO-{signed.year}-{trade.id:04d}"
     await deals.record_contract(

@@ -22,6 +22,7 @@ from techmarket.notify.signing import remind_signing
 from techmarket.subscriptions.digest import send_digests
 from techmarket.trading import closing, competing
 from techmarket.trading import repository as trades
+from techmarket.trading.lifecycle import Journal
 
 log = logging.getLogger("techmarket.scheduler")
 
@@ -29,11 +30,11 @@ log = logging.getLogger("techmarket.scheduler")
 @dataclass(frozen=True)
 class TradeJob:
     """Something due on trades: how to find the next one (locked, not in ``skip``) and
-    what to do to it."""
+    what to do to it, its ledger entries staged in the transaction's journal."""
 
     name: str
     next_due: Callable[[AsyncSession, datetime, Collection[int]], Awaitable[Trade | None]]
-    act: Callable[[AsyncSession, Trade, datetime], Awaitable[None]]
+    act: Callable[[AsyncSession, Trade, datetime, Journal], Awaitable[None]]
 
 
 END_LISTINGS = TradeJob(
@@ -48,8 +49,9 @@ CLOSE_AUCTIONS = TradeJob(
 CONCLUDE_AGREEMENTS = TradeJob("conclude agreement", trades.next_notice_ended, competing.end_notice)
 FORFEIT_DEPOSITS = TradeJob("forfeit deposit", trades.next_signing_lapsed, closing.forfeit)
 
-# Due trades done in one transaction (one commit for them all; the ledger's head stays
-# locked from the first one's events to the commit, so not too many).
+# Due trades done in one transaction (one commit for them all; their ledger entries are
+# written together at the end, so the ledger's head is locked only for that write and the
+# commit; a failing one sends the batch back one by one, so not too many).
 BATCH = 20
 TRADE_JOBS = (END_LISTINGS, CLOSE_AUCTIONS, CONCLUDE_AGREEMENTS, FORFEIT_DEPOSITS)
 # Set-wise chores, each in one transaction of its own.
@@ -68,12 +70,14 @@ async def run(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, job:
         try:
             async with sessionmaker.begin() as session:
                 now = clock.now()
+                journal = Journal(session)
                 while len(taken) < batch:
                     trade = await job.next_due(session, now, tried.union(taken))
                     if trade is None:
                         break
                     taken.append(trade.id)
-                    await job.act(session, trade, now)
+                    await job.act(session, trade, now, journal)
+                await journal.write()
             if not taken:
                 return done
             tried.update(taken)

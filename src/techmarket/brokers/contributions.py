@@ -38,13 +38,19 @@ class ContributionRated(Conflict):
 
 
 async def record_deal(
-    session: AsyncSession, trade: Trade, volume_fen: int, now: datetime
-) -> int | None:
+    session: AsyncSession,
+    appender: ledger.Appender,
+    trade: Trade,
+    volume_fen: int,
+    now: datetime,
+) -> None:
     """The deal ``trade`` has concluded at ``volume_fen`` (sold, the buyer known): record
-    the brokers who acted for either party under a mandate of that party. Returns the
-    ledger index of ``contribution.recorded``, or None if no broker served the deal."""
+    the brokers who acted for either party under a mandate of that party, if any, its
+    ledger entry staged in the transaction's ``appender`` (written by its owner)."""
     assert trade.buyer_org_id is not None
     acts = await repo.acted_on_trade(session, trade)
+    if not acts:  # most deals: no broker; spare the close a query
+        return
     found = {m.id: m for m in await repo.mandates(session, sorted({m for m, _, _ in acts}))}
     parties = (trade.seller_org_id, trade.buyer_org_id)
     sides: dict[int, dict[int, tuple[int, set[int]]]] = {}
@@ -60,7 +66,7 @@ async def record_deal(
         served.setdefault(broker_id, mandate_id)
     shares = rules.shares(sides)
     if not shares:
-        return None
+        return
     rows = [
         Contribution(
             trade_id=trade.id,
@@ -77,8 +83,7 @@ async def record_deal(
     ]
     session.add_all(rows)
     await session.flush()
-    return await ledger.append(
-        session,
+    appender.add(
         "contribution.recorded",
         f"deal/{trade.id}",
         {

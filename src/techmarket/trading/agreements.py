@@ -38,6 +38,7 @@ from techmarket.models.trade import (
 )
 from techmarket.trading import repository as repo
 from techmarket.trading.lifecycle import (
+    Journal,
     NotPublished,
     TradeNotFound,
     load,
@@ -525,15 +526,15 @@ async def rule(
     return trade, index
 
 
-async def conclude(session: AsyncSession, trade: Trade, now: datetime) -> None:
+async def conclude(session: AsyncSession, trade: Trade, now: datetime, journal: Journal) -> None:
     """Conclude an agreement whose notice ran in full without an objection standing (the
-    trade locked; the scheduler finds them)."""
+    trade locked; the scheduler finds them), its entries staged in ``journal``."""
     objections = [str(o.status) for o in await repo.objections(session, trade.id)]
     assert trade.notice_ends_at is not None
     if not agreement.may_conclude(trade.notice_ends_at, now, objections):
         raise NotOnNotice("the notice has not run in full, or an objection stands")
     trade.status, trade.closed_at = TradeStatus.sold, now
-    await record_event(session, trade, "trade.concluded", {"price_fen": trade.price_fen}, now)
+    journal.record(trade, "trade.concluded", {"price_fen": trade.price_fen}, now)
     await session.flush()
     assert trade.price_fen is not None
-    await contributions.record_deal(session, trade, trade.price_fen, now)
+    await contributions.record_deal(session, journal.appender, trade, trade.price_fen, now)

@@ -24,7 +24,7 @@ from techmarket.models.trade import (
 from techmarket.trading import agreements
 from techmarket.trading import repository as repo
 from techmarket.trading.agreements import NotOnNotice
-from techmarket.trading.lifecycle import TradeEvents, load, new_alias, record_event
+from techmarket.trading.lifecycle import Journal, load, new_alias, record_event
 from techmarket.trading.rules import agreement, commitments, competing
 
 
@@ -139,13 +139,13 @@ async def own_offers(
     return {o.trade_id: Competitor(o, r) for o, r in found}
 
 
-async def end_notice(session: AsyncSession, trade: Trade, now: datetime) -> None:
+async def end_notice(session: AsyncSession, trade: Trade, now: datetime, journal: Journal) -> None:
     """A notice that ran in full with no objection standing (the trade locked; the
     scheduler finds them): the agreement concludes, or with competing offers converts
     into an auction."""
     found = await repo.competing_offers(session, trade.id)
     if competing.outcome_at_notice_end(len(found)) == "concluded":
-        await agreements.conclude(session, trade, now)
+        await agreements.conclude(session, trade, now, journal)
         return
     objections = [str(o.status) for o in await repo.objections(session, trade.id)]
     assert trade.notice_ends_at is not None and trade.buyer_org_id is not None
@@ -167,8 +167,8 @@ async def end_notice(session: AsyncSession, trade: Trade, now: datetime) -> None
     trade.mode, trade.status = TradeMode.auction, TradeStatus.open
     trade.ends_at = datetime.fromisoformat(trade.terms["ends_at"])
     trade.leader_alias, trade.price_fen = competing.opening(offers)
-    events = TradeEvents(session, trade, now)
-    converted = events.record(
+    converted = journal.record(
+        trade,
         "trade.converted",
         {
             "from": "agreement",
@@ -181,8 +181,9 @@ async def end_notice(session: AsyncSession, trade: Trade, now: datetime) -> None
             "aliases": competing.participants(buyer.alias, offers),
             "opening": {"alias": trade.leader_alias, "price_fen": trade.price_fen},
         },
+        now,
     )
-    await events.done()
+    await journal.write()  # the opening bid names its entry (conversions are few: lock now)
     # The highest offer is the auction's first bid: binding, in the room's list of bids.
     opener = next(r for _, r in found if r.alias == trade.leader_alias)
     session.add(
