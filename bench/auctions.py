@@ -11,21 +11,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
-import subprocess
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.listings.fixtures import achievement  # a valid achievement payload
 from websockets.asyncio.client import connect
 
-from bench.bids import PACE, STEP, T0, serving
-from bench.common import bench_database, percentiles
+from bench.bids import BID_TRANSACTION, PACE, STEP, T0, serving
+from bench.common import bench_database, percentiles, pgbench
 from techmarket.accounts.policy import Principal
 from techmarket.accounts.service import hash_token
 from techmarket.db import make_sessionmaker
@@ -205,63 +201,6 @@ async def check_exactly_once(engine: AsyncEngine, acks: list[tuple[int, int, int
         assert found == [index], f"acked bid {trade_id}/{seq} at {index}, ledger has {found}"
 
 
-# One websocket bid placed on its own: the trade locked and read with its bidders and the
-# bidder's earlier request, the bid and the trade written, then the ledger head locked last
-# and the entry (its leaf and node), the head and the notification written, committed.
-PGBENCH_SCRIPT = """\\set amount random(1, 1000000000)
-\\set key random(1, 2000000000)
-\\set trade random(:first, :last)
-BEGIN;
-SELECT * FROM trades WHERE id = :trade FOR UPDATE;
-SELECT * FROM bid_requests WHERE trade_id = :trade AND (user_id, key) IN ((1, 'k' || :key));
-SELECT * FROM trade_registrations WHERE trade_id = :trade ORDER BY id;
-UPDATE trades SET price_fen = :amount, leader_alias = 'ZZZZ', seq = seq + 1 WHERE id = :trade;
-SELECT * FROM ledger_head WHERE id = 1 FOR UPDATE;
-WITH head AS (SELECT size FROM ledger_head WHERE id = 1),
-entry AS (INSERT INTO ledger_entries (idx, ts, type, subject, canonical, leaf_hash)
-  SELECT size, now(), 'trade.bid_accepted', 'trade/' || :trade,
-         convert_to('{"data":{"amount_fen":' || :amount || '}}', 'UTF8'),
-         sha256(convert_to(:amount::text, 'UTF8')) FROM head),
-nodes AS (INSERT INTO ledger_nodes (level, idx, hash)
-  SELECT * FROM unnest(ARRAY[0]::smallint[], ARRAY[(SELECT size FROM head)]::bigint[],
-                       ARRAY[sha256(convert_to(:amount::text, 'UTF8'))]::bytea[]))
-UPDATE ledger_head SET size = size + 1, last_leaf_hash = sha256(convert_to(:amount::text, 'UTF8')),
-  frontier = ARRAY[sha256(convert_to(:amount::text, 'UTF8'))] WHERE id = 1;
-INSERT INTO bids (trade_id, registration_id, alias, amount_fen, kind, seq, ledger_index, at)
-  SELECT :trade, id, alias, :amount, 'bid', (SELECT seq FROM trades WHERE id = :trade),
-         (SELECT size - 1 FROM ledger_head), now()
-  FROM trade_registrations WHERE trade_id = :trade LIMIT 1;
-INSERT INTO bid_requests (trade_id, user_id, key, org_id, outcome, at)
-  SELECT :trade, u.id, 'k' || :key, r.org_id, '{"accepted":[]}', now()
-  FROM trade_registrations r JOIN users u ON u.org_id = r.org_id
-  WHERE r.trade_id = :trade LIMIT 1
-  ON CONFLICT DO NOTHING;
-SELECT pg_notify('trade_events', '[{"trade_id":0,"messages":[]}]');
-END;
-"""
-
-
-def pgbench(url: str, bin_dir: Path, trades: list[int], clients: int, seconds: int) -> float:
-    """Transactions a second of one bid's transaction on a random one of ``trades``."""
-    parsed = make_url(url)
-    script = Path(tempfile.mkdtemp()) / "bid.sql"
-    script.write_text(PGBENCH_SCRIPT)
-    result = subprocess.run(
-        [
-            str(bin_dir / "pgbench"), "-n", "-h", parsed.query["host"], "-U", "postgres",
-            "-c", str(clients), "-j", "2", "-T", str(seconds),
-            "-D", f"first={min(trades)}", "-D", f"last={max(trades)}",
-            "-f", str(script), parsed.database or "",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )  # fmt: skip
-    match = re.search(r"tps = ([0-9.]+)", result.stdout)
-    assert match, result.stdout + result.stderr
-    return float(match.group(1))
-
-
 async def main(auctions: int, bidders: int, seconds: int, clients: int) -> None:
     async with bench_database("techmarket_bench_auctions") as (engine, embedded):
         assert embedded is not None, "pgbench needs the embedded server's binaries"
@@ -295,7 +234,15 @@ async def main(auctions: int, bidders: int, seconds: int, clients: int) -> None:
             "in the ledger exactly once"
         )
         # Last: pgbench writes rows of its own into the trades and the ledger.
-        tps = pgbench(url, embedded.bin_dir, market.trades, clients, seconds)
+        tps = pgbench(
+            url,
+            embedded.bin_dir,
+            BID_TRANSACTION,
+            clients,
+            seconds,
+            first=min(market.trades),
+            last=max(market.trades),
+        )
         print(
             f"pgbench, one bid's transaction over {auctions} auctions, "
             f"{clients} clients: {tps:.0f} tps"

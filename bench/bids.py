@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -29,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.listings.fixtures import achievement  # a valid achievement payload
 from websockets.asyncio.client import connect
 
-from bench.common import bench_database, percentiles
+from bench.common import bench_database, percentiles, pgbench
 from techmarket.accounts.policy import Principal
 from techmarket.accounts.service import hash_token
 from techmarket.db import make_sessionmaker
@@ -199,13 +198,18 @@ async def bidding(
     return accepted, refused, latencies
 
 
-# The statements of one websocket bid placed on its own (a batch of one), in order.
-PGBENCH_SCRIPT = """\\set amount random(1, 1000000000)
+# One websocket bid placed on its own (a batch of one), on a random trade of :first…:last:
+# the trade locked and read with its bidders and the bidder's earlier request, the bid
+# and the trade written, then the ledger head locked last and the entry (its leaf and
+# node), the head and the notification written, committed: the order bidding.py uses.
+BID_TRANSACTION = """\\set amount random(1, 1000000000)
 \\set key random(1, 2000000000)
+\\set trade random(:first, :last)
 BEGIN;
 SELECT * FROM trades WHERE id = :trade FOR UPDATE;
 SELECT * FROM bid_requests WHERE trade_id = :trade AND (user_id, key) IN ((1, 'k' || :key));
 SELECT * FROM trade_registrations WHERE trade_id = :trade ORDER BY id;
+UPDATE trades SET price_fen = :amount, leader_alias = 'ZZZZ', seq = seq + 1 WHERE id = :trade;
 SELECT * FROM ledger_head WHERE id = 1 FOR UPDATE;
 WITH head AS (SELECT size FROM ledger_head WHERE id = 1),
 entry AS (INSERT INTO ledger_entries (idx, ts, type, subject, canonical, leaf_hash)
@@ -217,53 +221,18 @@ nodes AS (INSERT INTO ledger_nodes (level, idx, hash)
                        ARRAY[sha256(convert_to(:amount::text, 'UTF8'))]::bytea[]))
 UPDATE ledger_head SET size = size + 1, last_leaf_hash = sha256(convert_to(:amount::text, 'UTF8')),
   frontier = ARRAY[sha256(convert_to(:amount::text, 'UTF8'))] WHERE id = 1;
-SELECT pg_notify('trade_events', p) FROM unnest(ARRAY['[{"trade_id":0,"messages":[]}]']) AS p;
 INSERT INTO bids (trade_id, registration_id, alias, amount_fen, kind, seq, ledger_index, at)
-  SELECT :trade, id, alias, :amount, 'bid', (SELECT seq + 1 FROM trades WHERE id = :trade),
+  SELECT :trade, id, alias, :amount, 'bid', (SELECT seq FROM trades WHERE id = :trade),
          (SELECT size - 1 FROM ledger_head), now()
   FROM trade_registrations WHERE trade_id = :trade LIMIT 1;
-UPDATE trades SET price_fen = :amount, leader_alias = 'ZZZZ', seq = seq + 1 WHERE id = :trade;
 INSERT INTO bid_requests (trade_id, user_id, key, org_id, outcome, at)
   SELECT :trade, u.id, 'k' || :key, r.org_id, '{"accepted":[]}', now()
   FROM trade_registrations r JOIN users u ON u.org_id = r.org_id
   WHERE r.trade_id = :trade LIMIT 1
   ON CONFLICT DO NOTHING;
+SELECT pg_notify('trade_events', '[{"trade_id":0,"messages":[]}]');
 END;
 """
-
-
-def pgbench(url: str, bin_dir: Path, trade_id: int, clients: int, seconds: int) -> float:
-    """Transactions a second of the bid transaction's statements, run by pgbench."""
-    parsed = make_url(url)
-    script = Path(tempfile.mkdtemp()) / "bid.sql"
-    script.write_text(PGBENCH_SCRIPT)
-    result = subprocess.run(
-        [
-            str(bin_dir / "pgbench"),
-            "-n",
-            "-h",
-            parsed.query["host"],
-            "-U",
-            "postgres",
-            "-c",
-            str(clients),
-            "-j",
-            "2",
-            "-T",
-            str(seconds),
-            "-D",
-            f"trade={trade_id}",
-            "-f",
-            str(script),
-            parsed.database or "",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    match = re.search(r"tps = ([0-9.]+)", result.stdout)
-    assert match, result.stdout + result.stderr
-    return float(match.group(1))
 
 
 async def fan_out(
@@ -362,7 +331,15 @@ async def main(bidders: int, seconds: int, watchers: int) -> None:
                 f"{percentiles(delays)}  (goal p99 <= 150 ms)"
             )
             # Last: pgbench writes rows of its own into the trade and the ledger.
-            tps = pgbench(url, embedded.bin_dir, trade_id, bidders, seconds)
+            tps = pgbench(
+                url,
+                embedded.bin_dir,
+                BID_TRANSACTION,
+                bidders,
+                seconds,
+                first=trade_id,
+                last=trade_id,
+            )
             handled = (accepted + refused) / seconds
             print(f"pgbench, the bid transaction's SQL, {bidders} clients: {tps:.0f} tps")
             print(f"ratio  accepted bids/s / pgbench tps: {rate / tps:.2f}  (goal >= 0.7)")

@@ -4,7 +4,9 @@ TECHMARKET_DATABASE_URL's server), and latency statistics."""
 from __future__ import annotations
 
 import os
+import re
 import statistics
+import subprocess
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -59,3 +61,25 @@ def percentiles(samples_ms: list[float]) -> str:
     ordered = sorted(samples_ms)
     q = statistics.quantiles(ordered, n=100, method="inclusive")
     return f"p50 {q[49]:.3f} ms  p95 {q[94]:.3f} ms  p99 {q[98]:.3f} ms"
+
+
+def pgbench(
+    url: str, bin_dir: Path, script: str, clients: int, seconds: int, **defines: int
+) -> float:
+    """Transactions a second of ``script`` run by PostgreSQL's own pgbench (the embedded
+    server's), with ``defines`` as its variables."""
+    parsed = make_url(url)
+    path = Path(tempfile.mkdtemp()) / "bench.sql"
+    path.write_text(script)
+    variables = [arg for name, value in defines.items() for arg in ("-D", f"{name}={value}")]
+    result = subprocess.run(
+        [
+            str(bin_dir / "pgbench"), "-n", "-h", parsed.query["host"], "-U", "postgres",
+            "-c", str(clients), "-j", "2", "-T", str(seconds), *variables, "-f", str(path),
+            parsed.database or "",
+        ],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    match = re.search(r"tps = ([0-9.]+)", result.stdout)
+    assert match, result.stdout + result.stderr
+    return float(match.group(1))

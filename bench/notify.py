@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
-import subprocess
-import tempfile
-from pathlib import Path
 
 import asyncpg
 from sqlalchemy import make_url, text
 
-from bench.common import bench_database
+from bench.common import bench_database, pgbench
 from techmarket.trading import broadcast
 
 LISTENERS = 2
@@ -37,23 +33,6 @@ SCRIPTS = {
         f"SELECT pg_notify('{broadcast.CHANNEL}', '{PAYLOAD}');\nEND;\n"
     ),
 }
-
-
-def pgbench(url: str, bin_dir: Path, script: str, clients: int, seconds: int) -> float:
-    parsed = make_url(url)
-    path = Path(tempfile.mkdtemp()) / "commit.sql"
-    path.write_text(script)
-    result = subprocess.run(
-        [
-            str(bin_dir / "pgbench"), "-n", "-h", parsed.query["host"], "-U", "postgres",
-            "-c", str(clients), "-j", "2", "-T", str(seconds), "-f", str(path),
-            parsed.database or "",
-        ],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    match = re.search(r"tps = ([0-9.]+)", result.stdout)
-    assert match, result.stdout + result.stderr
-    return float(match.group(1))
 
 
 async def main(clients: list[int], seconds: int) -> None:
