@@ -106,20 +106,21 @@ async def users(
     return [(u, o) for u, o in (await session.execute(stmt)).all()]
 
 
-async def leader_before(
-    session: AsyncSession, trade_id: int, ledger_index: int
-) -> tuple[int, int | None] | None:
-    """The organisation whose bid led the trade just before the entry ``ledger_index``,
-    and the broker who placed that bid for it (None: its own users did)."""
+async def leaders_before(
+    session: AsyncSession, trade_id: int, ledger_index: int, count: int = 1
+) -> list[tuple[int, int | None] | None]:
+    """The organisations whose bids led the trade just before the entry ``ledger_index``,
+    the latest first (``count`` of them; None where there was none), each with the broker
+    who placed that bid for it (None: its own users did)."""
     stmt = (
         select(Registration.org_id, Bid.broker_user_id)
         .join(Bid, Bid.registration_id == Registration.id)
         .where(Bid.trade_id == trade_id, Bid.ledger_index < ledger_index)
         .order_by(Bid.ledger_index.desc())
-        .limit(1)
+        .limit(count)
     )
-    row = (await session.execute(stmt)).first()
-    return None if row is None else (row.org_id, row.broker_user_id)
+    rows = [(row.org_id, row.broker_user_id) for row in (await session.execute(stmt)).all()]
+    return [*rows, *[None] * (count - len(rows))]
 
 
 async def registrations(session: AsyncSession, trade_id: int) -> list[Registration]:

@@ -50,8 +50,7 @@ def _message(kind: Kind, trade: Trade, title: str, body: str) -> Message:
 async def outbid(session: AsyncSession, index: int, data: dict[str, Any]) -> Sequence[Draft]:
     """The organisation that led until this bid, if another now leads."""
     trade_id = data["trade_id"]
-    before = await repo.leader_before(session, trade_id, index)
-    after = await repo.leader_before(session, trade_id, index + 1)
+    after, before = await repo.leaders_before(session, trade_id, index + 1, 2)
     if before is None or after is None or before[0] == after[0]:
         return []
     trade, name = await trade_and_title(session, trade_id)
@@ -62,7 +61,7 @@ async def outbid(session: AsyncSession, index: int, data: dict[str, Any]) -> Seq
 
 async def extended(session: AsyncSession, index: int, data: dict[str, Any]) -> Sequence[Draft]:
     """The leader, whose win moves away: a bid near the end extended the auction."""
-    leader = await repo.leader_before(session, data["trade_id"], index)
+    [leader] = await repo.leaders_before(session, data["trade_id"], index)
     if leader is None:
         return []
     trade, name = await trade_and_title(session, data["trade_id"])

@@ -128,11 +128,31 @@ async def place_batches(
     session: AsyncSession, orders: dict[int, list[BidOrder]], clock: Clock
 ) -> dict[int, list[dict[str, Any] | BidRefused]]:
     """``place_bids`` on several trades in one transaction (group commit): the trades
-    locked in id order (so two such transactions never wait on each other in a cycle), all
-    judged and their rows written, and only then the ledger written, its head lock taken
-    last, and one notification queued for all their watchers."""
+    locked in id order (so two such transactions never wait on each other in a cycle) and
+    read together, all judged and their rows written, and only then the ledger written,
+    its head lock taken last, and one notification queued for all their watchers. The
+    statements are as many however many trades."""
+    trades = await repo.lock_trades(session, orders)
+    if len(trades) < len(orders):
+        raise TradeNotFound()
+    keys = {(t, *_key(o)) for t, batch in orders.items() for o in batch if o.key is not None}
+    earlier: dict[int, dict[tuple[int, str], dict[str, Any]]] = {t: {} for t in orders}
+    for (trade_id, user_id, key), outcome in (await repo.bid_requests(session, keys)).items():
+        earlier[trade_id][user_id, key] = outcome
+    registrations = await repo.registrations_of(session, orders)
+    now = clock.now()
+    everyone = [o.principal for t in sorted(orders) for o in orders[t]]
+    current = iter(await accounts.as_they_stand(session, everyone, now))
     journal = lifecycle.Journal(session)
-    judged = [await _judge(session, journal, t, orders[t], clock) for t in sorted(orders)]
+    judged = []
+    for trade_id in sorted(orders):
+        trade, batch = trades[trade_id], orders[trade_id]
+        as_they_stand = [next(current) for _ in batch]
+        unauthorised = await _unauthorised(session, trade, batch, as_they_stand, now)
+        events = lifecycle.TradeEvents(session, trade, now, journal)
+        judged.append(
+            _judge(events, registrations[trade_id], batch, earlier[trade_id], unauthorised)
+        )
     await session.flush()  # the trades' and bidders' rows, before the ledger's lock
     await journal.write()
     for j in judged:
@@ -145,24 +165,16 @@ async def place_batches(
     return {j.trade_id: _outcomes(session, j) for j in judged}
 
 
-async def _judge(
-    session: AsyncSession,
-    journal: lifecycle.Journal,
-    trade_id: int,
+def _judge(
+    events: lifecycle.TradeEvents,
+    registrations: list[Registration],
     orders: list[BidOrder],
-    clock: Clock,
+    earlier: dict[tuple[int, str], dict[str, Any]],
+    unauthorised: dict[int, BidRefused],
 ) -> _Judged:
-    trade = await repo.get_trade(session, trade_id, lock=True)
-    if trade is None:
-        raise TradeNotFound()
-    keys = {_key(o) for o in orders if o.key is not None}
-    earlier = await repo.bid_requests(session, trade_id, keys)
-    registrations = await repo.registrations(session, trade_id)
-    now = clock.now()
-    unauthorised = await _unauthorised(session, trade, orders, now)
-    events = lifecycle.TradeEvents(session, trade, now, journal)
-    judged = _Judged(trade_id, orders, [], {}, now)
-    with session.no_autoflush:  # the rows are written together, once
+    """Judge one trade's bids in order, at each one's receipt time."""
+    judged = _Judged(events.trade.id, orders, [], {}, events.now)
+    with events.session.no_autoflush:  # the rows are written together, once
         for i, order in enumerate(orders):
             key = _key(order) if order.key is not None else None
             if i in unauthorised:  # not an outcome of the bid: a retry is judged afresh
@@ -210,13 +222,17 @@ def _outcomes(session: AsyncSession, judged: _Judged) -> list[dict[str, Any] | B
 
 
 async def _unauthorised(
-    session: AsyncSession, trade: Trade, orders: list[BidOrder], now: datetime
+    session: AsyncSession,
+    trade: Trade,
+    orders: list[BidOrder],
+    current: list[Principal | None],
+    now: datetime,
 ) -> dict[int, BidRefused]:
     """The orders whose bidder may not bid at this moment, by position: its token revoked
-    or expired, its user deactivated (401), its organisation no longer verified or not
-    of a kind that trades (403), a broker's mandate revoked, expired or not covering this
-    trade (403, the mandate's code). Checked for the whole batch at once, under the lock."""
-    current = await accounts.as_they_stand(session, [o.principal for o in orders], now)
+    or expired, its user deactivated (401: ``current``, each bidder as it stands now, is
+    None), its organisation no longer verified or not of a kind that trades (403), a
+    broker's mandate revoked, expired or not covering this trade (403, the mandate's
+    code). Checked under the lock."""
     refused: dict[int, BidRefused] = {}
     for i, (order, principal) in enumerate(zip(orders, current, strict=True)):
         if principal is None:

@@ -52,9 +52,33 @@ async def get_trade(session: AsyncSession, trade_id: int, *, lock: bool = False)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def lock_trades(session: AsyncSession, trade_ids: Collection[int]) -> dict[int, Trade]:
+    """The trades ``trade_ids`` (those that exist), locked in id order: two transactions
+    locking overlapping sets this way never wait on each other in a cycle."""
+    stmt = (
+        select(Trade)
+        .where(Trade.id == any_(bindparam("ids", sorted(trade_ids), type_=ARRAY(BigInteger))))
+        .order_by(Trade.id)
+        .with_for_update()
+    )
+    return {t.id: t for t in (await session.execute(stmt)).scalars()}
+
+
 async def registrations(session: AsyncSession, trade_id: int) -> list[Registration]:
     stmt = select(Registration).where(Registration.trade_id == trade_id).order_by(Registration.id)
     return list((await session.execute(stmt)).scalars())
+
+
+async def registrations_of(
+    session: AsyncSession, trade_ids: Collection[int]
+) -> dict[int, list[Registration]]:
+    """The registrations of each of the trades ``trade_ids`` (one statement)."""
+    ids = bindparam("ids", sorted(trade_ids), type_=ARRAY(BigInteger))
+    stmt = select(Registration).where(Registration.trade_id == any_(ids)).order_by(Registration.id)
+    found: dict[int, list[Registration]] = {t: [] for t in trade_ids}
+    for r in (await session.execute(stmt)).scalars():
+        found[r.trade_id].append(r)
+    return found
 
 
 async def bids(
@@ -65,20 +89,24 @@ async def bids(
 
 
 async def bid_requests(
-    session: AsyncSession, trade_id: int, keys: set[tuple[int, str]]
-) -> dict[tuple[int, str], dict[str, Any]]:
-    """The outcomes already given to bid requests, by (user, idempotency key).
+    session: AsyncSession, keys: set[tuple[int, int, str]]
+) -> dict[tuple[int, int, str], dict[str, Any]]:
+    """The outcomes already given to bid requests, by (trade, user, idempotency key).
     (One statement text whatever the number of keys: it stays prepared.)"""
     if not keys:
         return {}
-    users, names = zip(*keys, strict=True)
+    trades, users, names = (sorted(set(column)) for column in zip(*keys, strict=True))
     stmt = select(BidRequest).where(
-        BidRequest.trade_id == trade_id,
-        BidRequest.user_id == any_(bindparam("users", sorted(set(users)), type_=ARRAY(BigInteger))),
-        BidRequest.key == any_(bindparam("keys", sorted(set(names)), type_=ARRAY(String))),
+        BidRequest.trade_id == any_(bindparam("trades", trades, type_=ARRAY(BigInteger))),
+        BidRequest.user_id == any_(bindparam("users", users, type_=ARRAY(BigInteger))),
+        BidRequest.key == any_(bindparam("keys", names, type_=ARRAY(String))),
     )
     found = (await session.execute(stmt)).scalars()
-    return {(r.user_id, r.key): r.outcome for r in found if (r.user_id, r.key) in keys}
+    return {
+        (r.trade_id, r.user_id, r.key): r.outcome
+        for r in found
+        if (r.trade_id, r.user_id, r.key) in keys
+    }
 
 
 def _not_in(skip: Collection[int]) -> ColumnElement[bool]:
