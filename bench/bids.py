@@ -41,7 +41,7 @@ from techmarket.trading.throttle import BIDS
 
 STEP = 100
 T0 = time.monotonic_ns()  # bid amounts count microseconds from here
-PACE = BIDS.amount / BIDS.get_expiry() * 0.9  # bids a second per bidder, under the per-user limit
+PACE = BIDS.count / BIDS.seconds * 0.9  # bids a second per bidder, under the per-user limit
 WATCHER_PROCESSES = 2
 SETTLE = 0.5  # seconds between the fan-out's bids
 

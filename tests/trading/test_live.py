@@ -15,7 +15,6 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from limits import parse
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from websockets.asyncio.client import ClientConnection, connect
@@ -33,7 +32,7 @@ from techmarket.server import Sockets
 from techmarket.trading import broadcast, withdrawals
 from techmarket.trading.bidding import BidOrder
 from techmarket.trading.pg_broadcast import PostgresBroadcaster
-from techmarket.trading.throttle import Throttle
+from techmarket.trading.throttle import Rate, Throttle
 from tests.conftest import START
 from tests.factories import make_user
 from tests.trading.helpers import committed_auction
@@ -217,7 +216,7 @@ async def test_the_session_cookie_signs_a_same_origin_socket_in_and_a_cross_site
 async def test_bids_are_limited_per_user_however_many_sockets_they_open(
     live: Live, committed: async_sessionmaker[AsyncSession]
 ) -> None:
-    live.app.state.throttle = Throttle(bids=parse("4/hour"))
+    live.app.state.throttle = Throttle(bids=Rate(4, 3600))
     trade_id, (bidder,) = await committed_auction(committed, 1)
     token = await token_for(committed, bidder)
     codes = []
@@ -252,7 +251,7 @@ async def test_sockets_are_capped_per_address(
 async def test_malformed_messages_and_resumes_count_against_the_limits(
     live: Live, committed: async_sessionmaker[AsyncSession]
 ) -> None:
-    live.app.state.throttle = Throttle(resumes=parse("1/hour"), messages=parse("4/hour"))
+    live.app.state.throttle = Throttle(resumes=Rate(1, 3600), messages=Rate(4, 3600))
     trade_id, _ = await committed_auction(committed, 1)
     async with live.ws(trade_id) as ws:
         await receive(ws, lambda m: m["type"] == "snapshot")

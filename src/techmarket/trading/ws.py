@@ -199,7 +199,7 @@ class Watcher:
         if self.principal is None:
             self.error(msg.request_id, "unauthorized", "send a token first")
             return
-        if not self.throttle.allow(self.throttle.bids, self.who):
+        if not self.throttle.bids.allow(self.who):
             self.error(
                 msg.request_id, "rate_limited", f"at most {self.throttle.bids} bids per user"
             )
@@ -237,7 +237,7 @@ class Watcher:
 
     async def handle(self, text: str) -> None:
         received_at = self.app.state.clock.now()  # a bid's receipt time decides
-        if not self.throttle.allow(self.throttle.messages, self.who):
+        if not self.throttle.messages.allow(self.who):
             raise Closing(CLOSE_TOO_MANY, f"at most {self.throttle.messages} messages")
         try:
             raw = json.loads(text)
@@ -248,7 +248,7 @@ class Watcher:
         if kind == "bid":
             await self.bid(raw, received_at)
         elif kind == "resume" and _is_seq(raw.get("after_seq")):
-            if self.throttle.allow(self.throttle.resumes, self.who):
+            if self.throttle.resumes.allow(self.who):
                 self.reply(broadcast.Resume(raw["after_seq"]))
             else:
                 self.error(None, "rate_limited", f"at most {self.throttle.resumes} resumes")
