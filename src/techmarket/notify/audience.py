@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.accounts.policy import Action, Principal, authorize
 from techmarket.errors import Forbidden
+from techmarket.models.org import Organisation, User
 from techmarket.notify import repository as repo
 from techmarket.notify.inbox import Draft
 from techmarket.notify.kinds import Kind
@@ -40,7 +41,7 @@ async def of_orgs(session: AsyncSession, org_ids: Iterable[int | None], check: C
     wanted = {org_id for org_id in org_ids if org_id is not None}
     if not wanted:
         return []
-    return [u.id for u, org in await repo.members(session, wanted) if check(Principal(u, org))]
+    return passing(await repo.members(session, wanted), check)
 
 
 async def brokers(session: AsyncSession, user_ids: Iterable[int | None], check: Check) -> list[int]:
@@ -49,7 +50,12 @@ async def brokers(session: AsyncSession, user_ids: Iterable[int | None], check: 
     wanted = {user_id for user_id in user_ids if user_id is not None}
     if not wanted:
         return []
-    return [u.id for u, org in await repo.users(session, wanted) if check(Principal(u, org))]
+    return passing(await repo.users(session, wanted), check)
+
+
+def passing(found: Iterable[tuple[User, Organisation]], check: Check) -> list[int]:
+    """The users who pass ``check`` acting for their organisation."""
+    return [u.id for u, org in found if check(Principal(u, org))]
 
 
 async def operators(session: AsyncSession, action: Action) -> list[int]:

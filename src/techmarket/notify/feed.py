@@ -31,7 +31,6 @@ POLL_INTERVAL = 0.25  # seconds between looks at the ledger when there was nothi
 Teller = Callable[[AsyncSession, int, dict[str, Any]], Awaitable[Sequence[Draft]]]
 
 TELLERS: Mapping[str, Teller] = {
-    "trade.bid_accepted": trades.outbid,
     "trade.extended": trades.extended,
     "trade.closed": trades.closed,
     "trade.registered": trades.registered,
@@ -56,6 +55,11 @@ TELLERS: Mapping[str, Teller] = {
     "trade.opened": push.trade_opened,
 }
 
+# Who is told of many entries of a kind at once (the kinds that come by the thousand).
+Batched = Callable[[AsyncSession, Sequence[tuple[int, dict[str, Any]]]], Awaitable[list[Draft]]]
+
+BATCHED: Mapping[str, Batched] = {"trade.bid_accepted": trades.outbid}
+
 # Tellers that count what the inbox holds already (the day's push cap): the drafts before
 # them are delivered first.
 COUNTING = frozenset({"achievement.published", "demand.published", "trade.opened"})
@@ -70,14 +74,19 @@ async def step(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> 
             return 0
         entries = await ledger.entries(session, position, BATCH)
         drafts: list[Draft] = []  # delivered together: four statements for many entries
+        batched: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         for entry in entries:
-            teller = TELLERS.get(entry.type)
-            if teller is None:
-                continue
-            if entry.type in COUNTING and drafts:
-                await inbox.deliver(session, drafts, clock.now())
-                drafts = []
-            drafts += await teller(session, entry.idx, decode_entry(entry.canonical)["data"])
+            if entry.type in BATCHED:
+                data = decode_entry(entry.canonical)["data"]
+                batched.setdefault(entry.type, []).append((entry.idx, data))
+            elif (teller := TELLERS.get(entry.type)) is not None:
+                if entry.type in COUNTING and drafts:
+                    await inbox.deliver(session, drafts, clock.now())
+                    drafts = []
+                drafts += await teller(session, entry.idx, decode_entry(entry.canonical)["data"])
+        for kind, told in batched.items():
+            drafts += await BATCHED[kind](session, told)
+        drafts.sort(key=lambda d: d.ledger_index or 0)  # each inbox in ledger order
         await inbox.deliver(session, drafts, clock.now())
         if entries:
             await repo.move_feed(session, entries[-1].idx + 1)

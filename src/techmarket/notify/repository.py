@@ -12,17 +12,20 @@ from sqlalchemy import (
     BigInteger,
     DateTime,
     Text,
+    any_,
     bindparam,
     exists,
     func,
     literal_column,
     select,
     text,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from techmarket.models.listing import Achievement
 from techmarket.models.notification import Notification, NotificationFeed, NotificationPreference
 from techmarket.models.org import Organisation, OrgKind, User
 from techmarket.models.trade import Bid, Registration, Trade
@@ -107,20 +110,64 @@ async def users(
 
 
 async def leaders_before(
-    session: AsyncSession, trade_id: int, ledger_index: int, count: int = 1
-) -> list[tuple[int, int | None] | None]:
-    """The organisations whose bids led the trade just before the entry ``ledger_index``,
-    the latest first (``count`` of them; None where there was none), each with the broker
-    who placed that bid for it (None: its own users did)."""
+    session: AsyncSession, trade_id: int, ledger_index: int
+) -> tuple[int, int | None] | None:
+    """The organisation whose bid led the trade just before the entry ``ledger_index``,
+    and the broker who placed that bid for it (None: its own users did)."""
     stmt = (
         select(Registration.org_id, Bid.broker_user_id)
         .join(Bid, Bid.registration_id == Registration.id)
         .where(Bid.trade_id == trade_id, Bid.ledger_index < ledger_index)
-        .order_by(Bid.ledger_index.desc())
-        .limit(count)
+        .order_by(Bid.seq.desc())  # as ledger order within a trade, and indexed
+        .limit(1)
     )
-    rows = [(row.org_id, row.broker_user_id) for row in (await session.execute(stmt)).all()]
-    return [*rows, *[None] * (count - len(rows))]
+    row = (await session.execute(stmt)).first()
+    return None if row is None else (row.org_id, row.broker_user_id)
+
+
+Leader = tuple[int, int | None]  # the leading organisation, and the broker who bid for it
+
+
+async def leaders_at(
+    session: AsyncSession, bids: Collection[tuple[int, int]]
+) -> dict[int, tuple[Leader, Leader | None]]:
+    """For each bid entry (trade, ledger index): the bid's own organisation and broker,
+    and who led just before it (None: no one), by entry index; one statement."""
+    trade_ids, indexes = zip(*bids, strict=True) if bids else ((), ())
+    entry = select(
+        func.unnest(bindparam("trades", list(trade_ids), type_=ARRAY(BigInteger))).label("trade"),
+        func.unnest(bindparam("indexes", list(indexes), type_=ARRAY(BigInteger))).label("idx"),
+    ).subquery()
+    last_two = (
+        select(Registration.org_id, Bid.broker_user_id, Bid.seq)
+        .join(Bid, Bid.registration_id == Registration.id)
+        .where(Bid.trade_id == entry.c.trade, Bid.ledger_index <= entry.c.idx)
+        .order_by(Bid.seq.desc())  # as ledger order within a trade, and indexed
+        .limit(2)
+        .lateral()
+    )
+    stmt = (
+        select(entry.c.idx, last_two.c.org_id, last_two.c.broker_user_id)
+        .select_from(entry.join(last_two, true()))
+        .order_by(entry.c.idx, last_two.c.seq.desc())
+    )
+    found: dict[int, list[Leader]] = {}
+    for idx, org_id, broker_user_id in (await session.execute(stmt)).all():
+        found.setdefault(idx, []).append((org_id, broker_user_id))
+    return {idx: (pair[0], pair[1] if len(pair) > 1 else None) for idx, pair in found.items()}
+
+
+async def trades_titled(
+    session: AsyncSession, trade_ids: Collection[int]
+) -> dict[int, tuple[Trade, str | None]]:
+    """The trades ``trade_ids`` and their achievements' titles; one statement."""
+    ids = bindparam("ids", sorted(trade_ids), type_=ARRAY(BigInteger))
+    stmt = (
+        select(Trade, Achievement.title)
+        .outerjoin(Achievement, Achievement.id == Trade.achievement_id)
+        .where(Trade.id == any_(ids))
+    )
+    return {trade.id: (trade, title) for trade, title in (await session.execute(stmt)).all()}
 
 
 async def registrations(session: AsyncSession, trade_id: int) -> list[Registration]:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from techmarket.models.listing import Achievement
+from techmarket.models.org import Organisation, User
 from techmarket.models.trade import Registration, Trade, TradeMode
 from techmarket.notify import audience
 from techmarket.notify import repository as repo
@@ -47,21 +48,36 @@ def _message(kind: Kind, trade: Trade, title: str, body: str) -> Message:
     return Message(kind, f"trade/{trade.id}", title, body, f"/trades/{trade.id}")
 
 
-async def outbid(session: AsyncSession, index: int, data: dict[str, Any]) -> Sequence[Draft]:
-    """The organisation that led until this bid, if another now leads."""
-    trade_id = data["trade_id"]
-    after, before = await repo.leaders_before(session, trade_id, index + 1, 2)
-    if before is None or after is None or before[0] == after[0]:
+async def outbid(session: AsyncSession, told: Sequence[tuple[int, dict[str, Any]]]) -> list[Draft]:
+    """For each bid entry (index, data): the organisation that led until the bid, if
+    another now leads. Many entries at once, in as many statements as one."""
+    leaders = await repo.leaders_at(session, [(data["trade_id"], index) for index, data in told])
+    moved = [
+        (index, data, before)
+        for index, data in told
+        if (pair := leaders.get(index)) and (before := pair[1]) and before[0] != pair[0][0]
+    ]
+    if not moved:
         return []
-    trade, name = await trade_and_title(session, trade_id)
-    body = f"「{name}」的最高出价现为 {yuan(data['amount_fen'])}。"
-    message = _message(Kind.outbid, trade, "您的出价已被超过", body)
-    return drafts(message, await _bidder(session, trade, *before), index)
+    titled = await repo.trades_titled(session, {data["trade_id"] for _, data, _ in moved})
+    members: dict[int, list[tuple[User, Organisation]]] = {}
+    for user, org in await repo.members(session, {org_id for _, _, (org_id, _) in moved}):
+        members.setdefault(org.id, []).append((user, org))
+    brokers = {u.id: (u, o) for u, o in await repo.users(session, {b for *_, (_, b) in moved if b})}
+    out: list[Draft] = []
+    for index, data, (org_id, broker_user_id) in moved:
+        trade, title = titled[data["trade_id"]]
+        name = title or f"交易 #{trade.id}"
+        acting = [brokers[broker_user_id]] if broker_user_id in brokers else []
+        users = audience.passing([*members.get(org_id, []), *acting], seeing(trade))
+        body = f"「{name}」的最高出价现为 {yuan(data['amount_fen'])}。"
+        out += drafts(_message(Kind.outbid, trade, "您的出价已被超过", body), users, index)
+    return out
 
 
 async def extended(session: AsyncSession, index: int, data: dict[str, Any]) -> Sequence[Draft]:
     """The leader, whose win moves away: a bid near the end extended the auction."""
-    [leader] = await repo.leaders_before(session, data["trade_id"], index)
+    leader = await repo.leaders_before(session, data["trade_id"], index)
     if leader is None:
         return []
     trade, name = await trade_and_title(session, data["trade_id"])
