@@ -67,13 +67,13 @@ async def test_bids_arriving_while_a_batch_runs_are_placed_in_order_together_in_
     place_batches = bidding.place_batches
 
     async def slow_first_batch(
-        session: AsyncSession, batch: dict[int, list[BidOrder]], clock: Any
+        session: AsyncSession, batch: dict[int, list[BidOrder]], clock: Any, **options: Any
     ) -> dict[int, list[Any]]:
         batches.append(sum(len(orders) for orders in batch.values()))
         if len(batches) == 1:  # the first batch is running while the others arrive
             first_runs.set()
             await others_queued.wait()
-        return await place_batches(session, batch, clock)
+        return await place_batches(session, batch, clock, **options)
 
     monkeypatch.setattr(bidding, "place_batches", slow_first_batch)
     first = asyncio.create_task(desk.place(trade_id, orders[0]))
@@ -326,12 +326,12 @@ async def test_bids_waiting_on_several_trades_commit_together_in_one_notificatio
     place_batches = bidding.place_batches
 
     async def slow_first_batch(
-        session: AsyncSession, batch: dict[int, list[BidOrder]], clock: Any
+        session: AsyncSession, batch: dict[int, list[BidOrder]], clock: Any, **options: Any
     ) -> dict[int, list[Any]]:
         if not running.is_set():  # the first batch runs while the others arrive
             running.set()
             await go_on.wait()
-        return await place_batches(session, batch, clock)
+        return await place_batches(session, batch, clock, **options)
 
     monkeypatch.setattr(bidding, "place_batches", slow_first_batch)
     desk = Desk(committed, TickingClock())
@@ -354,3 +354,41 @@ async def test_bids_waiting_on_several_trades_commit_together_in_one_notificatio
     ]
     indexes = [p["accepted"][0]["ledger_index"] for p in placed]
     assert indexes[2] == indexes[1] + 1
+
+
+async def test_a_batch_does_not_wait_for_a_trade_another_transaction_holds(
+    committed: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (held, (a,)), (free, (b,)), (before, (c,)) = [
+        await committed_auction(committed, 1) for _ in range(3)
+    ]
+    running, go_on = asyncio.Event(), asyncio.Event()
+    place_batches = bidding.place_batches
+
+    async def slow_first_batch(
+        session: AsyncSession, batch: dict[int, list[BidOrder]], clock: Any, **options: Any
+    ) -> dict[int, list[Any]]:
+        if not running.is_set():  # the first batch runs while the others arrive
+            running.set()
+            await go_on.wait()
+        return await place_batches(session, batch, clock, **options)
+
+    monkeypatch.setattr(bidding, "place_batches", slow_first_batch)
+    monkeypatch.setattr(desk_module, "TRANSACTIONS", 1)
+    desk = Desk(committed, TickingClock())
+    async with committed.begin() as other:  # another process's batch holds one trade
+        await other.execute(select(Trade).where(Trade.id == held).with_for_update())
+        first = asyncio.create_task(desk.place(before, BidOrder(c, START_PRICE)))
+        await running.wait()
+        on_held = asyncio.create_task(desk.place(held, BidOrder(a, START_PRICE)))
+        on_free = asyncio.create_task(desk.place(free, BidOrder(b, START_PRICE)))
+        await asyncio.sleep(0)  # they arrive while the first batch runs: the next batch
+        go_on.set()
+        async with asyncio.timeout(10):  # were the batch waiting for the held trade: never
+            placed = await on_free
+        assert placed["accepted"][0]["amount_fen"] == START_PRICE
+        await first
+        assert not on_held.done()  # its bid waits for the trade, first in line
+    async with asyncio.timeout(10):
+        placed = await on_held  # placed once the other transaction ends
+    assert placed["accepted"][0]["amount_fen"] == START_PRICE

@@ -125,16 +125,22 @@ async def place_bids(
 
 
 async def place_batches(
-    session: AsyncSession, orders: dict[int, list[BidOrder]], clock: Clock
+    session: AsyncSession,
+    orders: dict[int, list[BidOrder]],
+    clock: Clock,
+    *,
+    skip_locked: bool = False,
 ) -> dict[int, list[dict[str, Any] | BidRefused]]:
     """``place_bids`` on several trades in one transaction (group commit): the trades
     locked in id order (so two such transactions never wait on each other in a cycle) and
     read together, all judged and their rows written, and only then the ledger written,
     its head lock taken last, and one notification queued for all their watchers. The
-    statements are as many however many trades."""
-    trades = await repo.lock_trades(session, orders)
-    if len(trades) < len(orders):
+    statements are as many however many trades. With ``skip_locked``, the trades another
+    transaction holds (or that do not exist) are left out of the outcomes, untouched."""
+    trades = await repo.lock_trades(session, orders, skip_locked=skip_locked)
+    if len(trades) < len(orders) and not skip_locked:
         raise TradeNotFound()
+    orders = {t: batch for t, batch in orders.items() if t in trades}
     keys = {(t, *_key(o)) for t, batch in orders.items() for o in batch if o.key is not None}
     earlier: dict[int, dict[tuple[int, str], dict[str, Any]]] = {t: {} for t in orders}
     for (trade_id, user_id, key), outcome in (await repo.bid_requests(session, keys)).items():

@@ -6,9 +6,13 @@ and takes the ledger's head lock only at its end, so a thousand auctions are not
 to one commit per bid; every bid is still acknowledged only after its own rows and
 ledger entries have committed.
 
-Across processes the row locks keep bids on one trade one batch at a time (trades are
-locked in id order, so two batches never wait on each other in a cycle). HTTP bids are
-placed in their request's own transaction, through the same bidding."""
+Across processes the row locks keep bids on one trade one batch at a time. A batch does
+not wait for a trade another process's transaction holds: it leaves it out, and the
+trade's bids, first in line again, go into a transaction of such trades only, which waits
+for their locks (taken in id order, so two such transactions never wait on each other in
+a cycle, and one waits only for those trades). So one contended trade does not hold up
+the bids of a hundred others. HTTP bids are placed in their request's own transaction,
+through the same bidding."""
 
 from __future__ import annotations
 
@@ -51,6 +55,7 @@ class Desk:
         self.sessionmaker, self.clock = sessionmaker, clock
         self._waiting: dict[int, list[_Waiting]] = {}  # by trade, oldest trade first
         self._busy: set[int] = set()  # trades in a running transaction
+        self._contended: set[int] = set()  # trades left out of a batch: their own next
         self._running: set[asyncio.Task[None]] = set()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -98,23 +103,28 @@ class Desk:
         """Start transactions while fewer than TRANSACTIONS run and bids wait on trades
         not in one already."""
         while len(self._running) < TRANSACTIONS:
-            batch = self._next_batch()
+            batch, wait = self._next_batch()
             if not batch:
                 break
             self._busy.update(batch)
             # It works for every bidder of the batch: no one's logging context.
-            task = asyncio.create_task(self._place(batch), context=logs.task_context())
+            task = asyncio.create_task(self._place(batch, wait), context=logs.task_context())
             self._running.add(task)
             task.add_done_callback(functools.partial(self._finished, trades=list(batch)))
         if not self._running:
             self._idle.set()
 
-    def _next_batch(self) -> dict[int, list[_Waiting]]:
-        """Up to MAX_BATCH waiting bids, oldest trades first, of trades not in a batch."""
+    def _next_batch(self) -> tuple[dict[int, list[_Waiting]], bool]:
+        """Up to MAX_BATCH waiting bids, oldest trades first, of trades not in a batch:
+        of contended trades (to wait for their locks) while there are some, else of the
+        others (not to wait)."""
+        self._contended &= self._waiting.keys()
+        contended = self._contended - self._busy
+        self._contended -= contended
         batch: dict[int, list[_Waiting]] = {}
         room = MAX_BATCH
         for trade_id, waiting in list(self._waiting.items()):
-            if trade_id in self._busy:
+            if trade_id in self._busy or (contended and trade_id not in contended):
                 continue
             taken = [w for w in waiting[:room] if not w[1].done()]
             del waiting[:room]
@@ -125,18 +135,19 @@ class Desk:
                 room -= len(taken)
             if not room:
                 break
-        return batch
+        self._contended |= contended - batch.keys()  # beyond MAX_BATCH: the next batch
+        return batch, bool(contended)
 
     def _finished(self, task: asyncio.Task[None], trades: list[int]) -> None:
         self._running.discard(task)
         self._busy.difference_update(trades)
         self._start()
 
-    async def _place(self, batch: dict[int, list[_Waiting]]) -> None:
+    async def _place(self, batch: dict[int, list[_Waiting]], wait: bool) -> None:
         """One transaction for the batch; if it fails, each trade's bids again in one of
         their own, so one trade's failure is only its bidders' to hear."""
         try:
-            if len(batch) > 1 and await self._try(batch):
+            if (len(batch) > 1 or not wait) and await self._try(batch, wait=wait):
                 return
             for trade_id, waiting in batch.items():
                 with logs.context(trade_id=trade_id):
@@ -147,14 +158,19 @@ class Desk:
                     placed.cancel()
             raise
 
-    async def _try(self, batch: dict[int, list[_Waiting]], *, alone: bool = False) -> bool:
+    async def _try(
+        self, batch: dict[int, list[_Waiting]], *, wait: bool = True, alone: bool = False
+    ) -> bool:
         """Place the batch in one transaction and answer its bidders; False if it failed
-        (answered with the failure only when ``alone``)."""
+        (answered with the failure only when ``alone``). Without ``wait``, the trades
+        another transaction holds are put back, first in line, as contended."""
         metrics.DESK_BATCH.observe(sum(len(w) for w in batch.values()))
         try:
             async with unit_of_work(self.sessionmaker) as session:
                 orders = {t: [order for order, _ in waiting] for t, waiting in batch.items()}
-                outcomes = await bidding.place_batches(session, orders, self.clock)
+                outcomes = await bidding.place_batches(
+                    session, orders, self.clock, skip_locked=not wait
+                )
         except Exception as exc:  # every bidder of the batch hears of it, each on its own
             if not alone:
                 return False
@@ -166,6 +182,10 @@ class Desk:
                     placed.set_exception(own)
             return True
         for trade_id, waiting in batch.items():
+            if trade_id not in outcomes:
+                self._waiting[trade_id] = waiting + self._waiting.get(trade_id, [])
+                self._contended.add(trade_id)
+                continue
             for (_, placed), outcome in zip(waiting, outcomes[trade_id], strict=True):
                 if placed.done():
                     continue

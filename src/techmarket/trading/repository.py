@@ -52,14 +52,17 @@ async def get_trade(session: AsyncSession, trade_id: int, *, lock: bool = False)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def lock_trades(session: AsyncSession, trade_ids: Collection[int]) -> dict[int, Trade]:
+async def lock_trades(
+    session: AsyncSession, trade_ids: Collection[int], *, skip_locked: bool = False
+) -> dict[int, Trade]:
     """The trades ``trade_ids`` (those that exist), locked in id order: two transactions
-    locking overlapping sets this way never wait on each other in a cycle."""
+    locking overlapping sets this way never wait on each other in a cycle. With
+    ``skip_locked``, those another transaction holds are left out instead of waited for."""
     stmt = (
         select(Trade)
         .where(Trade.id == any_(bindparam("ids", sorted(trade_ids), type_=ARRAY(BigInteger))))
         .order_by(Trade.id)
-        .with_for_update()
+        .with_for_update(skip_locked=skip_locked)
     )
     return {t.id: t for t in (await session.execute(stmt)).scalars()}
 
