@@ -17,7 +17,7 @@ from techmarket.clock import Clock
 from techmarket.errors import DomainError, Forbidden
 from techmarket.ledger import service as ledger
 from techmarket.models.trade import Bid, BidRequest, Registration, Trade, TradeStatus
-from techmarket.trading import lifecycle
+from techmarket.trading import broadcast, lifecycle
 from techmarket.trading import repository as repo
 from techmarket.trading.lifecycle import TradeNotFound, load
 from techmarket.trading.rules import auction
@@ -159,16 +159,19 @@ async def place_batches(
         judged.append(
             _judge(events, registrations[trade_id], batch, earlier[trade_id], unauthorised)
         )
+    bids = [b for j in judged for p in j.placed if isinstance(p, _Placed) for b in p.bids]
+    for (bid, _), bid_id in zip(bids, await repo.next_bid_ids(session, len(bids)), strict=True):
+        bid.id = bid_id
     await session.flush()  # the trades' and bidders' rows, before the ledger's lock
-    await journal.write()
-    for j in judged:
-        for p in j.placed:
-            if isinstance(p, _Placed):
-                for bid, entry in p.bids:
-                    bid.ledger_index = entry.index
-                    session.add(bid)
-    await session.flush()  # the bids' ids
-    return {j.trade_id: _outcomes(session, j) for j in judged}
+    # The ledger's head is locked from here to the commit: two statements in between.
+    payloads = await journal.write_ledger()
+    for bid, entry in bids:
+        bid.ledger_index = entry.index
+    outcomes = {j.trade_id: _outcomes(j) for j in judged}
+    requests = [request for j in judged for request in _requests(j, outcomes[j.trade_id])]
+    bid_rows = [bid for bid, _ in bids]
+    await repo.record_bids(session, bid_rows, requests, broadcast.CHANNEL, payloads)
+    return outcomes
 
 
 def _judge(
@@ -199,8 +202,8 @@ def _judge(
     return judged
 
 
-def _outcomes(session: AsyncSession, judged: _Judged) -> list[dict[str, Any] | BidRefused]:
-    """Each order's outcome, its bids written; the outcome of each new key kept."""
+def _outcomes(judged: _Judged) -> list[dict[str, Any] | BidRefused]:
+    """Each order's outcome, its bids numbered."""
     outcomes: list[dict[str, Any] | BidRefused] = []
     for p in judged.placed:
         if isinstance(p, _Placed):
@@ -209,12 +212,18 @@ def _outcomes(session: AsyncSession, judged: _Judged) -> list[dict[str, Any] | B
             outcomes.append(outcomes[p])
         else:
             outcomes.append(p)
+    return outcomes
+
+
+def _requests(judged: _Judged, outcomes: list[dict[str, Any] | BidRefused]) -> list[BidRequest]:
+    """The outcome of each new idempotency key, to keep."""
+    kept = []
     for i in judged.first.values():
         given, order = outcomes[i], judged.orders[i]
         stored = (
             given if isinstance(given, dict) else {"refused": given.code, "detail": given.detail}
         )
-        session.add(
+        kept.append(
             BidRequest(
                 trade_id=judged.trade_id,
                 user_id=order.principal.user.id,
@@ -224,7 +233,7 @@ def _outcomes(session: AsyncSession, judged: _Judged) -> list[dict[str, Any] | B
                 at=judged.now,
             )
         )
-    return outcomes
+    return kept
 
 
 async def _unauthorised(

@@ -89,7 +89,14 @@ def message(
 async def notify(session: AsyncSession, messages: Mapping[int, list[dict[str, Any]]]) -> None:
     """Queue every trade's ``messages`` (by trade id) for every process in one
     notification (as many as PostgreSQL's payload limit needs); PostgreSQL delivers them
-    at commit, in order. A notification is a JSON array of ``{"trade_id", "messages"}``."""
+    at commit, in order."""
+    if found := payloads(messages):
+        await repo.notify(session, CHANNEL, found)
+
+
+def payloads(messages: Mapping[int, list[dict[str, Any]]]) -> list[str]:
+    """Every trade's ``messages`` (by trade id) in as few notifications as PostgreSQL's
+    payload limit allows. A notification is a JSON array of ``{"trade_id", "messages"}``."""
     payloads: list[str] = []
     groups: list[str] = []  # of the payload being filled
     size = 2  # its bytes: the brackets, and those of the groups and messages in it
@@ -111,8 +118,7 @@ async def notify(session: AsyncSession, messages: Mapping[int, list[dict[str, An
             size += overhead
     if groups:
         payloads.append(f"[{','.join(groups)}]")
-    if payloads:
-        await repo.notify(session, CHANNEL, payloads)
+    return payloads
 
 
 def _group(trade_id: int, encoded: list[str]) -> str:

@@ -423,6 +423,12 @@ class Journal:
         return staged
 
     async def write(self) -> None:
+        if found := await self.write_ledger():
+            await repo.notify(self.session, broadcast.CHANNEL, found)
+
+    async def write_ledger(self) -> list[str]:
+        """Ledger the events, and return the notification payloads for their watchers,
+        which the caller queues itself (in its last statement before commit)."""
         await self.appender.write()
         messages: dict[int, list[dict[str, Any]]] = {}
         for trade, event_type, body, staged in self._told:
@@ -430,7 +436,7 @@ class Journal:
             if msg is not None:
                 messages.setdefault(trade.id, []).append(msg)
         self._told = []
-        await broadcast.notify(self.session, messages)
+        return broadcast.payloads(messages)
 
 
 class TradeEvents:

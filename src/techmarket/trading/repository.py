@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import json
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -651,6 +652,74 @@ async def last_event_index(session: AsyncSession, trade_id: int, event_type: str
     )
     found = (await session.execute(stmt)).scalar_one_or_none()
     return int(found) if found is not None else None
+
+
+async def next_bid_ids(session: AsyncSession, count: int) -> list[int]:
+    """``count`` ids for bids about to be written (so their outcomes can be told before)."""
+    if not count:
+        return []
+    stmt = text(
+        "SELECT nextval(pg_get_serial_sequence('bids', 'id')) FROM generate_series(1, :count)"
+    )
+    return list((await session.execute(stmt, {"count": count})).scalars())
+
+
+# A batch's bids, the outcomes of its requests and its watchers' notifications: the one
+# statement after the ledger's write, its head locked, so one round trip before commit.
+_RECORD_BIDS = text(
+    """
+    WITH bids AS (
+        INSERT INTO bids (id, trade_id, registration_id, alias, amount_fen, kind, seq,
+                          ledger_index, at, mandate_id, broker_user_id)
+        SELECT * FROM unnest(
+            CAST(:ids AS bigint[]), CAST(:trades AS bigint[]), CAST(:registrations AS bigint[]),
+            CAST(:aliases AS text[]), CAST(:amounts AS bigint[]), CAST(:kinds AS text[]),
+            CAST(:seqs AS bigint[]), CAST(:indexes AS bigint[]), CAST(:ats AS timestamptz[]),
+            CAST(:mandates AS bigint[]), CAST(:brokers AS bigint[])
+        )
+    ), requests AS (
+        INSERT INTO bid_requests (trade_id, user_id, key, org_id, outcome, at)
+        SELECT trade_id, user_id, key, org_id, CAST(outcome AS jsonb), at FROM unnest(
+            CAST(:r_trades AS bigint[]), CAST(:r_users AS bigint[]), CAST(:r_keys AS text[]),
+            CAST(:r_orgs AS bigint[]), CAST(:r_outcomes AS text[]),
+            CAST(:r_ats AS timestamptz[])
+        ) AS r (trade_id, user_id, key, org_id, outcome, at)
+    )
+    SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[])) AS p
+    """
+)
+_BID_COLUMNS = {
+    "ids": "id", "trades": "trade_id", "registrations": "registration_id", "aliases": "alias",
+    "amounts": "amount_fen", "kinds": "kind", "seqs": "seq", "indexes": "ledger_index",
+    "ats": "at", "mandates": "mandate_id", "brokers": "broker_user_id",
+}  # fmt: skip
+
+
+async def record_bids(
+    session: AsyncSession,
+    bids: Sequence[Bid],
+    requests: Sequence[BidRequest],
+    channel: str,
+    payloads: list[str],
+) -> None:
+    """Insert ``bids`` (numbered: ids and ledger indexes given) and ``requests``, and
+    NOTIFY ``channel`` of each payload, in one statement."""
+    if not (bids or requests or payloads):
+        return
+    values: dict[str, Any] = {
+        name: [getattr(b, column) for b in bids] for name, column in _BID_COLUMNS.items()
+    }
+    values |= {
+        "r_trades": [r.trade_id for r in requests],
+        "r_users": [r.user_id for r in requests],
+        "r_keys": [r.key for r in requests],
+        "r_orgs": [r.org_id for r in requests],
+        "r_outcomes": [json.dumps(r.outcome, ensure_ascii=False) for r in requests],
+        "r_ats": [r.at for r in requests],
+        "channel": channel,
+        "payloads": payloads,
+    }
+    await session.execute(_RECORD_BIDS, values)
 
 
 async def notify(session: AsyncSession, channel: str, payloads: list[str]) -> None:
