@@ -157,8 +157,11 @@ async def create_database(admin_url: str, name: str) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
+    # Kept open: the desk, the feed and the sender under load need more than 10 at once,
+    # and an overflow connection is closed on return (a fork, and asyncpg's type
+    # introspection, each time it is opened again).
+    kwargs.setdefault("pool_size", 20)
+    kwargs.setdefault("max_overflow", 10)
     # No pre-ping: it costs a round trip per checkout. After a database restart the first
     # failing statement invalidates the pool instead.
     kwargs.setdefault("pool_recycle", 1800)

@@ -34,7 +34,7 @@ from techmarket.trading import bidding
 
 MAX_BATCH = 200  # bids in one transaction
 MAX_WAITING = 1000  # bids waiting on one trade; beyond, a bid is refused rate_limited
-TRANSACTIONS = 4  # running at once: the next batches are judged while one commits
+TRANSACTIONS = 2  # running at once: the next batches are judged while one commits
 
 log = logging.getLogger("techmarket.desk")
 
