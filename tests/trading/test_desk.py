@@ -56,6 +56,22 @@ async def _ledgered_bids(
         return [json.loads(e.canonical) for e in (await session.execute(stmt)).scalars()]
 
 
+def _slow_first_batch(running: asyncio.Event, go_on: asyncio.Event) -> Any:
+    """``bidding.place_batches`` whose first batch runs (``running``) until ``go_on``,
+    while the other bids arrive."""
+    place_batches = bidding.place_batches
+
+    async def slow_first_batch(
+        session: AsyncSession, batch: dict[int, list[BidOrder]], clock: Any, **options: Any
+    ) -> dict[int, list[Any]]:
+        if not running.is_set():
+            running.set()
+            await go_on.wait()
+        return await place_batches(session, batch, clock, **options)
+
+    return slow_first_batch
+
+
 async def test_bids_arriving_while_a_batch_runs_are_placed_in_order_together_in_the_next(
     committed: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -323,17 +339,7 @@ async def test_bids_waiting_on_several_trades_commit_together_in_one_notificatio
     )
     monkeypatch.setattr(desk_module, "TRANSACTIONS", 1)
     running, go_on = asyncio.Event(), asyncio.Event()
-    place_batches = bidding.place_batches
-
-    async def slow_first_batch(
-        session: AsyncSession, batch: dict[int, list[BidOrder]], clock: Any, **options: Any
-    ) -> dict[int, list[Any]]:
-        if not running.is_set():  # the first batch runs while the others arrive
-            running.set()
-            await go_on.wait()
-        return await place_batches(session, batch, clock, **options)
-
-    monkeypatch.setattr(bidding, "place_batches", slow_first_batch)
+    monkeypatch.setattr(bidding, "place_batches", _slow_first_batch(running, go_on))
     desk = Desk(committed, TickingClock())
     try:
         placing = [asyncio.create_task(desk.place(first, BidOrder(a, START_PRICE)))]
@@ -363,17 +369,7 @@ async def test_a_batch_does_not_wait_for_a_trade_another_transaction_holds(
         await committed_auction(committed, 1) for _ in range(3)
     ]
     running, go_on = asyncio.Event(), asyncio.Event()
-    place_batches = bidding.place_batches
-
-    async def slow_first_batch(
-        session: AsyncSession, batch: dict[int, list[BidOrder]], clock: Any, **options: Any
-    ) -> dict[int, list[Any]]:
-        if not running.is_set():  # the first batch runs while the others arrive
-            running.set()
-            await go_on.wait()
-        return await place_batches(session, batch, clock, **options)
-
-    monkeypatch.setattr(bidding, "place_batches", slow_first_batch)
+    monkeypatch.setattr(bidding, "place_batches", _slow_first_batch(running, go_on))
     monkeypatch.setattr(desk_module, "TRANSACTIONS", 1)
     desk = Desk(committed, TickingClock())
     async with committed.begin() as other:  # another process's batch holds one trade
