@@ -78,9 +78,7 @@ class Listening:
         lost = asyncio.Event()
         conn.add_termination_listener(lambda _conn: lost.set())
         try:
-            await conn.add_listener(
-                self._channel, lambda _c, _p, _ch, payload: self._deliver(payload)
-            )
+            await conn.add_listener(self._channel, self._heard)
             self._connected()
             self.lost.clear()
             self.ready.set()

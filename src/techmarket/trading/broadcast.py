@@ -90,7 +90,12 @@ async def notify(session: AsyncSession, messages: Mapping[int, list[dict[str, An
     """Queue every trade's ``messages`` (by trade id) for every process in one
     notification (as many as PostgreSQL's payload limit needs); PostgreSQL delivers them
     at commit, in order."""
-    if found := payloads(messages):
+    await queue(session, payloads(messages))
+
+
+async def queue(session: AsyncSession, found: list[str]) -> None:
+    """Queue the notification payloads ``found`` for every process, delivered at commit."""
+    if found:
         await repo.notify(session, CHANNEL, found)
 
 

@@ -423,8 +423,7 @@ class Journal:
         return staged
 
     async def write(self) -> None:
-        if found := await self.write_ledger():
-            await repo.notify(self.session, broadcast.CHANNEL, found)
+        await broadcast.queue(self.session, await self.write_ledger())
 
     async def write_ledger(self) -> list[str]:
         """Ledger the events, and return the notification payloads for their watchers,
